@@ -68,6 +68,8 @@ def _add_infer(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=_positive_int, default=8)
     p.add_argument("--max-new-tokens", type=_positive_int, default=64)
     p.add_argument("--limit", type=_positive_int, default=None, help="first N clips only (smoke tests)")
+    p.add_argument("--backend", default="transformers", choices=["transformers", "vllm"],
+                   help="vllm: its own environment and a merged model (README: vLLM backend)")
     p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1... (auto: cuda if available)")
     p.set_defaults(func=_infer)

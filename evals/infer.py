@@ -1,13 +1,13 @@
 """`adcacc infer`: batched greedy generation of a Qwen2-Audio model (+ LoRA) over an eval set.
 
-Backend: transformers directly (`Qwen2AudioForConditionalGeneration` + its processor, peft
-for adapters), the same stack ms-swift trains with. Rows are appended to
+Backends: transformers directly (default: `Qwen2AudioForConditionalGeneration` + its
+processor, peft for adapters), the same stack ms-swift trains with; or vLLM (`--backend vllm`,
+`evals.infer_vllm`), which needs its own environment (transformers>=4.55, while ms-swift's
+pin here is 4.48.3) and a merged model instead of an adapter. Rows are appended to
 OUT/predictions.jsonl batch by batch (flushed and fsynced), so an interrupted run loses at
 most the batch in flight; rerunning the same command skips every id already written.
 Clips are batched in order of duration (less padding), so rows are not in eval-set order;
 every consumer keys them by id.
-vLLM is not offered here: its Qwen2-Audio support needs transformers>=4.55, which conflicts
-with ms-swift's pin (4.48.3); run it from its own environment if you need it.
 """
 from __future__ import annotations
 
@@ -73,13 +73,18 @@ def last_position_logits(model):
         lm.lm_head = full_head
 
 
+def chat_texts(processor, prompts: list[str]) -> list[str]:
+    """One user turn per clip (audio, then the instruction) in the model's chat template."""
+    return [processor.apply_chat_template(
+        [{"role": "user", "content": [{"type": "audio", "audio_url": "clip"}, {"type": "text", "text": p}]}],
+        add_generation_prompt=True, tokenize=False) for p in prompts]
+
+
 def generate_batch(model, processor, audios: list, prompts: list[str], decoding: dict) -> list[str]:
     """Greedy-decode one batch; returns the generated text only (prompt tokens stripped)."""
     import torch
 
-    texts = [processor.apply_chat_template(
-        [{"role": "user", "content": [{"type": "audio", "audio_url": "clip"}, {"type": "text", "text": p}]}],
-        add_generation_prompt=True, tokenize=False) for p in prompts]
+    texts = chat_texts(processor, prompts)
     sr = processor.feature_extractor.sampling_rate
     inputs = processor(text=texts, audios=audios, sampling_rate=sr, return_tensors="pt", padding=True)
     inputs = inputs.to(model.device)
@@ -110,6 +115,7 @@ def _resume(path: Path, valid_ids: set[str]) -> set[str]:
 
 def _run_meta(args, eval_set: EvalSet, prompt: str, decoding: dict) -> dict:
     return {"model": str(args.model), "adapter": str(args.adapter) if args.adapter else None,
+            "backend": args.backend,
             "prompt": prompt, "decoding": decoding,
             "eval_set": {"name": eval_set.name, "task": eval_set.task, "source": eval_set.source,
                          "labels": list(eval_set.labels), "proxy": eval_set.proxy,
@@ -122,7 +128,8 @@ def _check_same_run(out: Path, meta: dict) -> None:
     if not old_file.is_file():
         return
     old = json.loads(old_file.read_text())
-    for key in ("model", "adapter", "prompt", "decoding"):
+    old.setdefault("backend", "transformers")
+    for key in ("model", "adapter", "backend", "prompt", "decoding"):
         if old.get(key) != meta[key]:
             raise InputError(old_file, f"this folder holds a run with a different {key} "
                                        f"({old.get(key)!r}); use a new --out")
@@ -148,6 +155,18 @@ def _duration(item: EvalItem) -> float:
         return 0.0  # load_audio will report the problem with the clip's name
 
 
+def _generator(args, decoding: dict):
+    """(generate(audios, prompts) -> texts, sample rate) of the chosen backend."""
+    if args.backend == "vllm":
+        from evals.infer_vllm import VllmGenerator
+
+        gen = VllmGenerator(args.model, args.adapter, args.max_new_tokens, args.batch_size)
+        return gen, gen.sample_rate
+    model, processor = load_model(args.model, args.adapter, args.dtype, args.device)
+    return (lambda audios, prompts: generate_batch(model, processor, audios, prompts, decoding),
+            processor.feature_extractor.sampling_rate)
+
+
 def run_inference(args) -> int:
     from tqdm import tqdm
 
@@ -163,21 +182,20 @@ def run_inference(args) -> int:
     meta = _run_meta(args, eval_set, prompt, decoding)
     out = Path(args.out)
     _check_same_run(out, meta)
-    write_text(out / RUN_META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
     pred_file = out / PREDICTIONS
     done = _resume(pred_file, {i.id for i in items})
     todo = sorted((i for i in items if i.id not in done), key=_duration)
     print(f"[infer] {eval_set.name}: {len(items)} clips, {len(done)} already done, {len(todo)} to go"
           + (f"; {len(eval_set.skipped)} listed clips have no audio (recorded in run.json)" if eval_set.skipped else ""))
+    generate, sr = _generator(args, decoding) if todo else (None, None)  # fails before any write
+    write_text(out / RUN_META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
     if not todo:
         return 0
-    model, processor = load_model(args.model, args.adapter, args.dtype, args.device)
-    sr = processor.feature_extractor.sampling_rate
     with open(pred_file, "a", encoding="utf-8") as f, tqdm(total=len(todo), desc="infer", unit="clip") as bar:
         for start in range(0, len(todo), args.batch_size):
             batch = todo[start:start + args.batch_size]
             audios = [load_audio(i.audio, sr=sr, where=f"{eval_set.name} clip {i.id}") for i in batch]
-            preds = generate_batch(model, processor, audios, [prompt] * len(batch), decoding)
+            preds = generate(audios, [prompt] * len(batch))
             f.write("".join(json.dumps(_row(i, prompt, p, meta), ensure_ascii=False) + "\n"
                             for i, p in zip(batch, preds)))
             f.flush()

@@ -11,6 +11,14 @@ import soundfile as sf
 from tests.evals.files import tone
 
 
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """The tiny random Qwen2-Audio of recipes.tiny_model (the 7B cannot be downloaded here)."""
+    from recipes.tiny_model import build_tiny_qwen2_audio
+
+    return build_tiny_qwen2_audio(tmp_path_factory.getbasetemp() / "tiny_qwen2_audio")
+
+
 @pytest.fixture
 def captions_csv(tmp_path) -> Path:
     """The corpus form: id,path,caption_1..caption_5 with paths relative to the CSV."""

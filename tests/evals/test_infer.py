@@ -8,13 +8,6 @@ from adcacc.cli import main
 from evals import infer
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory):
-    from recipes.tiny_model import build_tiny_qwen2_audio
-
-    return build_tiny_qwen2_audio(tmp_path_factory.getbasetemp() / "tiny_qwen2_audio")
-
-
 def _infer(model, data, out, *extra):
     return main(["infer", "--model", str(model), "--eval-set", "captions-csv", "--data", str(data),
                  "--out", str(out), "--max-new-tokens", "4", *extra])

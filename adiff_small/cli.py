@@ -77,7 +77,7 @@ def cmd_demo(args) -> int:
     from adiff_small.demo import run_demo
 
     return run_demo(Path(args.corpus), Path(args.out), config=args.config,
-                    overrides=args.set, progress=not args.quiet)
+                    overrides=args.set, pairs_per_clip=args.pairs_per_clip, progress=not args.quiet)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -135,5 +135,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="runs/adiff-demo")
     p.add_argument("--config", default=None, help="default: adiff_small/configs/demo_smollm2.yaml")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--pairs-per-clip", type=int, default=3,
+                   help="partners sampled per clip (train and held-out pairs)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)

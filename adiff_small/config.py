@@ -60,6 +60,7 @@ class TrainConfig:
     out_dir: str = "runs/adiff"
     seed: int = 0
     batch_size: int = 8
+    group_by_length: bool = True  # batches of similar target length (less padding)
     grad_clip: float = 1.0
     save_every: int = 200  # steps between checkpoints (and one at each epoch end)
     position_captioning: bool = True  # ablation: False drops "caption the first audio" rows

@@ -26,14 +26,14 @@ def _default_config() -> str:
 
 
 def run_demo(corpus: Path, out: Path, config: str | None = None, overrides=(),
-             progress: bool = True) -> int:
+             pairs_per_clip: int = 3, progress: bool = True) -> int:
     start = time.monotonic()
     events_csv = corpus / "events.csv"
     if not events_csv.is_file():
         raise InputError(events_csv, "not found: build the embedded corpus first (adcacc corpus)")
     cfg = load_config(config or _default_config(), list(overrides))
     counts = explanations.make(events_csv, out / "data", "template", name="demo", seed=cfg.train.seed,
-                               test_fraction=0.25, per_clip=1, progress=progress)
+                               test_fraction=0.25, per_clip=pairs_per_clip, progress=progress)
     train_files = sorted(str(out / "data" / n) for n in counts if "_train_" in n)
     wanted = {prompts.TIERS[t] for t in cfg.data.tiers}
     test_rows = [r for r in data.load_split([str(out / "data")], [], "test") if r.task in wanted]

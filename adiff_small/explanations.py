@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,8 +89,9 @@ def sample_pairs(clips: list[Clip], seed: int, test_fraction: float, per_clip: i
     order = list(range(len(clips)))
     rng.shuffle(order)
     n_test = max(6, round(len(clips) * test_fraction)) if test_fraction > 0 else 0
-    groups = {"test": [clips[i] for i in sorted(order[:n_test])],
-              "train": [clips[i] for i in sorted(order[n_test:])]}
+    test = _held_out(clips, order, n_test)
+    groups = {"test": [clips[i] for i in sorted(test)],
+              "train": [clips[i] for i in sorted(set(order) - set(test))]}
     pairs = []
     for split, group in groups.items():
         n = len(group)
@@ -100,6 +102,21 @@ def sample_pairs(clips: list[Clip], seed: int, test_fraction: float, per_clip: i
             for j in rng.sample(allowed, min(per_clip, len(allowed))):
                 pairs.append(Pair(group[i], group[j], split))
     return pairs
+
+
+def _held_out(clips: list[Clip], order: list[int], n_test: int) -> list[int]:
+    """Test clips in shuffled order. Labelled clips are held out only while their label keeps
+    a clip in training, so a test pair is new audio of known sound classes (a label never
+    seen in training cannot be named by any model)."""
+    if not clips or not all(c.is_label for c in clips):
+        return order[:n_test]
+    left = Counter(c.text for c in clips)
+    test = []
+    for i in order:
+        if len(test) < n_test and left[clips[i].text] > 1:
+            test.append(i)
+            left[clips[i].text] -= 1
+    return test
 
 
 def read_builder_pairs(path: Path) -> list[Pair]:

@@ -29,6 +29,12 @@ class ADiff(nn.Module):
         self.sep_id = separator_id(self.tokenizer)
         width = self.lm.get_input_embeddings().weight.shape[1]
         d_enc, n = self.encoder.embed_dim, cfg.prefix_length
+        # Per-feature statistics of the training clips' embeddings (set by the trainer, saved
+        # in checkpoints). Pretrained clip embeddings share a large common component (aisfx:
+        # spread across clips is half the mean magnitude), so unstandardized inputs make every
+        # prefix nearly the same and the LM learns to ignore the audio.
+        self.register_buffer("embed_mean", torch.zeros(d_enc))
+        self.register_buffer("embed_std", torch.ones(d_enc))
         self.projection = Projection(d_enc, cfg.d_proj, cfg.dropout)
         self.audio_map1 = PrefixMapper(cfg.d_proj, width, n, cfg.mapper_layers)
         self.audio_map2 = PrefixMapper(cfg.d_proj, width, n, cfg.mapper_layers)
@@ -56,6 +62,14 @@ class ADiff(nn.Module):
         return self
 
     # --- inputs ---------------------------------------------------------------------
+    def set_embedding_stats(self, embeddings: torch.Tensor) -> None:
+        """Standardize clip embeddings with these statistics (rows = training clips)."""
+        device = self.embed_mean.device
+        self.embed_mean.copy_(embeddings.mean(0).to(device))
+        self.embed_std.copy_(embeddings.std(0).clamp_min(1e-6).to(device) if len(embeddings) > 1
+                             else torch.ones_like(self.embed_std))
+
+
     def encode(self, waves: list[np.ndarray]) -> EncoderOutput:
         trainable = any(p.requires_grad for p in self.encoder.parameters())
         with torch.set_grad_enabled(trainable and torch.is_grad_enabled()):
@@ -83,7 +97,7 @@ class ADiff(nn.Module):
     def prefix(self, emb1: torch.Tensor, emb2: torch.Tensor, prompt_ids: torch.Tensor) -> torch.Tensor:
         wte = self.lm.get_input_embeddings()
         device = wte.weight.device
-        p1, p2 = self.projection(emb1.to(device)), self.projection(emb2.to(device))
+        p1, p2 = (self.projection((e.to(device) - self.embed_mean) / self.embed_std) for e in (emb1, emb2))
         if self.cfg.normalize_prefix:
             p1 = p1 / p1.norm(dim=-1, keepdim=True).clamp_min(1e-8)
             p2 = p2 / p2.norm(dim=-1, keepdim=True).clamp_min(1e-8)

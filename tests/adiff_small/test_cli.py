@@ -23,7 +23,7 @@ def test_demo_smoke_and_explain_figure(corpus, tiny_lm, tmp_path, capsys):
     sets = ["model.encoder=tiny", f"model.lm={tiny_lm}", "model.d_proj=32", "model.prefix_length=4",
             "model.text_length=8", "model.mapper_layers=1", "model.cross_layers=1",
             "train.stages=[{name: grounding, epochs: 1, lr: 0.001}]"]
-    args = ["adiff", "demo", "--corpus", str(corpus), "--out", str(out), "--quiet"]
+    args = ["adiff", "demo", "--corpus", str(corpus), "--out", str(out), "--quiet", "--pairs-per-clip", "1"]
     assert main(args + [x for s in sets for x in ("--set", s)]) == 0
     text = capsys.readouterr().out
     assert "tier-1 CIDEr-D on held-out pairs: full" in text

@@ -23,6 +23,19 @@ def test_pairs_skip_neighbours_and_keep_splits_apart(corpus):
     assert train and test and not train & test
 
 
+def test_held_out_clips_are_new_recordings_of_labels_seen_in_training():
+    from pathlib import Path
+
+    labels = ["dog", "dog", "cat", "cat", "cat", "bell", "bird", "bird", "rain", "rain", "owl", "car",
+              "car", "fan", "fan", "tap", "tap"]  # owl, bell: one clip each
+    clips = [explanations.Clip(f"c{i}", Path(f"c{i}.wav"), lab, True) for i, lab in enumerate(labels)]
+    pairs = explanations.sample_pairs(clips, seed=3, test_fraction=0.5, per_clip=2)
+    test = {c for p in pairs if p.split == "test" for c in (p.a, p.b)}
+    train = {c for p in pairs if p.split == "train" for c in (p.a, p.b)}
+    assert len(test) == 8 and {c.text for c in test} <= {c.text for c in train}
+    assert {"owl", "bell"} <= {c.text for c in train} and not {"owl", "bell"} & {c.text for c in test}
+
+
 def test_template_statements_are_true(corpus, tmp_path):
     counts = explanations.make(corpus / "events.csv", tmp_path, "template", seed=0, progress=False)
     assert set(counts) >= {"demo_train_adiff_detail_answer.csv", "demo_test_adiff_fewwords_answer.csv"}

@@ -63,8 +63,11 @@ def test_resume_after_kill_is_byte_identical_and_stages_freeze(tiny_lm, pairs_di
 def test_grounding_checkpoint_excludes_frozen_lm(tiny_lm, pairs_dir, tmp_path):
     ck = train(_cfg(tiny_lm, pairs_dir, tmp_path, [StageConfig("grounding", 1, 1e-3)], tiers=[1],
                     max_rows=4), progress=False)
-    keys = load_file(str(ck / "model.safetensors")).keys()
+    weights = load_file(str(ck / "model.safetensors"))
+    keys = weights.keys()
     assert not any(k.startswith("lm.") for k in keys)
+    # clip embeddings are standardized with the training clips' statistics, saved with the weights
+    assert weights["embed_std"].min() > 0 and weights["embed_mean"].abs().sum() > 0
     assert any(k.startswith("encoder.") for k in keys)  # random encoder: not restorable otherwise
     assert any(k.startswith("cross.") for k in keys)
 
@@ -112,3 +115,15 @@ def test_cli_errors_are_one_line(corpus, tmp_path, capsys):
     assert "no ADIFF checkpoint here" in capsys.readouterr().err
     assert main(["adiff", "train", "--config", str(tmp_path / "missing.yaml")]) == 2
     assert "config file not found" in capsys.readouterr().err
+
+
+def test_length_grouped_batches_cover_every_row_once_and_group_lengths():
+    from adiff_small.train import length_grouped_batches
+
+    lengths = [5 if i % 3 else 60 for i in range(50)]  # short label rows and long sentences
+    order = list(range(50))[::-1]
+    batches = length_grouped_batches(order, lengths, 8, "s")
+    assert sorted(j for b in batches for j in b) == list(range(50))
+    assert [len(b) for b in batches].count(8) == 6 and len(batches) == 7
+    assert sum(len({lengths[j] for j in b}) > 1 for b in batches) <= 1  # one mixed batch at most
+    assert batches == length_grouped_batches(order, lengths, 8, "s")

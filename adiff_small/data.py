@@ -123,12 +123,6 @@ def load_split(specs: list[str], audio_roots: list[str], split: str | list[str] 
 
 def write_rows(path: Path, rows: list[dict]) -> None:
     """Write released-layout rows atomically (dicts with the COLUMNS keys)."""
-    import io
+    from data_builders.audio_io import csv_text, write_text
 
-    from data_builders.audio_io import write_text
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    write_text(path, buf.getvalue())
+    write_text(path, csv_text(list(COLUMNS), [[r[c] for c in COLUMNS] for r in rows]))

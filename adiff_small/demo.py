@@ -48,6 +48,8 @@ def run_demo(corpus: Path, out: Path, config: str | None = None, overrides=(),
         t = time.monotonic()
         ckpt = train(c, progress=progress)
         model, _ = checkpoint.load_model(ckpt)
+        if name == "full":
+            full_model = model  # explains the example pair below without loading it again
         preds = evaluate.predict(model, test_rows, Decoding(max_new_tokens=96), progress=progress)
         results[name] = evaluate.score_tiers(test_rows, preds)
         results[name]["grounding"] = grounding(test_rows, preds)
@@ -55,7 +57,7 @@ def run_demo(corpus: Path, out: Path, config: str | None = None, overrides=(),
         timings[name] = round(time.monotonic() - t, 1)
     print(evaluate.format_table(results))
     evaluate.plot(out / "cider_per_tier.png", results)
-    _example(out, test_rows)
+    _example(full_model, out, test_rows)
     summary = _verdict(results)
     print(summary)
     total = round(time.monotonic() - start, 1)
@@ -91,13 +93,12 @@ def _verdict(results: dict) -> str:
             f"the full model {word} the language-only model{note}")
 
 
-def _example(out: Path, test_rows: list[data.Row]) -> None:
+def _example(model, out: Path, test_rows: list[data.Row]) -> None:
     """Explain a held-out pair with the full model and draw Figure 5."""
     from adiff_small import events, figure
     from adiff_small.generate import explain
     from data_builders.audio_io import load_audio
 
-    model, _ = checkpoint.load_model(out / "full")
     row = test_rows[-1]
     sr = model.encoder.sample_rate
     waves = [load_audio(p, sr) for p in (row.audio1, row.audio2)]

@@ -44,18 +44,11 @@ def score_tiers(rows: list[Row], preds: list[str]) -> dict:
 
 
 def write_report(out_dir: Path, rows: list[Row], preds: list[str], result: dict) -> None:
-    import csv
-    import io
+    from data_builders.audio_io import csv_text, write_text
 
-    from data_builders.audio_io import write_text
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["task", "filepath1", "filepath2", "reference", "prediction"])
-    for r, p in zip(rows, preds):
-        w.writerow([r.task, r.audio1, r.audio2, r.answer, p])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_text(out_dir / "predictions.csv", buf.getvalue())
+    write_text(out_dir / "predictions.csv", csv_text(
+        ["task", "filepath1", "filepath2", "reference", "prediction"],
+        [[r.task, r.audio1, r.audio2, r.answer, p] for r, p in zip(rows, preds)]))
     write_text(out_dir / "metrics.json", json.dumps(result, indent=1) + "\n")
 
 

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from adiff_small import prompts
 from adiff_small.audio_facts import Facts, measure
-from adiff_small.data import write_rows
+from adiff_small.data import csv_records, resolve_audio, write_rows
 from data_builders.errors import InputError
 
 BASE_PROMPT = (  # paper Table 7
@@ -71,13 +71,9 @@ def read_clips(path: Path) -> list[Clip]:
         text_col = "caption" if "caption" in cols else "label" if "label" in cols else None
         if "id" not in cols or "path" not in cols or text_col is None:
             raise InputError(path, "expected columns id,path,caption or id,path,label", row=1)
-        clips = []
-        for i, rec in enumerate(reader, start=2):
-            p = Path(rec["path"])
-            p = p if p.is_absolute() else path.parent / p
-            if not p.is_file():
-                raise InputError(path, f"audio {rec['path']!r} not found", row=i)
-            clips.append(Clip(rec["id"], p, rec[text_col].strip(), text_col == "label"))
+        clips = [Clip(rec["id"], resolve_audio(rec["path"], [path.parent], f"{path} row {i}"),
+                      rec[text_col].strip(), text_col == "label")
+                 for i, rec in enumerate(reader, start=2)]
     if len(clips) < 7:
         raise InputError(path, f"needs at least 7 clips to sample pairs, has {len(clips)}")
     return clips
@@ -121,8 +117,6 @@ def _held_out(clips: list[Clip], order: list[int], n_test: int) -> list[int]:
 
 def read_builder_pairs(path: Path) -> list[Pair]:
     """pairs.csv of `adcacc build` (src_audio, tgt_audio, pre/post captions, split)."""
-    from adiff_small.data import csv_records, resolve_audio
-
     need = ("pair_id", "split", "src_audio", "tgt_audio", "pre_caption", "post_caption")
     pairs = []
     for i, rec in csv_records(path, need):

@@ -5,6 +5,7 @@ one `InputError` naming the file and the problem.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import os
@@ -88,6 +89,15 @@ def write_bytes(path: str | Path, data: bytes) -> None:
 def write_text(path: str | Path, text: str) -> None:
     """Write a UTF-8 text file atomically."""
     write_bytes(path, text.encode("utf-8"))
+
+
+def csv_text(header: list[str], rows: list[list]) -> str:
+    """CSV with a header and Unix newlines, quoted where needed (pair with `write_text`)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
 
 
 def sha256_file(path: str | Path) -> str:

@@ -14,16 +14,14 @@ finished by simply running the command again.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from data_builders.audio_io import SAMPLE_RATE, write_text, write_wav
+from data_builders.audio_io import SAMPLE_RATE, csv_text, write_text, write_wav
 from data_builders.corpus_captions import scene_captions
 from data_builders.corpus_clips import bed_clip, event_clip, fade, level
 from data_builders.corpus_docs import licenses_md, readme_md
@@ -43,14 +41,6 @@ WAV_DIRS = ("events", "bases", "retention/vsc", "retention/mic")
 
 def slug(label: str) -> str:
     return label.replace(" ", "_")
-
-
-def csv_text(header: list[str], rows: list[list]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
 
 
 def check_licences(fetched: dict[str, Fetched]) -> None:

@@ -9,15 +9,13 @@ BLEU and METEOR pool corpus statistics, so their deltas are shown without a CI.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from data_builders.audio_io import write_bytes, write_text
+from data_builders.audio_io import csv_text, write_bytes, write_text
 from data_builders.errors import InputError
 from evals.predictions import PREDICTIONS, Run, check_same_eval_set, read_predictions
 
@@ -134,13 +132,9 @@ def collect(arm_dirs: list[Path], names: list[str], n_boot: int, seed: int) -> t
 
 
 def rows_csv(rows: list[Row]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(Row.__dataclass_fields__), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if v is None else f"{v:.6f}" if isinstance(v, float) else v)
-                         for k, v in asdict(row).items()})
-    return buf.getvalue()
+    return csv_text(list(Row.__dataclass_fields__),
+                    [["" if v is None else f"{v:.6f}" if isinstance(v, float) else v
+                      for v in asdict(row).values()] for row in rows])
 
 
 def compare_runs(arm_dirs: list[Path], out: Path, names: list[str] | None = None,

@@ -30,20 +30,14 @@ def cmd_train(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from adiff_small import checkpoint, events, figure, prompts
-    from adiff_small.generate import explain
-    from data_builders.audio_io import load_audio
+    from adiff_small import checkpoint, prompts
+    from adiff_small.figure import explain_files
 
     model, _ = checkpoint.load_model(args.checkpoint)
-    sr = model.encoder.sample_rate
-    waves = [load_audio(p, sr) for p in (args.audio1, args.audio2)]
-    out = model.encode(waves).embedding
     prompt = args.prompt or prompts.canonical(prompts.TIERS[args.tier])
-    text = explain(model, out[:1], out[1:], [prompt], _decoding(args))[0]
-    print(text)
+    print(explain_files(model, (args.audio1, args.audio2), prompt, _decoding(args),
+                        Path(args.figure) if args.figure else None))
     if args.figure:
-        figure.draw(Path(args.figure), text, [("Audio 1", waves[0], sr), ("Audio 2", waves[1], sr)],
-                    [events.event_probs(model, w) for w in waves])
         print(f"figure: {args.figure}")
     return 0
 

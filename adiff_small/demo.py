@@ -95,15 +95,9 @@ def _verdict(results: dict) -> str:
 
 def _example(model, out: Path, test_rows: list[data.Row]) -> None:
     """Explain a held-out pair with the full model and draw Figure 5."""
-    from adiff_small import events, figure
-    from adiff_small.generate import explain
-    from data_builders.audio_io import load_audio
+    from adiff_small.figure import explain_files
 
     row = test_rows[-1]
-    sr = model.encoder.sample_rate
-    waves = [load_audio(p, sr) for p in (row.audio1, row.audio2)]
-    emb = model.encode(waves).embedding
-    text = explain(model, emb[:1], emb[1:], [prompts.canonical(row.task)], Decoding(max_new_tokens=128))[0]
+    text = explain_files(model, (row.audio1, row.audio2), prompts.canonical(row.task),
+                         Decoding(max_new_tokens=128), out / "example.png")
     print(f"held-out pair: {row.audio1.name} vs {row.audio2.name}\n  reference: {row.answer}\n  model:     {text}")
-    figure.draw(out / "example.png", text, [("Audio 1", waves[0], sr), ("Audio 2", waves[1], sr)],
-                [events.event_probs(model, w) for w in waves])

@@ -45,3 +45,20 @@ def draw(out: Path, explanation: str, audios: list[tuple[str, np.ndarray, int]],
     fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     tmp.replace(out)
+
+
+def explain_files(model, paths: tuple[Path, Path], prompt: str, dec,
+                  figure_path: Path | None = None) -> str:
+    """Explain two audio files with `model`; with `figure_path`, also draw Figure 5."""
+    from adiff_small.events import event_probs
+    from adiff_small.generate import explain
+    from data_builders.audio_io import load_audio
+
+    sr = model.encoder.sample_rate
+    waves = [load_audio(p, sr) for p in paths]
+    emb = model.encode(waves).embedding
+    text = explain(model, emb[:1], emb[1:], [prompt], dec)[0]
+    if figure_path is not None:
+        draw(figure_path, text, [("Audio 1", waves[0], sr), ("Audio 2", waves[1], sr)],
+             [event_probs(model, w) for w in waves])
+    return text

@@ -96,3 +96,42 @@ def test_retention_infer_then_eval(tiny_model, tmp_path, capsys):
     payload = json.loads((tmp_path / "scores" / "retention.json").read_text())
     assert payload["task"] == "vsc" and payload["n_items"] == 3 and sum(payload["rules"].values()) == 3
     assert "PROXY" in capsys.readouterr().out
+
+
+def test_model_inputs_equal_the_processor_on_the_whole_batch(tiny_model):
+    import numpy as np
+    import torch
+
+    from transformers import AutoProcessor
+
+    processor = AutoProcessor.from_pretrained(tiny_model)
+    processor.tokenizer.padding_side = "left"
+    rng = np.random.default_rng(0)
+    audios = [(0.1 * rng.standard_normal(16000 * s)).astype(np.float32) for s in (1, 3, 2)]
+    texts = infer.chat_texts(processor, [infer.CAPTION_PROMPT, "Which genre? Answer in one word.", "Hi"])
+    whole = processor(text=texts, audios=audios, sampling_rate=16000, return_tensors="pt", padding=True)
+    clipwise = infer.model_inputs(processor, texts, audios)
+    assert sorted(clipwise.keys()) == sorted(whole.keys())
+    assert all(torch.equal(clipwise[k], whole[k]) for k in whole)
+    assert (clipwise["attention_mask"][:, 0] == 0).any()  # left-padded: prompts differ in length
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_last_position_logits_are_the_full_heads_last_position(rows):
+    import torch
+
+    class Tiny(torch.nn.Module):  # just the attribute path generate_batch patches
+        def __init__(self):
+            super().__init__()
+            self.language_model = torch.nn.Module()
+            self.language_model.lm_head = torch.nn.Linear(64, 3000, bias=False)
+
+    torch.manual_seed(0)
+    model, hidden = Tiny(), torch.randn(rows, 7, 64)
+    plain = model.language_model.lm_head(hidden[:, -1:, :])  # h @ W.T on the last positions
+    with infer.last_position_logits(model):
+        last = model.language_model.lm_head(hidden)
+    assert last.shape == (rows, 1, 3000)
+    torch.testing.assert_close(last, plain, rtol=1e-5, atol=1e-5)  # float rounding only
+    assert torch.equal(last.argmax(-1), plain.argmax(-1))
+    assert isinstance(model.language_model.lm_head, torch.nn.Linear)  # restored

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from evals.metric_assets import load_aac_metrics, missing_artifacts
 
 # aac-metrics metric key -> the name our tables (and the papers) use
@@ -33,11 +35,17 @@ ITEM_MEAN_METRICS = ("ROUGE-L", "CIDEr-D", "SPICE", "SPIDEr", "SPIDEr-FL", "FENS
 
 @dataclass
 class CaptionScores:
-    """Corpus scores, per-item scores (same order as the inputs) and unavailable metrics."""
+    """Corpus scores, per-item scores (same order as the inputs) and unavailable metrics.
+
+    `stats[metric]` holds per-clip statistics whose resampled sums rescore the corpus metric
+    (evals.pooled_metrics.pooled_score): clip scores for item-mean metrics, n-gram counts for
+    BLEU, alignment statistics for METEOR.
+    """
 
     corpus: dict[str, float]
     items: dict[str, list[float]] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
+    stats: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _check_inputs(candidates: list[str], references: list[list[str]]) -> None:
@@ -55,16 +63,26 @@ def _one_line(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
 
 
-def score_captions_detailed(candidates: list[str], references: list[list[str]]) -> CaptionScores:
-    """Score with every metric that can run here; see score_captions for the contract."""
+def score_captions_detailed(candidates: list[str], references: list[list[str]],
+                            with_stats: bool = False) -> CaptionScores:
+    """Score with every metric that can run here; see score_captions for the contract.
+
+    `with_stats` also collects the per-clip statistics bootstrap CIs need (`stats`): one more
+    pass of BLEU's counting and of the METEOR jar.
+    """
     _check_inputs(candidates, references)
     candidates = [_one_line(c) for c in candidates]
     references = [[_one_line(r) for r in refs] for refs in references]
     aac_metrics = load_aac_metrics()
+    from aac_metrics.utils.tokenization import preprocess_mono_sents, preprocess_mult_sents
+    from evals.pooled_metrics import BLEU_N, bleu_stats, meteor_stats
+
     unavailable = missing_artifacts()
     keys = list(ALWAYS) + [k for k in OPTIONAL if METRIC_NAMES[k] not in unavailable]
+    # PTB-tokenize once, as evaluate(preprocess=True) would, so BLEU's counts see the same text
+    candidates, references = preprocess_mono_sents(candidates), preprocess_mult_sents(references)
     corpus, sents = aac_metrics.evaluate(
-        candidates, references, preprocess=True, metrics=keys, device="cpu"
+        candidates, references, preprocess=False, metrics=keys, device="cpu"
     )
     scores = CaptionScores(corpus={}, unavailable=unavailable)
     for key in keys:
@@ -72,6 +90,12 @@ def score_captions_detailed(candidates: list[str], references: list[list[str]]) 
         scores.corpus[name] = float(corpus[key])
         if key in sents:
             scores.items[name] = [float(x) for x in sents[key].tolist()]
+        if with_stats and name in ITEM_MEAN_METRICS:
+            scores.stats[name] = np.asarray(scores.items[name], dtype=np.float64)
+    if with_stats:
+        counts = bleu_stats(candidates, references)
+        scores.stats.update({f"BLEU-{n}": counts for n in range(1, BLEU_N + 1)})
+        scores.stats["METEOR"] = meteor_stats(candidates, references)
     return scores
 
 

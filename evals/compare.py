@@ -3,15 +3,18 @@
 Each RUN is an arm: a folder holding one run folder per eval set (or being one); folders
 of the same name are paired. Paired runs must be of the same eval set with the same ids
 (else an error names the folder). Deltas come with paired bootstrap 95% CIs: the same resampled clips for base and
-arm, 1000 resamples by default, percentile intervals. CIs exist for metrics whose corpus
-score is a mean over clips (CIDEr-D, ROUGE-L, SPICE/SPIDEr/FENSE when present, accuracy);
-BLEU and METEOR pool corpus statistics, so their deltas are shown without a CI.
+arm, 1000 resamples by default, percentile intervals. Mean-over-clips metrics (CIDEr-D,
+ROUGE-L, SPICE/SPIDEr/FENSE when present, accuracy) resample clip scores; BLEU-1..4 and
+METEOR resample per-clip counts (n-grams and lengths; Meteor's alignment statistics) and
+rescore the sums (evals.pooled_metrics).
 """
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -48,12 +51,21 @@ def discover(arm_dir: Path) -> dict[str, Run]:
     return runs
 
 
-def paired_bootstrap(base: np.ndarray, arm: np.ndarray, n_boot: int, seed: int) -> tuple[float, float]:
-    """95% percentile interval of mean(arm - base) over clips resampled with replacement."""
+def paired_bootstrap(base: np.ndarray, arm: np.ndarray, n_boot: int, seed: int,
+                     score: Callable[[np.ndarray, int], np.ndarray] | None = None) -> tuple[float, float]:
+    """95% percentile interval of score(arm) - score(base) over clips resampled with replacement.
+
+    `base`/`arm` hold one value per clip, or one row of statistics per clip (clips, k);
+    `score(sums, n_clips)` turns each resample's summed rows into its corpus score
+    (default: the mean of the values).
+    """
     rng = np.random.default_rng(seed)
-    diff = np.asarray(arm, dtype=np.float64) - np.asarray(base, dtype=np.float64)
-    means = diff[rng.integers(0, len(diff), size=(n_boot, len(diff)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
+    base, arm = (np.asarray(x, dtype=np.float64).reshape(len(x), -1) for x in (base, arm))
+    n = len(base)
+    counts = np.stack([np.bincount(row, minlength=n) for row in rng.integers(0, n, size=(n_boot, n))])
+    score = score or (lambda sums, n_clips: sums[:, 0] / n_clips)
+    deltas = score(counts @ arm, n) - score(counts @ base, n)
+    low, high = np.percentile(deltas, [2.5, 97.5])
     return float(low), float(high)
 
 
@@ -64,10 +76,12 @@ def _aligned(base: Run, other: Run) -> list[dict]:
 
 
 def _caption_rows(name: str, arms: dict[str, list[dict]], n_boot: int, seed: int) -> tuple[list[Row], dict]:
-    from evals.captioning import ITEM_MEAN_METRICS, score_captions_detailed
+    from evals.captioning import score_captions_detailed
     from evals.paper_numbers import caption_value
+    from evals.pooled_metrics import pooled_score
 
-    scores = {arm: score_captions_detailed([r["prediction"] for r in rows], [r["references"] for r in rows])
+    scores = {arm: score_captions_detailed([r["prediction"] for r in rows], [r["references"] for r in rows],
+                                           with_stats=True)
               for arm, rows in arms.items()}
     base_arm = next(iter(arms))
     base = scores[base_arm]
@@ -77,8 +91,9 @@ def _caption_rows(name: str, arms: dict[str, list[dict]], n_boot: int, seed: int
             delta = ci = None
             if arm != base_arm:
                 delta = value - base.corpus[metric]
-                if metric in ITEM_MEAN_METRICS:
-                    ci = paired_bootstrap(np.array(base.items[metric]), np.array(sc.items[metric]), n_boot, seed)
+                if metric in sc.stats:
+                    ci = paired_bootstrap(base.stats[metric], sc.stats[metric], n_boot, seed,
+                                          partial(pooled_score, metric))
             out.append(Row(name, "caption", metric, arm, value, base.corpus[metric], delta,
                            *(ci or (None, None)), caption_value(arm, name, metric)))
     return out, base.unavailable

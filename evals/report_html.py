@@ -14,6 +14,9 @@ from evals.reports import fmt, markdown_table
 PROXY_NOTE = ("PROXY sets are stand-ins built from the embedded corpus (real sounds from Debian "
               "packages and soundfonts); they are not the paper's benchmarks and are never "
               "compared with its numbers.")
+POOLED_NOTE = ("BLEU and METEOR pool counts over the corpus, so their CIs rescore each resample's "
+               "summed counts (n-grams and lengths; Meteor's alignment statistics) rather than "
+               "averaging clip scores.")
 
 
 def _set_label(row) -> str:
@@ -47,7 +50,7 @@ def comparison_markdown(rows, unavailable: dict, names: list[str], n_boot: int) 
     md += (f"Δ = arm − base; 95% CIs from a paired bootstrap over clips ({n_boot} resamples). "
            "'paper' = the ACC paper's published number for the same arm and benchmark.\n\n")
     if cap_t[1]:
-        md += "## Captioning\n\n" + markdown_table(*cap_t)
+        md += "## Captioning\n\n" + markdown_table(*cap_t) + "\n" + POOLED_NOTE + "\n"
     for set_name, missing in unavailable.items():
         for metric, why in missing.items():
             md += f"\n- {set_name} {metric}: unavailable ({why})"
@@ -155,7 +158,7 @@ def render_report(rows, unavailable: dict, names: list[str], n_boot: int) -> tup
     if ret_t[1]:
         parts.append("<h2>Retention</h2>" + _html_table(*ret_t))
     if cap_t[1]:
-        parts.append("<h2>Captioning</h2>" + _html_table(*cap_t))
+        parts.append("<h2>Captioning</h2>" + _html_table(*cap_t) + f"<p>{html.escape(POOLED_NOTE)}</p>")
         missing = [f"<li>{html.escape(s)} {html.escape(m)}: unavailable ({html.escape(w)})</li>"
                    for s, ms in unavailable.items() for m, w in ms.items()]
         if missing:

@@ -67,3 +67,20 @@ def test_bad_inputs_are_rejected_before_any_java_runs():
         score_captions(["a"], [[]])
     with pytest.raises(ValueError, match="no candidates"):
         score_captions([], [])
+
+
+@pytest.mark.slow
+def test_pooled_counts_rescore_to_aac_metrics_corpus_scores():
+    from evals.pooled_metrics import pooled_score
+
+    detailed = score_captions_detailed(CANDS, REFS, with_stats=True)
+    for name in ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "CIDEr-D"):
+        stats = detailed.stats[name]
+        rescored = pooled_score(name, stats.reshape(len(CANDS), -1).sum(axis=0), len(CANDS))
+        assert rescored == pytest.approx(detailed.corpus[name], rel=1e-9, abs=1e-12), name
+    # a subset's summed counts score like aac-metrics on that subset (not like a mean of clips)
+    subset = score_captions_detailed([CANDS[i] for i in (0, 3, 4)], [REFS[i] for i in (0, 3, 4)])
+    for name in ("BLEU-4", "METEOR"):
+        rows = detailed.stats[name][[0, 3, 4]]
+        assert pooled_score(name, rows.sum(axis=0), 3) == pytest.approx(subset.corpus[name], rel=1e-9), name
+    assert not subset.stats  # only when asked for

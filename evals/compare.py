@@ -80,9 +80,11 @@ def _caption_rows(name: str, arms: dict[str, list[dict]], n_boot: int, seed: int
     from evals.paper_numbers import caption_value
     from evals.pooled_metrics import pooled_score
 
+    from tqdm import tqdm
+
     scores = {arm: score_captions_detailed([r["prediction"] for r in rows], [r["references"] for r in rows],
                                            with_stats=True)
-              for arm, rows in arms.items()}
+              for arm, rows in tqdm(arms.items(), desc=f"scoring {name}", unit="arm")}
     base_arm = next(iter(arms))
     base = scores[base_arm]
     out = []

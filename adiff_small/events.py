@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from adiff_small.embeddings import EmbeddingCache
+from adiff_small.encoders import EncoderOutput
 
 
 def fit_event_head(model, clips: list[tuple[Path, str]], steps: int = 300, seed: int = 0,
@@ -39,10 +40,9 @@ def fit_event_head(model, clips: list[tuple[Path, str]], steps: int = 300, seed:
 
 
 @torch.no_grad()
-def event_probs(model, wave: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(frame times in s, probabilities [T, C], class names) for one clip."""
-    out = model.encode([wave])
-    frames = out.frames[0]
+def event_probs(model, out: EncoderOutput, i: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(frame times in s, probabilities [T, C], class names) for clip `i` of an encoded batch."""
+    frames = out.frames[i]
     if out.frames_are_probs:
         names = model.cfg.event_labels or [f"AudioSet class {i}" for i in range(frames.shape[1])]
         probs = frames

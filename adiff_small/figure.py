@@ -56,9 +56,10 @@ def explain_files(model, paths: tuple[Path, Path], prompt: str, dec,
 
     sr = model.encoder.sample_rate
     waves = [load_audio(p, sr) for p in paths]
-    emb = model.encode(waves).embedding
+    encoded = model.encode(waves)
+    emb = encoded.embedding
     text = explain(model, emb[:1], emb[1:], [prompt], dec)[0]
     if figure_path is not None:
         draw(figure_path, text, [("Audio 1", waves[0], sr), ("Audio 2", waves[1], sr)],
-             [event_probs(model, w) for w in waves])
+             [event_probs(model, encoded, i) for i in range(2)])
     return text

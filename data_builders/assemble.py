@@ -37,8 +37,15 @@ def fingerprint(cfg, bases, events) -> dict:
     return {"settings": json.loads(json.dumps(settings)), "inputs_sha256": h.hexdigest()}
 
 
-def prepare_out(cfg, bases, events) -> None:
-    """Create the folder, refuse to mix two different builds, drop half-written temp files."""
+def shard_file(cfg, stem: str) -> Path:
+    """Where one base's shard (its rows, pairs and audio hashes) lives until assembly."""
+    return cfg.out / ".work" / "shards" / f"{stem}.json"
+
+
+def prepare_out(cfg, bases, events) -> dict:
+    """Create the folder, refuse to mix two different builds, drop half-written temp files.
+
+    Returns the build's fingerprint (also stamped in `.work/fingerprint.json`)."""
     work = cfg.out / ".work"
     work.mkdir(parents=True, exist_ok=True)
     stamp = work / "fingerprint.json"
@@ -50,6 +57,7 @@ def prepare_out(cfg, bases, events) -> None:
         )
     write_json(stamp, mine)
     remove_partial_files(cfg.out)
+    return mine
 
 
 def remove_partial_files(out: Path) -> None:
@@ -58,8 +66,9 @@ def remove_partial_files(out: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def write_outputs(tasks, results: dict, cfg, problems) -> dict:
-    """Stream every shard, in input order, into the JSONL and CSV files; return counts."""
+def write_outputs(tasks, built: set[str], cfg, problems, fingerprint: dict) -> dict:
+    """Stream the shards of the `built` base ids, in input order, from disk into the JSONL and
+    CSV files (one shard in memory at a time); return counts."""
     names = [f"{t}_{s}.jsonl" for t in TASKS for s in ("train", "val", "test")] + ["pairs.csv"]
     counts = {name: 0 for name in names}
     ops: dict[str, int] = {}
@@ -71,10 +80,9 @@ def write_outputs(tasks, results: dict, cfg, problems) -> dict:
         pairs_csv = csv.writer(files["pairs.csv"], lineterminator="\n")
         pairs_csv.writerow(PAIR_COLUMNS)
         for task in tasks:
-            res = results.get(task.base.id)
-            if res is None:
+            if task.base.id not in built:
                 continue
-            shard = res["shard"]
+            shard = json.loads(shard_file(cfg, task.stem).read_text(encoding="utf-8"))
             for t in TASKS:
                 name = f"{t}_{shard['split']}.jsonl"
                 for row in shard["rows"][t]:
@@ -92,17 +100,13 @@ def write_outputs(tasks, results: dict, cfg, problems) -> dict:
             os.replace(path, cfg.out / name)
     return {
         "bases_requested": len(tasks),
-        "bases_built": len(results),
+        "bases_built": len(built),
         "pairs_by_op": ops,
         "rows": counts,
         "skips": problems.skips,
         "audio_paths": "relative to this folder" if cfg.relative_paths else "absolute",
-        "fingerprint": fingerprint_summary(cfg),
+        "fingerprint": fingerprint,
     }
-
-
-def fingerprint_summary(cfg) -> dict:
-    return json.loads((cfg.out / ".work" / "fingerprint.json").read_text(encoding="utf-8"))
 
 
 def _pair_row(shard: dict, i: int, pair: dict) -> list:

@@ -112,16 +112,16 @@ def _event_audio(path: Path, where: str) -> np.ndarray:
 
 
 def process(task: Task) -> dict:
-    """Build (or reuse) one base's audio and shard; return the shard or a skip record."""
+    """Build (or reuse) one base's audio and shard on disk; return its id or a skip record."""
     cfg = _CFG
-    shard_path = cfg.out / ".work" / "shards" / f"{task.stem}.json"
+    shard_path = assemble.shard_file(cfg, task.stem)
     if shard_path.is_file():
         shard = json.loads(shard_path.read_text(encoding="utf-8"))
         if all(
             (cfg.out / a["path"]).is_file() and sha256_file(cfg.out / a["path"]) == a["sha256"]
             for a in shard["audio"].values()
         ):
-            return {"shard": shard, "reused": True}
+            return {"base_id": task.base.id, "reused": True}
     try:
         shard = _build_one(task, cfg)
     except InputError as err:
@@ -129,7 +129,7 @@ def process(task: Task) -> dict:
             raise
         return {"skip": {"file": err.path, "row": err.row, "reason": err.problem, "base_id": task.base.id}}
     assemble.write_json(shard_path, shard, indent=None)  # machine-read only: compact is faster
-    return {"shard": shard, "reused": False}
+    return {"base_id": task.base.id, "reused": False}
 
 
 def _build_one(task: Task, cfg: BuildConfig) -> dict:
@@ -199,21 +199,21 @@ def run_build(bases: list[Clip], events: list[Clip], cfg: BuildConfig, problems:
     start = time.perf_counter()
     events = validate_events(events, cfg, problems)
     tasks = plan(bases, events, cfg)
-    assemble.prepare_out(cfg, bases, events)
-    results: dict[str, dict] = {}
+    fingerprint = assemble.prepare_out(cfg, bases, events)
+    reused: dict[str, bool] = {}  # base id -> shard reused from an earlier run
     try:
         with tqdm(total=len(tasks), desc="building pairs", unit="base") as bar:
             for res in _run_tasks(tasks, cfg):
                 if "skip" in res:
                     problems.skips.append(res["skip"])
                 else:
-                    results[res["shard"]["base_id"]] = res
+                    reused[res["base_id"]] = res["reused"]
                 bar.update()
     except BaseException:
         assemble.remove_partial_files(cfg.out)  # workers stopped mid-write leave temp files
         raise
-    report = assemble.write_outputs(tasks, results, cfg, problems)
-    report["timing"] = _timing(results, cfg, time.perf_counter() - start)
+    report = assemble.write_outputs(tasks, set(reused), cfg, problems, fingerprint)
+    report["timing"] = _timing(reused, cfg, time.perf_counter() - start)
     assemble.write_json(cfg.out / "build_report.json", report)
     return report
 
@@ -227,13 +227,13 @@ def _run_tasks(tasks: list[Task], cfg: BuildConfig):
         yield from pool.imap_unordered(process, tasks, chunksize=4)
 
 
-def _timing(results: dict, cfg: BuildConfig, seconds: float) -> dict:
-    built = sum(not r["reused"] for r in results.values())
+def _timing(reused: dict[str, bool], cfg: BuildConfig, seconds: float) -> dict:
+    built = sum(not r for r in reused.values())
     audio_s = built * 3 * cfg.duration_s
     return {
         "wall_s": round(seconds, 3),
         "bases_built_this_run": built,
-        "bases_reused": len(results) - built,
+        "bases_reused": len(reused) - built,
         "audio_s_written": audio_s,
         "audio_s_per_wall_s": round(audio_s / seconds, 1) if seconds > 0 else None,
         "workers": cfg.workers,

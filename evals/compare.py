@@ -20,6 +20,7 @@ import numpy as np
 
 from data_builders.audio_io import csv_text, write_bytes, write_text
 from data_builders.errors import InputError
+from evals.pooled_metrics import mean_score, pooled_score
 from evals.predictions import PREDICTIONS, Run, check_same_eval_set, read_predictions
 
 
@@ -52,7 +53,7 @@ def discover(arm_dir: Path) -> dict[str, Run]:
 
 
 def paired_bootstrap(base: np.ndarray, arm: np.ndarray, n_boot: int, seed: int,
-                     score: Callable[[np.ndarray, int], np.ndarray] | None = None) -> tuple[float, float]:
+                     score: Callable[[np.ndarray, int], np.ndarray] = mean_score) -> tuple[float, float]:
     """95% percentile interval of score(arm) - score(base) over clips resampled with replacement.
 
     `base`/`arm` hold one value per clip, or one row of statistics per clip (clips, k);
@@ -63,7 +64,6 @@ def paired_bootstrap(base: np.ndarray, arm: np.ndarray, n_boot: int, seed: int,
     base, arm = (np.asarray(x, dtype=np.float64).reshape(len(x), -1) for x in (base, arm))
     n = len(base)
     counts = np.stack([np.bincount(row, minlength=n) for row in rng.integers(0, n, size=(n_boot, n))])
-    score = score or (lambda sums, n_clips: sums[:, 0] / n_clips)
     deltas = score(counts @ arm, n) - score(counts @ base, n)
     low, high = np.percentile(deltas, [2.5, 97.5])
     return float(low), float(high)
@@ -76,11 +76,10 @@ def _aligned(base: Run, other: Run) -> list[dict]:
 
 
 def _caption_rows(name: str, arms: dict[str, list[dict]], n_boot: int, seed: int) -> tuple[list[Row], dict]:
+    from tqdm import tqdm
+
     from evals.captioning import score_captions_detailed
     from evals.paper_numbers import caption_value
-    from evals.pooled_metrics import pooled_score
-
-    from tqdm import tqdm
 
     scores = {arm: score_captions_detailed([r["prediction"] for r in rows], [r["references"] for r in rows],
                                            with_stats=True)

@@ -96,10 +96,15 @@ def meteor_from_sums(sums: np.ndarray) -> np.ndarray:
     return np.maximum(np.nan_to_num(score, nan=0.0), 0.0)
 
 
+def mean_score(sums: np.ndarray, n_items: int) -> np.ndarray:
+    """The mean of per-clip values from their sum (item-mean metrics, retention accuracy)."""
+    return sums[..., 0] / n_items
+
+
 def pooled_score(metric: str, sums: np.ndarray, n_items: int) -> np.ndarray:
     """The corpus score of `metric` from summed per-clip statistics (mean for item metrics)."""
     if metric.startswith("BLEU-"):
         return bleu_from_sums(sums, int(metric.split("-")[1]))
     if metric == "METEOR":
         return meteor_from_sums(sums)
-    return sums[..., 0] / n_items
+    return mean_score(sums, n_items)

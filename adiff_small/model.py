@@ -69,7 +69,6 @@ class ADiff(nn.Module):
         self.embed_std.copy_(embeddings.std(0).clamp_min(1e-6).to(device) if len(embeddings) > 1
                              else torch.ones_like(self.embed_std))
 
-
     def encode(self, waves: list[np.ndarray]) -> EncoderOutput:
         trainable = any(p.requires_grad for p in self.encoder.parameters())
         with torch.set_grad_enabled(trainable and torch.is_grad_enabled()):

@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-from data_builders.errors import InputError
+from common.errors import InputError
 
 COMMAND_MODULES = (
     "adcacc.quickstart", "data_builders.cli", "recipes.cli", "evals.cli", "adiff_small.cli",

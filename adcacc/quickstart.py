@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from data_builders.cli import DEFAULT_CACHE
-from data_builders.errors import InputError
+from common.errors import InputError
 
 ARMS = ("ac", "adc", "acc")
 EVAL_SETS = {  # eval-set name -> file in the corpus folder

@@ -11,7 +11,7 @@ import torch
 import yaml
 from safetensors.torch import load_file, save_file
 
-from data_builders.errors import InputError
+from common.errors import InputError
 
 KEEP = 2  # newest checkpoints kept on disk
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from data_builders.errors import InputError
+from common.errors import InputError
 
 
 @dataclass

@@ -7,13 +7,14 @@ writes the same layout, so one loader serves the released data and ours.
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from adiff_small import prompts
-from data_builders.errors import InputError
+from common.errors import InputError
+from common.files import csv_records
+from common.paths import inside
 
 COLUMNS = ("taskname", "filepath1", "filepath2", "caption1", "caption2", "input", "answer")
 FILE_RE = re.compile(r"^(?P<name>[a-z0-9]+)_(?P<split>[a-z]+)_adiff_(?P<tier>fewwords|sentence|detail)_answer\.csv$")
@@ -45,29 +46,18 @@ def csv_files(spec: str | Path, split: str | list[str] | None = None) -> list[Pa
     return found
 
 
-def resolve_audio(rel: str, roots: list[Path], where: str) -> Path:
-    p = Path(rel)
-    if p.is_absolute():
-        candidates = [p]
+def resolve_audio(rel: str, roots: list[Path], where: str, allow_absolute: bool = False) -> Path:
+    """The first root under which `rel` exists; `rel` may not leave a root, and may be absolute
+    only where `allow_absolute` (rows that `make-explanations` wrote itself)."""
+    if allow_absolute and Path(rel).is_absolute():
+        candidates = [Path(rel)]
     else:
-        candidates = [r / p for r in roots]
+        candidates = [inside(r, rel, where) for r in roots]
     for c in candidates:
         if c.is_file():
             return c
     tried = ", ".join(str(r) for r in roots) or "<no --audio-root given>"
     raise InputError(where, f"audio {rel!r} not found under {tried}")
-
-
-def csv_records(path: Path, required: tuple[str, ...]):
-    """(row number, record) of a UTF-8 CSV that must hold `required` columns."""
-    if not path.is_file():
-        raise InputError(path, "file not found")
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(path, f"missing column(s) {', '.join(missing)}; expected {', '.join(required)}", row=1)
-        yield from enumerate(reader, start=2)
 
 
 def read_rows(path: str | Path, audio_roots: list[str | Path] = (),
@@ -88,15 +78,36 @@ def read_rows(path: str | Path, audio_roots: list[str | Path] = (),
 
 
 def _row(rec: dict, where: str, roots: list[Path], file_task: str | None) -> Row:
-    if any(rec.get(c) is None for c in COLUMNS):
-        raise InputError(where, "has fewer fields than the header")
     task = prompts.task_of_input(rec["input"]) or file_task
     if task is None:
         raise InputError(where, f"unknown input {rec['input']!r}: not a tier or captioning prompt")
     if not rec["answer"].strip():
         raise InputError(where, "empty answer")
-    return Row(resolve_audio(rec["filepath1"], roots, where), resolve_audio(rec["filepath2"], roots, where),
+    return Row(resolve_audio(rec["filepath1"], roots, where, True), resolve_audio(rec["filepath2"], roots, where, True),
                task, rec["answer"].strip(), rec["caption1"].strip(), rec["caption2"].strip(), where)
+
+
+@dataclass(frozen=True)
+class Clip:
+    id: str
+    path: Path
+    text: str  # caption, or the event label
+    is_label: bool
+
+
+def read_clips(path: Path) -> list[Clip]:
+    """bases.csv (id,path,caption) or events.csv (id,path,label,category); paths relative to it."""
+    records = list(csv_records(path, ("id", "path")))
+    cols = records[0][1].keys() if records else ()
+    text_col = "caption" if "caption" in cols else "label" if "label" in cols else None
+    if text_col is None:
+        raise InputError(path, "expected columns id,path,caption or id,path,label", row=1)
+    clips = [Clip(rec["id"], resolve_audio(rec["path"], [path.parent], f"{path} row {i}"),
+                  (rec[text_col] or "").strip(), text_col == "label")
+             for i, rec in records]
+    if len(clips) < 7:
+        raise InputError(path, f"needs at least 7 clips to sample pairs, has {len(clips)}")
+    return clips
 
 
 def position_rows(rows: list[Row]) -> list[Row]:
@@ -123,6 +134,6 @@ def load_split(specs: list[str], audio_roots: list[str], split: str | list[str] 
 
 def write_rows(path: Path, rows: list[dict]) -> None:
     """Write released-layout rows atomically (dicts with the COLUMNS keys)."""
-    from data_builders.audio_io import csv_text, write_text
+    from common.files import csv_text, write_text
 
     write_text(path, csv_text(list(COLUMNS), [[r[c] for c in COLUMNS] for r in rows]))

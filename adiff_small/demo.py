@@ -19,8 +19,8 @@ from adiff_small import checkpoint, data, evaluate, explanations, prompts
 from adiff_small.config import load_config
 from adiff_small.generate import Decoding
 from adiff_small.train import train
-from data_builders.audio_io import write_text
-from data_builders.errors import InputError
+from common.files import write_text
+from common.errors import InputError
 
 
 def _default_config() -> str:

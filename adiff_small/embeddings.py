@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from data_builders.audio_io import load_audio
+from common.audio import load_audio
 
 
 class EmbeddingCache:

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from data_builders.errors import InputError
+from common.errors import InputError
 
 
 @dataclass

@@ -44,7 +44,7 @@ def score_tiers(rows: list[Row], preds: list[str]) -> dict:
 
 
 def write_report(out_dir: Path, rows: list[Row], preds: list[str], result: dict) -> None:
-    from data_builders.audio_io import csv_text, write_text
+    from common.files import csv_text, write_text
 
     write_text(out_dir / "predictions.csv", csv_text(
         ["task", "filepath1", "filepath2", "reference", "prediction"],

@@ -9,7 +9,6 @@ layout, one file per tier and split.
 """
 from __future__ import annotations
 
-import csv
 import json
 import random
 from collections import Counter
@@ -20,8 +19,9 @@ from tqdm import tqdm
 
 from adiff_small import prompts
 from adiff_small.audio_facts import Facts, measure
-from adiff_small.data import csv_records, resolve_audio, write_rows
-from data_builders.errors import InputError
+from adiff_small.data import Clip, read_clips, resolve_audio, write_rows
+from common.files import csv_records
+from common.errors import InputError
 
 BASE_PROMPT = (  # paper Table 7
     "You are a helpful assistant with expert knowledge about audio, acoustics, and psychoacoustics. "
@@ -47,36 +47,10 @@ TIER_FILE = {1: "fewwords", 2: "sentence", 3: "detail"}
 
 
 @dataclass(frozen=True)
-class Clip:
-    id: str
-    path: Path
-    text: str  # caption, or the event label
-    is_label: bool
-
-
-@dataclass(frozen=True)
 class Pair:
     a: Clip
     b: Clip
     split: str
-
-
-def read_clips(path: Path) -> list[Clip]:
-    """bases.csv (id,path,caption) or events.csv (id,path,label,category); paths relative to it."""
-    if not path.is_file():
-        raise InputError(path, "file not found")
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        cols = reader.fieldnames or []
-        text_col = "caption" if "caption" in cols else "label" if "label" in cols else None
-        if "id" not in cols or "path" not in cols or text_col is None:
-            raise InputError(path, "expected columns id,path,caption or id,path,label", row=1)
-        clips = [Clip(rec["id"], resolve_audio(rec["path"], [path.parent], f"{path} row {i}"),
-                      rec[text_col].strip(), text_col == "label")
-                 for i, rec in enumerate(reader, start=2)]
-    if len(clips) < 7:
-        raise InputError(path, f"needs at least 7 clips to sample pairs, has {len(clips)}")
-    return clips
 
 
 def sample_pairs(clips: list[Clip], seed: int, test_fraction: float, per_clip: int = 1) -> list[Pair]:

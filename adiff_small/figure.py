@@ -17,7 +17,7 @@ def draw(out: Path, explanation: str, audios: list[tuple[str, np.ndarray, int]],
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from data_builders.audio_io import atomic_path
+    from common.files import atomic_path
 
     lines = textwrap.wrap(explanation, 150)[:10] or ["(empty explanation)"]
     fig = plt.figure(figsize=(12, 7.5 + 0.2 * len(lines)), layout="constrained")
@@ -52,7 +52,7 @@ def explain_files(model, paths: tuple[Path, Path], prompt: str, dec,
     """Explain two audio files with `model`; with `figure_path`, also draw Figure 5."""
     from adiff_small.events import event_probs
     from adiff_small.generate import explain
-    from data_builders.audio_io import load_audio
+    from common.audio import load_audio
 
     sr = model.encoder.sample_rate
     waves = [load_audio(p, sr) for p in paths]

@@ -21,9 +21,8 @@ from adiff_small import checkpoint, data, prompts
 from adiff_small.config import ADiffConfig, to_dict
 from adiff_small.embeddings import EmbeddingCache
 from adiff_small.events import fit_event_head
-from adiff_small.explanations import read_clips
-from data_builders.audio_io import write_text
-from data_builders.errors import InputError
+from common.files import write_text
+from common.errors import InputError
 
 
 def training_rows(cfg: ADiffConfig) -> list[data.Row]:
@@ -39,7 +38,7 @@ def training_rows(cfg: ADiffConfig) -> list[data.Row]:
 
 
 def event_clips(events_csv: Path) -> list[tuple[Path, str]]:
-    return [(c.path, c.text) for c in read_clips(events_csv) if c.is_label]
+    return [(c.path, c.text) for c in data.read_clips(events_csv) if c.is_label]
 
 
 def _batch_prompts(rows: list[data.Row], seed: int, stage: int, epoch: int, b: int) -> list[str]:

@@ -10,8 +10,8 @@ from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 
-from data_builders.audio_io import atomic_path, write_text
-from data_builders.errors import InputError
+from common.files import atomic_path, write_json
+from common.errors import InputError
 
 TASKS = ("ac", "adc", "acc")
 PAIR_COLUMNS = (
@@ -22,10 +22,6 @@ PAIR_COLUMNS = (
     "c_onset_s", "c_ratio_db", "c_event_gain", "c_mix_gain",
     "src_sha256", "tgt_sha256",
 )
-
-
-def write_json(path: Path, obj: object, indent: int | None = 1) -> None:
-    write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False) + "\n")
 
 
 def fingerprint(cfg, bases, events) -> dict:

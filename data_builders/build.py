@@ -21,8 +21,10 @@ import numpy as np
 from tqdm import tqdm
 
 from data_builders import assemble
-from data_builders.audio_io import SAMPLE_RATE, fit_length, load_audio, sha256_file, write_wav
-from data_builders.errors import InputError
+from common.audio import SAMPLE_RATE, fit_length, load_audio, write_wav
+from common.files import sha256_file
+from common.errors import InputError
+from common.files import write_json
 from data_builders.mixing import draw_onset, mix
 from data_builders.pairs import chat_row, six_pairs
 from data_builders.sources import Clip, Problems
@@ -128,7 +130,7 @@ def process(task: Task) -> dict:
         if not cfg.skip_bad:
             raise
         return {"skip": {"file": err.path, "row": err.row, "reason": err.problem, "base_id": task.base.id}}
-    assemble.write_json(shard_path, shard, indent=None)  # machine-read only: compact is faster
+    write_json(shard_path, shard, indent=None)  # machine-read only: compact is faster
     return {"base_id": task.base.id, "reused": False}
 
 
@@ -214,7 +216,7 @@ def run_build(bases: list[Clip], events: list[Clip], cfg: BuildConfig, problems:
         raise
     report = assemble.write_outputs(tasks, set(reused), cfg, problems, fingerprint)
     report["timing"] = _timing(reused, cfg, time.perf_counter() - start)
-    assemble.write_json(cfg.out / "build_report.json", report)
+    write_json(cfg.out / "build_report.json", report)
     return report
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from data_builders.audio_io import SAMPLE_RATE, csv_text, write_text, write_wav
+from common.audio import SAMPLE_RATE, write_wav
+from common.files import csv_text, write_text
 from data_builders.corpus_captions import scene_captions
 from data_builders.corpus_clips import bed_clip, event_clip, fade, level
 from data_builders.corpus_docs import licenses_md, readme_md
@@ -30,7 +31,7 @@ from data_builders.corpus_music import Piece, mic_pieces, music_pieces, render
 from data_builders.corpus_sources import (
     BED_LABELS, LABELS, PACKAGES, SOUNDFONT, SOURCES, VSC_SOURCES, Source,
 )
-from data_builders.errors import InputError
+from common.errors import InputError
 from data_builders.mixing import draw_onset, mix
 
 BASE_S = 10.0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data_builders.audio_io import SAMPLE_RATE, load_audio
+from common.audio import SAMPLE_RATE, load_audio
 from data_builders.corpus_sources import Source
 from data_builders.mixing import active_rms
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data_builders.corpus_sources import Package
-from data_builders.errors import InputError
+from common.errors import InputError
 
 DONE = ".complete"
 

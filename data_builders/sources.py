@@ -6,11 +6,13 @@ captions) and hand row problems to a `Problems` collector, which raises at once 
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from data_builders.errors import InputError
+from common.errors import InputError
+from common import audiocaps
+from common.files import csv_records
+from common.paths import inside
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 
@@ -39,25 +41,6 @@ class Problems:
         self.skips.append({"file": err.path, "row": err.row, "reason": err.problem})
 
 
-def read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
-    """Rows of a UTF-8 CSV that must have at least `columns`."""
-    if not path.is_file():
-        raise InputError(path, "CSV file not found")
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            header = reader.fieldnames or []
-            rows = list(reader)
-    except (UnicodeDecodeError, csv.Error) as err:
-        raise InputError(path, f"not a readable UTF-8 CSV ({err})") from None
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise InputError(
-            path, f"missing column(s) {', '.join(missing)}; expected {','.join(columns)}"
-        )
-    return rows
-
-
 def load_clip_csv(path: Path, text_column: str, problems: Problems) -> list[Clip]:
     """bases.csv (id,path,caption) or events.csv (id,path,label,category).
 
@@ -68,7 +51,7 @@ def load_clip_csv(path: Path, text_column: str, problems: Problems) -> list[Clip
     root = path.parent.resolve()
     clips: list[Clip] = []
     seen: set[str] = set()
-    for row_no, row in enumerate(read_csv(path, columns), start=2):  # row 1 is the header
+    for row_no, row in csv_records(path, columns):
         try:
             clips.append(_clip_from_row(row, text_column, root, seen, path, row_no))
         except InputError as err:
@@ -96,9 +79,7 @@ def _clip_from_row(
         raise bad(f"empty {text_column} for id {clip_id!r}")
     if not rel:
         raise bad(f"empty path for id {clip_id!r}")
-    audio = (root / rel).resolve()
-    if Path(rel).is_absolute() or not audio.is_relative_to(root):
-        raise bad(f"path {rel!r} escapes the CSV's folder {root}")
+    audio = inside(root, rel, csv_path, row_no)
     if not audio.is_file():
         raise bad(f"audio file not found: {rel}")
     where = f"{csv_path} row {row_no}"
@@ -106,41 +87,24 @@ def _clip_from_row(
 
 
 def load_audiocaps(root: Path, subset: str, problems: Problems) -> list[Clip]:
-    """AudioCaps in the aac-datasets layout: one base per downloaded clip, first caption.
-
-    `{root}/AUDIOCAPS/{subset}.csv` (or `csv_files_v1/{subset}.csv`) with columns
-    audiocap_id, youtube_id, start_time, caption; audio at
-    `{root}/AUDIOCAPS/audio_32000Hz/{subset}/{youtube_id}_{start_time}.flac`. Clips whose
-    audio was never downloaded (about 9% of AudioCaps) are recorded as skips, not errors.
-    """
-    base = Path(root) / "AUDIOCAPS"
-    csv_path = next(
-        (p for p in (base / f"{subset}.csv", base / "csv_files_v1" / f"{subset}.csv") if p.is_file()),
-        base / f"{subset}.csv",
-    )
-    audio_dir = base / "audio_32000Hz" / subset
-    if not audio_dir.is_dir():
-        raise InputError(audio_dir, "AudioCaps audio folder not found (aac-datasets layout)")
-    rows = read_csv(csv_path, ("audiocap_id", "youtube_id", "start_time", "caption"))
-    clips: dict[str, Clip] = {}
-    for row_no, row in enumerate(rows, start=2):
-        clip_id = f"{row['youtube_id'].strip()}_{row['start_time'].strip()}"
-        caption = row["caption"].strip()
-        if clip_id in clips:
-            continue  # val/test carry five captions per clip; the first is the base caption
-        audio = audio_dir / f"{clip_id}.flac"
-        if not audio.is_file():
-            problems.skips.append(
-                {"file": str(csv_path), "row": row_no, "reason": f"audio not downloaded: {audio.name}"}
-            )
-            continue
-        if not caption:
-            problems.report(InputError(csv_path, f"empty caption for {clip_id}", row=row_no))
-            continue
-        clips[clip_id] = Clip(clip_id, audio, caption, "", f"{csv_path} row {row_no}")
+    """AudioCaps (aac-datasets layout, `common.audiocaps`): one base per downloaded clip, with
+    its first caption. Clips whose audio was never downloaded are recorded as skips."""
+    folder = audiocaps.audio_dir(root, subset)
+    if not folder.is_dir():
+        raise InputError(folder, "AudioCaps audio folder not found (aac-datasets layout)")
+    csv_path = audiocaps.csv_file(root, subset)
+    clips = []
+    for ac in audiocaps.read_subset(root, subset):
+        if not ac.audio.is_file():
+            problems.skips.append({"file": str(csv_path), "row": ac.row,
+                                   "reason": f"audio not downloaded: {ac.audio.name}"})
+        elif not ac.captions[0]:
+            problems.report(InputError(csv_path, f"empty caption for {ac.id}", row=ac.row))
+        else:
+            clips.append(Clip(ac.id, ac.audio, ac.captions[0], "", f"{csv_path} row {ac.row}"))
     if not clips:
-        raise InputError(csv_path, f"no AudioCaps clips with audio under {audio_dir}")
-    return list(clips.values())
+        raise InputError(csv_path, f"no AudioCaps clips with audio under {folder}")
+    return clips
 
 
 def load_event_folder(root: Path) -> list[Clip]:

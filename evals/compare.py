@@ -18,8 +18,8 @@ from typing import Callable
 
 import numpy as np
 
-from data_builders.audio_io import csv_text, write_bytes, write_text
-from data_builders.errors import InputError
+from common.files import csv_text, write_bytes, write_text
+from common.errors import InputError
 from evals.pooled_metrics import mean_score, pooled_score
 from evals.predictions import PREDICTIONS, Run, check_same_eval_set, read_predictions
 

@@ -8,12 +8,14 @@ an InputError.
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from data_builders.errors import InputError
+from common.errors import InputError
+from common import audiocaps
+from common.files import csv_records
+from common.paths import inside
 
 
 @dataclass(frozen=True)
@@ -37,18 +39,6 @@ class EvalSet:
     source: str = ""
 
 
-def read_csv_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
-    """Rows of a CSV with a header; InputError naming the file if it or a column is missing."""
-    if not path.is_file():
-        raise InputError(path, "file not found")
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(path, f"missing column(s) {', '.join(missing)}; has {reader.fieldnames}")
-        return list(reader)
-
-
 def finish(name: str, task: str, source: Path, candidates: list[EvalItem], **kw) -> EvalSet:
     """Keep items whose audio exists, record the others as skips; reject empty or duplicate sets."""
     items, skipped, seen = [], [], set()
@@ -66,18 +56,11 @@ def finish(name: str, task: str, source: Path, candidates: list[EvalItem], **kw)
     return EvalSet(name=name, task=task, items=items, skipped=skipped, source=str(source), **kw)
 
 
-def audiocaps_test(root: Path, sr: int = 32000, audio_format: str = "flac") -> EvalSet:
-    """`<root>/AUDIOCAPS/test.csv` (audiocap_id,youtube_id,start_time,caption; 5 rows a clip)
-    and `<root>/AUDIOCAPS/audio_32000Hz/test/{youtube_id}_{start_time}.flac`, as aac-datasets."""
-    base = root / "AUDIOCAPS"
-    csv_path = base / "test.csv"
-    rows = read_csv_rows(csv_path, ("audiocap_id", "youtube_id", "start_time", "caption"))
-    audio_dir = base / f"audio_{sr}Hz" / "test"
-    refs: dict[str, list[str]] = {}
-    for row in rows:
-        refs.setdefault(f"{row['youtube_id']}_{int(float(row['start_time']))}", []).append(row["caption"])
-    items = [EvalItem(k, audio_dir / f"{k}.{audio_format}", tuple(v)) for k, v in refs.items()]
-    return finish("audiocaps_test", "caption", csv_path, items)
+def audiocaps_test(root: Path) -> EvalSet:
+    """AudioCaps test as aac-datasets lays it out (`common.audiocaps`): five references a clip."""
+    clips = audiocaps.read_subset(root, "test")
+    items = [EvalItem(c.id, c.audio, tuple(x for x in c.captions if x)) for c in clips]
+    return finish("audiocaps_test", "caption", audiocaps.csv_file(root, "test"), items)
 
 
 def clotho_eval(root: Path, version: str = "v2.1") -> EvalSet:
@@ -85,10 +68,10 @@ def clotho_eval(root: Path, version: str = "v2.1") -> EvalSet:
     caption_1..caption_5) and `<root>/CLOTHO_v2.1/clotho_audio_files/evaluation/`."""
     base = root / f"CLOTHO_{version}"
     csv_path = base / "clotho_csv_files" / "clotho_captions_evaluation.csv"
-    rows = read_csv_rows(csv_path, ("file_name", "caption_1"))
+    rows = csv_records(csv_path, ("file_name", "caption_1"))
     audio_dir = base / "clotho_audio_files" / "evaluation"
-    items = [EvalItem(r["file_name"], audio_dir / r["file_name"], _captions(r, csv_path, i))
-             for i, r in enumerate(rows, start=2)]
+    items = [EvalItem(r["file_name"], inside(audio_dir, r["file_name"], csv_path, i), _captions(r, csv_path, i))
+             for i, r in rows]
     return finish("clotho_eval", "caption", csv_path, items)
 
 
@@ -101,9 +84,9 @@ def _captions(row: dict[str, str], path: Path, line: int) -> tuple[str, ...]:
 
 def captions_csv(path: Path) -> EvalSet:
     """Any `id,path,caption_1..caption_N` CSV (paths relative to the CSV), e.g. the corpus's."""
-    rows = read_csv_rows(path, ("id", "path", "caption_1"))
-    items = [EvalItem(r["id"], path.parent / r["path"], _captions(r, path, i))
-             for i, r in enumerate(rows, start=2)]
+    rows = csv_records(path, ("id", "path", "caption_1"))
+    items = [EvalItem(r["id"], inside(path.parent, r["path"], path, i), _captions(r, path, i))
+             for i, r in rows]
     return finish(f"csv:{path.stem}", "caption", path, items)
 
 
@@ -111,16 +94,16 @@ def labels_csv(path: Path, task: str, proxy: bool = True) -> EvalSet:
     """An `id,path,label` CSV (paths relative to the CSV): the corpus's proxy retention sets."""
     from evals.retention_sets import TASK_LABELS
 
-    rows = read_csv_rows(path, ("id", "path", "label"))
+    rows = list(csv_records(path, ("id", "path", "label")))
     labels = TASK_LABELS[task]
-    for i, r in enumerate(rows, start=2):
+    for i, r in rows:
         if r["label"] not in labels:
             raise InputError(path, f"label {r['label']!r} is not one of {list(labels)}", row=i)
-    items = [EvalItem(r["id"], path.parent / r["path"], label=r["label"]) for r in rows]
+    items = [EvalItem(r["id"], inside(path.parent, r["path"], path, i), label=r["label"]) for i, r in rows]
     kind = "proxy" if proxy else "csv"
     name = path.stem if kind in path.stem else f"{task}_{kind}:{path.stem}"
     return finish(name, task, path, items,
-                  labels=tuple(sorted({r["label"] for r in rows})), proxy=proxy)
+                  labels=tuple(sorted({r["label"] for _, r in rows})), proxy=proxy)
 
 
 def registry() -> dict[str, Callable[[Path], EvalSet]]:

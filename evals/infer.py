@@ -16,10 +16,10 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from data_builders.errors import InputError
+from common.errors import InputError
 from evals.eval_sets import EvalItem, EvalSet, load_eval_set
 from evals.predictions import PREDICTIONS, RUN_META, iter_jsonl
-from data_builders.audio_io import write_text
+from common.files import write_text
 
 CAPTION_PROMPT = "Generate a caption for the audio."  # Qwen2-Audio's AAC instruction style
 
@@ -199,7 +199,7 @@ def _generator(args, decoding: dict):
 def run_inference(args) -> int:
     from tqdm import tqdm
 
-    from data_builders.audio_io import load_audio
+    from common.audio import load_audio
 
     if args.adapter and not Path(args.adapter, "adapter_config.json").is_file():
         raise InputError(args.adapter, "not a LoRA adapter folder (no adapter_config.json)")

@@ -9,7 +9,7 @@ and decoding is greedy with the same token budget, so the two backends score ali
 """
 from __future__ import annotations
 
-from data_builders.errors import InputError
+from common.errors import InputError
 
 SETUP_HINT = ("create a separate environment for it: python -m venv .venv-vllm && "
               ".venv-vllm/bin/pip install vllm && .venv-vllm/bin/pip install --no-deps -e . "

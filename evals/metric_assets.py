@@ -22,7 +22,7 @@ import sys
 import types
 from pathlib import Path
 
-from data_builders.audio_io import atomic_path
+from common.files import atomic_path
 
 JAVA_MAX_MAJOR_SUPPORTED = 21  # highest Java major we accept (17 is what Debian 12 has)
 

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from data_builders.errors import InputError
+from common.errors import InputError
 
 PREDICTIONS = "predictions.jsonl"
 RUN_META = "run.json"

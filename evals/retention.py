@@ -14,7 +14,7 @@ from evals.retention_sets import TASK_LABELS, TASK_NAMES
 
 def run_task(run) -> str:
     """The retention task of a run (from run.json, else inferred from its labels)."""
-    from data_builders.errors import InputError
+    from common.errors import InputError
 
     task = run.meta.get("eval_set", {}).get("task")
     if task in TASK_LABELS:
@@ -31,7 +31,7 @@ def run_task(run) -> str:
 
 def score_retention(rows: list[dict], task: str, source=None) -> dict:
     """Accuracy etc. over rows with `prediction` and `label`; adds the mapping per row."""
-    from data_builders.errors import InputError
+    from common.errors import InputError
 
     for n, row in enumerate(rows, start=1):
         if row["label"] not in TASK_LABELS[task]:

@@ -15,7 +15,7 @@ import json
 import re
 from pathlib import Path
 
-from data_builders.errors import InputError
+from common.errors import InputError
 from evals.eval_sets import EvalItem, EvalSet, finish
 
 TASK_LABELS: dict[str, tuple[str, ...]] = {

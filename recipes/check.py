@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from data_builders.errors import InputError
+from common.errors import InputError
 from recipes.generate import render
 from recipes.spec import (DEFAULT_DATA_DIR, EFFECTIVE_BATCH, HARDWARE, SHARED, TASKS,
                           effective_batch)

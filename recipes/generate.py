@@ -73,7 +73,7 @@ def all_recipes() -> dict[str, str]:
 
 def write_recipes(out_dir: Path = RECIPE_DIR) -> list[Path]:
     """Write every recipe (only files whose text changed) and return their paths."""
-    from data_builders.audio_io import write_text
+    from common.files import write_text
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data_builders.audio_io import write_wav
+from common.audio import write_wav
 
 SR = 16_000
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from adiff_small import data, prompts
-from data_builders.audio_io import write_wav
-from data_builders.errors import InputError
+from common.audio import write_wav
+from common.errors import InputError
 
 # Two rows as the released acd_test_adiff_fewwords_answer.csv has them (header and quoting).
 ACD = '''taskname,filepath1,filepath2,caption1,caption2,input,answer

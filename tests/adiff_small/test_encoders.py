@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import save_file
 
 from adiff_small.encoders import build_encoder
-from data_builders.errors import InputError
+from common.errors import InputError
 
 
 def _tone(sr: int, seconds: float = 1.0) -> np.ndarray:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_template_statements_are_true(corpus, tmp_path):
 
 
 def test_llm_backends_need_their_settings(corpus, tmp_path):
-    from data_builders.errors import InputError
+    from common.errors import InputError
 
     with pytest.raises(InputError, match="--model and --base-url"):
         explanations.make(corpus / "events.csv", tmp_path, "openai", progress=False)
@@ -125,10 +126,15 @@ def test_builder_pairs_csv_keeps_its_pairs_and_splits(corpus, tmp_path):
 
     cols = ["pair_id", "split", "base_id", "op", "src_audio", "tgt_audio", "pre_caption",
             "post_caption", "instruction", "commonality", "event_b_label"]
-    wavs = sorted((corpus / "audio").glob("*.wav"))
-    recs = [["b1#0", "train", "b1", "add", str(wavs[0]), str(wavs[1]), "A dog barks.",
+    import shutil
+
+    (tmp_path / "audio").mkdir()  # as `adcacc build` lays it out: audio paths relative to pairs.csv
+    wavs = [Path(shutil.copy(w, tmp_path / "audio")).resolve()
+            for w in sorted((corpus / "audio").glob("*.wav"))[:4]]
+    rel = [f"audio/{w.name}" for w in wavs]
+    recs = [["b1#0", "train", "b1", "add", rel[0], rel[1], "A dog barks.",
              "A dog barks as a bell rings.", "Add a bell.", "Both have a dog.", "bell"],
-            ["b2#0", "test", "b2", "delete", str(wavs[2]), str(wavs[3]), "Rain falls and a cat meows.",
+            ["b2#0", "test", "b2", "delete", rel[2], rel[3], "Rain falls and a cat meows.",
              "Rain falls.", "Remove the cat.", "Both have rain.", "cat"]]
     pairs_csv = tmp_path / "pairs.csv"
     with pairs_csv.open("w", newline="") as f:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 
 import pytest
 import torch
@@ -98,11 +99,9 @@ def test_tiny_model_overfits_and_names_the_right_events(tiny_lm, pairs_dir, corp
 def test_cli_errors_are_one_line(corpus, tmp_path, capsys):
     bad = tmp_path / "events.csv"
     rows = list(csv.DictReader((corpus / "events.csv").open()))
-    (tmp_path / "audio").mkdir()
+    shutil.copytree(corpus / "audio", tmp_path / "audio")  # clip paths stay inside the CSV's folder
     (tmp_path / "audio" / "broken.wav").write_bytes(b"RIFF0000WAVEjunk")
-    for r in rows:
-        r["path"] = str(corpus / r["path"])
-    rows[3]["path"] = str(tmp_path / "audio" / "broken.wav")
+    rows[3]["path"] = "audio/broken.wav"
     with bad.open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()

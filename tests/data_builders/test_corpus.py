@@ -14,14 +14,14 @@ import soundfile as sf
 from data_builders import corpus_clips as clips
 from data_builders import corpus_music as music
 from data_builders.cli import DEFAULT_CACHE
-from data_builders.audio_io import csv_text
+from common.files import csv_text
 from data_builders.corpus import build_corpus, remove_stale
 from data_builders.corpus_captions import join, scene_captions
 from data_builders.corpus_fetch import fetch
 from data_builders.corpus_sources import (
     BED_LABELS, CATEGORIES, LABELS, PACKAGES, SOURCES, VSC_CLASSES, VSC_SOURCES, Package,
 )
-from data_builders.errors import InputError
+from common.errors import InputError
 
 SR = 16_000
 

@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 
 from adcacc.cli import main
-from data_builders.errors import InputError
+from common.errors import InputError
 from data_builders.sources import Problems, load_audiocaps, load_event_folder
 
 

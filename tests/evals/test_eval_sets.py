@@ -1,6 +1,6 @@
 import pytest
 
-from data_builders.errors import InputError
+from common.errors import InputError
 from evals.eval_sets import audiocaps_test, captions_csv as load_captions_csv, clotho_eval, labels_csv, load_eval_set
 
 
@@ -45,11 +45,10 @@ def test_missing_files_and_columns_are_one_line_errors(tmp_path, captions_csv):
 
 
 def test_proxy_label_csv_is_named_proxy_and_checks_labels(tmp_path, captions_csv):
-    proxy = tmp_path / "retention" / "vsc_proxy.csv"
-    proxy.parent.mkdir()
-    proxy.write_text("id,path,label\nv1,../audio/c0.wav,laughter\nv2,../audio/c1.wav,cough\n")
+    proxy = tmp_path / "vsc_proxy.csv"  # audio paths stay inside the CSV's folder
+    proxy.write_text("id,path,label\nv1,audio/c0.wav,laughter\nv2,audio/c1.wav,cough\n")
     es = labels_csv(proxy, "vsc")
     assert es.proxy and "proxy" in es.name and es.labels == ("cough", "laughter")
-    proxy.write_text("id,path,label\nv1,../audio/c0.wav,giggle\n")
+    proxy.write_text("id,path,label\nv1,audio/c0.wav,giggle\n")
     with pytest.raises(InputError, match="row 2: label 'giggle'"):
         labels_csv(proxy, "vsc")

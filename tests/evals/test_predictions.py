@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from data_builders.errors import InputError
+from common.errors import InputError
 from evals.predictions import check_same_eval_set, read_predictions
 from tests.evals.files import write_jsonl
 

@@ -1,6 +1,6 @@
 import pytest
 
-from data_builders.errors import InputError
+from common.errors import InputError
 from evals.eval_sets import load_eval_set
 from evals.retention_sets import TASK_LABELS, gtzan, iemocap, nsynth_test, task_prompt, vocalsound_test
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data_builders.audio_io import write_wav
+from common.audio import write_wav
 from recipes.tiny_model import build_tiny_qwen2_audio
 
 PROMPTS = {

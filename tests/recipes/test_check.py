@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from adcacc.cli import main
-from data_builders.errors import InputError
+from common.errors import InputError
 from recipes.check import check_recipe, hardware_problems, run_check, swift_problems, verify_dataset
 from recipes.generate import RECIPE_DIR
 from recipes.spec import recipe_dict

@@ -5,18 +5,16 @@ one `InputError` naming the file and the problem.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
-import os
-import uuid
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 import soxr
 
-from data_builders.errors import InputError
+from common.errors import InputError
+from common.files import write_bytes
 
 SAMPLE_RATE = 16_000
 SILENCE_PEAK = 1e-4  # below -80 dBFS peak a clip holds nothing to hear
@@ -56,15 +54,6 @@ def fit_length(audio: np.ndarray, n: int) -> np.ndarray:
     return np.pad(audio, (0, n - len(audio)))
 
 
-def atomic_path(path: Path) -> Path:
-    """A fresh temporary sibling of `path`; write it, then rename it onto `path`.
-
-    Same folder, so the rename is atomic; not created here, so the file gets the usual
-    umask permissions (mkstemp's would be 0600).
-    """
-    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.part")
-
-
 def write_wav(path: str | Path, audio: np.ndarray, sr: int = SAMPLE_RATE) -> str:
     """Write 16-bit PCM WAV atomically and return the sha256 of the written bytes."""
     buf = io.BytesIO()
@@ -72,37 +61,3 @@ def write_wav(path: str | Path, audio: np.ndarray, sr: int = SAMPLE_RATE) -> str
     data = buf.getvalue()
     write_bytes(path, data)
     return hashlib.sha256(data).hexdigest()
-
-
-def write_bytes(path: str | Path, data: bytes) -> None:
-    """Write a file atomically: readers see the old file or the whole new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = atomic_path(path)
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def write_text(path: str | Path, text: str) -> None:
-    """Write a UTF-8 text file atomically."""
-    write_bytes(path, text.encode("utf-8"))
-
-
-def csv_text(header: list[str], rows: list[list]) -> str:
-    """CSV with a header and Unix newlines, quoted where needed (pair with `write_text`)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

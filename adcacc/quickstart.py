@@ -20,10 +20,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from data_builders.cli import DEFAULT_CACHE
+from data_builders.corpus.fetch import DEFAULT_CACHE
+from data_builders.layout import TASKS
 from common.errors import InputError
 
-ARMS = ("ac", "adc", "acc")
+ARMS = TASKS
 EVAL_SETS = {  # eval-set name -> file in the corpus folder
     "captions-csv": "captions.csv",
     "vsc-proxy": "retention/vsc_proxy.csv",
@@ -62,16 +63,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def build_data(out: Path, cache: Path, seed: int) -> None:
-    from data_builders import sources
-    from data_builders.build import BuildConfig, run_build
-    from data_builders.corpus import build_corpus
+    from data_builders.corpus.build import build_corpus
+    from data_builders.datasets import build_datasets
 
     print(f"[1/6] embedded corpus -> {out / 'corpus'}")
     build_corpus(out / "corpus", cache_dir=cache, seed=seed)
     print(f"[2/6] AC / ADC / ACC datasets -> {out / 'data'}")
-    problems = sources.Problems()
-    bases, events = sources.load_inputs(problems, out / "corpus/bases.csv", out / "corpus/events.csv")
-    report = run_build(bases, events, BuildConfig(out=out / "data", seed=seed), problems)
+    report = build_datasets(out / "data", bases_csv=out / "corpus/bases.csv",
+                            events_csv=out / "corpus/events.csv", seed=seed)
     print(f"      {report['rows']['pairs.csv']} pairs from {report['bases_built']} bases")
 
 

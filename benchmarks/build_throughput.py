@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from data_builders import sources
+from data_builders import inputs
 from data_builders.build import BuildConfig, run_build
 
 PAPER_BASES = 24_750
@@ -51,9 +51,9 @@ def make_inputs(root: Path, n_bases: int, n_events: int = 40) -> tuple[Path, Pat
 
 
 def run_ours(bases_csv: Path, events_csv: Path, out: Path) -> float:
-    problems = sources.Problems()
-    bases = sources.load_clip_csv(bases_csv, "caption", problems)
-    events = sources.load_clip_csv(events_csv, "label", problems)
+    problems = inputs.Problems()
+    bases = inputs.load_clip_csv(bases_csv, "caption", problems)
+    events = inputs.load_clip_csv(events_csv, "label", problems)
     start = time.perf_counter()
     run_build(bases, events, BuildConfig(out=out, workers=2), problems)
     return time.perf_counter() - start

@@ -10,10 +10,10 @@ from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 
-from common.files import atomic_path, write_json
 from common.errors import InputError
+from common.files import atomic_path, write_json
+from data_builders.layout import PAIRS_CSV, TASKS, dataset_file, dataset_files
 
-TASKS = ("ac", "adc", "acc")
 PAIR_COLUMNS = (
     "pair_id", "split", "base_id", "op", "src_audio", "tgt_audio",
     "pre_caption", "post_caption", "instruction", "commonality",
@@ -62,10 +62,10 @@ def remove_partial_files(out: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def write_outputs(tasks, built: set[str], cfg, problems, fingerprint: dict) -> dict:
+def write_outputs(jobs, built: set[str], cfg, problems, fingerprint: dict) -> dict:
     """Stream the shards of the `built` base ids, in input order, from disk into the JSONL and
     CSV files (one shard in memory at a time); return counts."""
-    names = [f"{t}_{s}.jsonl" for t in TASKS for s in ("train", "val", "test")] + ["pairs.csv"]
+    names = dataset_files() + [PAIRS_CSV]
     counts = {name: 0 for name in names}
     ops: dict[str, int] = {}
     root = str(cfg.out.resolve())
@@ -73,14 +73,14 @@ def write_outputs(tasks, built: set[str], cfg, problems, fingerprint: dict) -> d
         tmp = {n: atomic_path(cfg.out / n) for n in names}
         stack.callback(lambda: [p.unlink(missing_ok=True) for p in tmp.values()])
         files = {n: stack.enter_context(open(p, "w", encoding="utf-8", newline="")) for n, p in tmp.items()}
-        pairs_csv = csv.writer(files["pairs.csv"], lineterminator="\n")
+        pairs_csv = csv.writer(files[PAIRS_CSV], lineterminator="\n")
         pairs_csv.writerow(PAIR_COLUMNS)
-        for task in tasks:
-            if task.base.id not in built:
+        for job in jobs:
+            if job.base.id not in built:
                 continue
-            shard = json.loads(shard_file(cfg, task.stem).read_text(encoding="utf-8"))
+            shard = json.loads(shard_file(cfg, job.stem).read_text(encoding="utf-8"))
             for t in TASKS:
-                name = f"{t}_{shard['split']}.jsonl"
+                name = dataset_file(t, shard["split"])
                 for row in shard["rows"][t]:
                     if not cfg.relative_paths:
                         row = {**row, "audios": [f"{root}/{a}" for a in row["audios"]]}
@@ -89,13 +89,13 @@ def write_outputs(tasks, built: set[str], cfg, problems, fingerprint: dict) -> d
             for i, pair in enumerate(shard["pairs"]):
                 pairs_csv.writerow(_pair_row(shard, i, pair))
                 ops[pair["op"]] = ops.get(pair["op"], 0) + 1
-            counts["pairs.csv"] += len(shard["pairs"])
+            counts[PAIRS_CSV] += len(shard["pairs"])
         for f in files.values():
             f.close()
         for name, path in tmp.items():
             os.replace(path, cfg.out / name)
     return {
-        "bases_requested": len(tasks),
+        "bases_requested": len(jobs),
         "bases_built": len(built),
         "pairs_by_op": ops,
         "rows": counts,

@@ -20,17 +20,15 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from data_builders import assemble
 from common.audio import SAMPLE_RATE, fit_length, load_audio, write_wav
-from common.files import sha256_file
 from common.errors import InputError
-from common.files import write_json
+from common.files import sha256_file, write_json
+from data_builders import assemble
+from data_builders.inputs import Clip, Problems
+from data_builders.layout import SPLITS
 from data_builders.mixing import draw_onset, mix
 from data_builders.pairs import chat_row, six_pairs
-from data_builders.sources import Clip, Problems
 from data_builders.targets import CONNECTORS
-
-SPLITS = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,9 @@ class BuildConfig:
 
 
 @dataclass(frozen=True)
-class Task:
+class BaseJob:
+    """One unit of work: a base clip, its two events and its split."""
+
     base: Clip
     b: Clip
     c: Clip
@@ -90,10 +90,10 @@ def file_stem(clip_id: str) -> str:
     return f"{safe[:80]}-{hashlib.sha256(clip_id.encode()).hexdigest()[:8]}"
 
 
-def plan(bases: list[Clip], events: list[Clip], cfg: BuildConfig) -> list[Task]:
+def plan(bases: list[Clip], events: list[Clip], cfg: BuildConfig) -> list[BaseJob]:
     splits = assign_splits([b.id for b in bases], cfg.seed, cfg.split_fractions)
     return [
-        Task(base, *choose_events(base.id, events, cfg.seed), splits[base.id], file_stem(base.id))
+        BaseJob(base, *choose_events(base.id, events, cfg.seed), splits[base.id], file_stem(base.id))
         for base in bases
     ]
 
@@ -113,65 +113,65 @@ def _event_audio(path: Path, where: str) -> np.ndarray:
     return load_audio(path, where=where)
 
 
-def process(task: Task) -> dict:
+def process(job: BaseJob) -> dict:
     """Build (or reuse) one base's audio and shard on disk; return its id or a skip record."""
     cfg = _CFG
-    shard_path = assemble.shard_file(cfg, task.stem)
+    shard_path = assemble.shard_file(cfg, job.stem)
     if shard_path.is_file():
         shard = json.loads(shard_path.read_text(encoding="utf-8"))
         if all(
             (cfg.out / a["path"]).is_file() and sha256_file(cfg.out / a["path"]) == a["sha256"]
             for a in shard["audio"].values()
         ):
-            return {"base_id": task.base.id, "reused": True}
+            return {"base_id": job.base.id, "reused": True}
     try:
-        shard = _build_one(task, cfg)
+        shard = _build_one(job, cfg)
     except InputError as err:
         if not cfg.skip_bad:
             raise
-        return {"skip": {"file": err.path, "row": err.row, "reason": err.problem, "base_id": task.base.id}}
+        return {"skip": {"file": err.path, "row": err.row, "reason": err.problem, "base_id": job.base.id}}
     write_json(shard_path, shard, indent=None)  # machine-read only: compact is faster
-    return {"base_id": task.base.id, "reused": False}
+    return {"base_id": job.base.id, "reused": False}
 
 
-def _build_one(task: Task, cfg: BuildConfig) -> dict:
+def _build_one(job: BaseJob, cfg: BuildConfig) -> dict:
     n = int(round(cfg.duration_s * SAMPLE_RATE))
-    raw = load_audio(task.base.path, where=task.base.where)
+    raw = load_audio(job.base.path, where=job.base.where)
     audio = {"A": fit_length(raw, n)}
     mix_params = {}
-    for key, ev in (("AB", task.b), ("AC", task.c)):
+    for key, ev in (("AB", job.b), ("AC", job.c)):
         event = _event_audio(ev.path, ev.where)
         if len(event) > len(raw):
             raise InputError(
-                task.base.where,
-                f"base clip {task.base.id!r} is {len(raw) / SAMPLE_RATE:.2f} s, shorter than "
+                job.base.where,
+                f"base clip {job.base.id!r} is {len(raw) / SAMPLE_RATE:.2f} s, shorter than "
                 f"event {ev.id!r} ({len(event) / SAMPLE_RATE:.2f} s)",
             )
-        rng = rng_for(cfg.seed, "mix", task.base.id, key)
+        rng = rng_for(cfg.seed, "mix", job.base.id, key)
         onset = draw_onset(rng, min(n, len(raw)), len(event))
         audio[key], params = mix(audio["A"], event, onset, float(rng.uniform(*cfg.ratio_db)), SAMPLE_RATE)
         mix_params[key] = asdict(params)
     written = {}
     for key, samples in audio.items():
-        rel = f"audio/{task.stem}/{key}.wav"
+        rel = f"audio/{job.stem}/{key}.wav"
         written[key] = {"path": rel, "sha256": write_wav(cfg.out / rel, samples)}
-    return _shard(task, cfg, written, mix_params)
+    return _shard(job, cfg, written, mix_params)
 
 
-def _shard(task: Task, cfg: BuildConfig, written: dict, mix_params: dict) -> dict:
-    rng = rng_for(cfg.seed, "text", task.base.id)
+def _shard(job: BaseJob, cfg: BuildConfig, written: dict, mix_params: dict) -> dict:
+    rng = rng_for(cfg.seed, "text", job.base.id)
     conn_b, conn_c = (CONNECTORS[int(rng.integers(len(CONNECTORS)))] for _ in range(2))
-    pairs = six_pairs(task.base.text, task.b.text, task.c.text, conn_b, conn_c, rng)
+    pairs = six_pairs(job.base.text, job.b.text, job.c.text, conn_b, conn_c, rng)
     path = {k: v["path"] for k, v in written.items()}
     rows = {
-        "ac": [chat_row("ac", [path["A"]], task.base.text, rng)],
+        "ac": [chat_row("ac", [path["A"]], job.base.text, rng)],
         "adc": [chat_row("adc", [path[p.src], path[p.tgt]], p.instruction, rng) for p in pairs],
         "acc": [chat_row("acc", [path[p.src], path[p.tgt]], p.commonality, rng) for p in pairs],
     }
     return {
-        "base_id": task.base.id,
-        "split": task.split,
-        "events": {"b": [task.b.id, task.b.text], "c": [task.c.id, task.c.text]},
+        "base_id": job.base.id,
+        "split": job.split,
+        "events": {"b": [job.b.id, job.b.text], "c": [job.c.id, job.c.text]},
         "audio": written,
         "mix": mix_params,
         "pairs": [asdict(p) for p in pairs],
@@ -200,12 +200,12 @@ def run_build(bases: list[Clip], events: list[Clip], cfg: BuildConfig, problems:
     """Build everything into cfg.out and return the report (also written as build_report.json)."""
     start = time.perf_counter()
     events = validate_events(events, cfg, problems)
-    tasks = plan(bases, events, cfg)
+    jobs = plan(bases, events, cfg)
     fingerprint = assemble.prepare_out(cfg, bases, events)
     reused: dict[str, bool] = {}  # base id -> shard reused from an earlier run
     try:
-        with tqdm(total=len(tasks), desc="building pairs", unit="base") as bar:
-            for res in _run_tasks(tasks, cfg):
+        with tqdm(total=len(jobs), desc="building pairs", unit="base") as bar:
+            for res in _run_jobs(jobs, cfg):
                 if "skip" in res:
                     problems.skips.append(res["skip"])
                 else:
@@ -214,19 +214,19 @@ def run_build(bases: list[Clip], events: list[Clip], cfg: BuildConfig, problems:
     except BaseException:
         assemble.remove_partial_files(cfg.out)  # workers stopped mid-write leave temp files
         raise
-    report = assemble.write_outputs(tasks, set(reused), cfg, problems, fingerprint)
+    report = assemble.write_outputs(jobs, set(reused), cfg, problems, fingerprint)
     report["timing"] = _timing(reused, cfg, time.perf_counter() - start)
     write_json(cfg.out / "build_report.json", report)
     return report
 
 
-def _run_tasks(tasks: list[Task], cfg: BuildConfig):
+def _run_jobs(jobs: list[BaseJob], cfg: BuildConfig):
     if cfg.workers <= 1:
         _init_worker(cfg)
-        yield from map(process, tasks)
+        yield from map(process, jobs)
         return
     with mp.get_context("fork").Pool(cfg.workers, _init_worker, (cfg,)) as pool:
-        yield from pool.imap_unordered(process, tasks, chunksize=4)
+        yield from pool.imap_unordered(process, jobs, chunksize=4)
 
 
 def _timing(reused: dict[str, bool], cfg: BuildConfig, seconds: float) -> dict:

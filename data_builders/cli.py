@@ -1,10 +1,12 @@
-"""Subcommands of `data_builders`: `corpus` (the embedded real-sound corpus) and `build`."""
+"""Subcommands of `data_builders`: `corpus` (the embedded real-sound corpus) and `build`.
+Parse, call the library function, print; nothing else."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-DEFAULT_CACHE = Path.home() / ".cache" / "adcacc"
+from data_builders.corpus.fetch import DEFAULT_CACHE
+from data_builders.layout import PAIRS_CSV, SPLITS, TASKS, dataset_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,29 +39,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _corpus(args: argparse.Namespace) -> int:
-    from data_builders.corpus import build_corpus
+    from data_builders.corpus.build import build_corpus
 
     build_corpus(args.out, cache_dir=args.cache, seed=args.seed, n_bases=args.bases)
     return 0
 
 
 def _build(args: argparse.Namespace) -> int:
-    from data_builders import sources
-    from data_builders.build import BuildConfig, run_build
+    from data_builders.datasets import build_datasets
 
-    problems = sources.Problems(skip_bad=args.skip_bad)
-    bases, events = sources.load_inputs(
-        problems, args.bases, args.events, args.audiocaps, args.subset, args.event_dir
+    report = build_datasets(
+        args.out, bases_csv=args.bases, events_csv=args.events, audiocaps=args.audiocaps,
+        subset=args.subset, event_dir=args.event_dir, seed=args.seed, duration_s=args.duration,
+        ratio_db=tuple(args.ratio_db), max_bases=args.max_bases, workers=args.workers,
+        skip_bad=args.skip_bad, relative_paths=args.relative_paths,
     )
-    cfg = BuildConfig(
-        out=args.out, seed=args.seed, duration_s=args.duration, ratio_db=tuple(args.ratio_db),
-        workers=args.workers, skip_bad=args.skip_bad, relative_paths=args.relative_paths,
-    )
-    report = run_build(bases[: args.max_bases], events, cfg, problems)
     rows = report["rows"]
     print(f"built {report['bases_built']}/{report['bases_requested']} bases, "
-          f"{rows['pairs.csv']} pairs, {len(report['skips'])} skips -> {args.out}")
-    for task in ("ac", "adc", "acc"):
-        print(f"  {task}: " + ", ".join(f"{s} {rows[f'{task}_{s}.jsonl']}" for s in ("train", "val", "test")))
-    print(f"next: swift sft recipes/qwen2_audio/acc_rtx4090.yaml --dataset {args.out}/acc_train.jsonl")
+          f"{rows[PAIRS_CSV]} pairs, {len(report['skips'])} skips -> {args.out}")
+    for task in TASKS:
+        print(f"  {task}: " + ", ".join(f"{s} {rows[dataset_file(task, s)]}" for s in SPLITS))
+    print(f"next: swift sft recipes/qwen2_audio/acc_rtx4090.yaml "
+          f"--dataset {args.out}/{dataset_file('acc', 'train')}")
     return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from data_builders.layout import dataset_file
 from recipes.generate import RECIPE_DIR
 from recipes.spec import CPU_OVERRIDES, TASKS
 
@@ -15,6 +16,6 @@ def sft_argv(task: str, hw: str, model: Path, data_dir: Path, out: Path) -> list
     """Arguments of `swift sft <recipe> ...` for one task and hardware recipe."""
     splits = TASKS[task]["splits"]
     return ["sft", str(RECIPE_DIR / f"{task}_{hw}.yaml"), "--model", str(model),
-            "--dataset", *[str(data_dir / f"{s}_train.jsonl") for s in splits],
-            "--val_dataset", *[str(data_dir / f"{s}_val.jsonl") for s in splits],
+            "--dataset", *[str(data_dir / dataset_file(s, "train")) for s in splits],
+            "--val_dataset", *[str(data_dir / dataset_file(s, "val")) for s in splits],
             "--output_dir", str(out), *CPU_OVERRIDES]

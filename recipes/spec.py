@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from data_builders.layout import dataset_file
+
 MODEL_ID = "Qwen/Qwen2-Audio-7B-Instruct"
 DEFAULT_DATA_DIR = "data/adcacc"
 EFFECTIVE_BATCH = 16
@@ -129,7 +131,7 @@ HARDWARE: dict[str, Hardware] = {h.name: h for h in [
 
 def data_paths(task: str, split: str, data_dir: str = DEFAULT_DATA_DIR) -> list[str]:
     """The JSONL files `adcacc build --out data_dir` writes for a task's split."""
-    return [f"{data_dir}/{name}_{split}.jsonl" for name in TASKS[task]["splits"]]
+    return [f"{data_dir}/{dataset_file(name, split)}" for name in TASKS[task]["splits"]]
 
 
 def recipe_settings(task: str, hw: str) -> list[tuple[str, Any, str]]:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from adcacc.cli import main
+from data_builders.layout import PAIRS_CSV, SPLITS, dataset_file, dataset_files
 from tests.data_builders.conftest import write_sources
 
-OUTPUTS = [f"{t}_{s}.jsonl" for t in ("ac", "adc", "acc") for s in ("train", "val", "test")] + ["pairs.csv"]
+OUTPUTS = dataset_files() + [PAIRS_CSV]
 
 
 def build(bases: Path, events: Path, out: Path, *extra: str) -> int:
@@ -38,7 +39,7 @@ def test_build_writes_six_pairs_per_base_and_valid_rows(sources, tmp_path):
         for row in read_rows(out, name):
             assert row["messages"][0]["content"].count("<audio>") == len(row["audios"])
             assert all(Path(a).is_absolute() and Path(a).is_file() for a in row["audios"])
-    assert sum(report["rows"][f"adc_{s}.jsonl"] for s in ("train", "val", "test")) == 36
+    assert sum(report["rows"][dataset_file("adc", s)] for s in SPLITS) == 36
 
 
 def test_splits_are_disjoint_by_base(sources, tmp_path):
@@ -48,9 +49,9 @@ def test_splits_are_disjoint_by_base(sources, tmp_path):
         split_of = {}
         for row in csv.DictReader(f):
             assert split_of.setdefault(row["base_id"], row["split"]) == row["split"]
-    assert set(split_of.values()) == {"train", "val", "test"}
-    for split in ("train", "val", "test"):
-        bases = {Path(a).parent.name for r in read_rows(out, f"acc_{split}.jsonl") for a in r["audios"]}
+    assert set(split_of.values()) == set(SPLITS)
+    for split in SPLITS:
+        bases = {Path(a).parent.name for r in read_rows(out, dataset_file("acc", split)) for a in r["audios"]}
         assert bases == {b for b, s in split_of.items() if s == split}
 
 

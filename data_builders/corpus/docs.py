@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from data_builders.corpus_music import NSYNTH_FAMILIES
-from data_builders.corpus_sources import BED_LABELS, PACKAGES, VSC_CLASSES
+from data_builders.corpus.music import NSYNTH_FAMILIES
+from data_builders.corpus.catalog import BED_LABELS, PACKAGES, VSC_CLASSES
 
 CAPTION_NOTE = (
     "Captions are templated: written from the labels of the mixed sounds "
-    "(data_builders/corpus_captions.py); AudioCaps' captions are written by people. "
+    "(data_builders/corpus/captions.py); AudioCaps' captions are written by people. "
     "Expect simpler, more regular language than AudioCaps."
 )
 PROXY_NOTE = (

@@ -23,12 +23,12 @@ from tqdm import tqdm
 
 from common.audio import SAMPLE_RATE, write_wav
 from common.files import csv_text, write_text
-from data_builders.corpus_captions import scene_captions
-from data_builders.corpus_clips import bed_clip, event_clip, fade, level
-from data_builders.corpus_docs import licenses_md, readme_md
-from data_builders.corpus_fetch import Fetched, fetch
-from data_builders.corpus_music import Piece, mic_pieces, music_pieces, render
-from data_builders.corpus_sources import (
+from data_builders.corpus.captions import scene_captions
+from data_builders.corpus.clips import bed_clip, event_clip, fade, level
+from data_builders.corpus.docs import licenses_md, readme_md
+from data_builders.corpus.fetch import Fetched, fetch
+from data_builders.corpus.music import Piece, mic_pieces, music_pieces, render
+from data_builders.corpus.catalog import (
     BED_LABELS, LABELS, PACKAGES, SOUNDFONT, SOURCES, VSC_SOURCES, Source,
 )
 from common.errors import InputError
@@ -51,7 +51,7 @@ def check_licences(fetched: dict[str, Fetched]) -> None:
         for name in (part.split(" ")[0] for part in pkg.licence.split(", ")):
             if name not in text:
                 raise InputError(pkg.licence_file, f"{pkg.name}: licence {name} not found in it; "
-                                 "the catalog in corpus_sources.py is out of date")
+                                 "the catalog in data_builders/corpus/catalog.py is out of date")
 
 
 def check_pools_disjoint(sources: list[Source], fetched: dict[str, Fetched]) -> None:
@@ -63,7 +63,7 @@ def check_pools_disjoint(sources: list[Source], fetched: dict[str, Fetched]) -> 
             key = (digest, src.part)
             if owner.setdefault(key, src.pool) != src.pool:
                 raise InputError(f"{src.package}:{f}", f"used in both the {owner[key]} and "
-                                 f"{src.pool} pools; fix corpus_sources.py")
+                                 f"{src.pool} pools; fix data_builders/corpus/catalog.py")
 
 
 def write_events(out: Path, fetched: dict[str, Fetched], music: list[tuple[Piece, np.ndarray]]):

@@ -13,7 +13,7 @@ Every entry names a file that the package really ships (checked with `dpkg-deb -
 - "vsc": the VocalSound-style retention proxy, again from voices used nowhere else.
 
 Labels are the phrases captions use verbatim; `np` and `clause` are their noun-phrase and
-sentence forms for the caption templates (corpus_captions).
+sentence forms for the caption templates (captions.py).
 """
 from __future__ import annotations
 

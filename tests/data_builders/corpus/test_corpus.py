@@ -11,14 +11,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from data_builders import corpus_clips as clips
-from data_builders import corpus_music as music
-from data_builders.cli import DEFAULT_CACHE
+from data_builders.corpus import clips
+from data_builders.corpus import music
 from common.files import csv_text
-from data_builders.corpus import build_corpus, remove_stale
-from data_builders.corpus_captions import join, scene_captions
-from data_builders.corpus_fetch import fetch
-from data_builders.corpus_sources import (
+from data_builders.corpus.build import build_corpus, remove_stale
+from data_builders.corpus.captions import join, scene_captions
+from data_builders.corpus.fetch import DEFAULT_CACHE, fetch
+from data_builders.corpus.catalog import (
     BED_LABELS, CATEGORIES, LABELS, PACKAGES, SOURCES, VSC_CLASSES, VSC_SOURCES, Package,
 )
 from common.errors import InputError

@@ -21,3 +21,15 @@ class InputError(Exception):
 
     def __reduce__(self):  # survive the trip back from worker processes
         return (InputError, (self.path, self.problem, self.row))
+
+
+class StageFailed(InputError):
+    """A subprocess stage (e.g. `swift sft`) failed: names its full log and keeps its last lines,
+    which the CLI prints under the one error line."""
+
+    def __init__(self, log: str | Path, problem: str, tail: list[str] = ()):
+        super().__init__(log, problem)
+        self.tail = list(tail)
+
+    def __reduce__(self):
+        return (StageFailed, (self.path, self.problem, self.tail))

@@ -1,21 +1,88 @@
-"""Command lines that run a recipe on CPU with a local model and `adcacc build` data.
+"""The one launcher of `swift sft`: the quickstart, the tests and the experiment runner all
+train through `run_sft`, which runs the real ms-swift CLI as a subprocess, as users run it.
 
-Used by the quickstart and the swift end-to-end tests, so both launch recipes the same
-way: the recipe file, then only the paths and `CPU_OVERRIDES` (later flags win).
+A run writes into a temporary sibling folder and is renamed into place only when swift
+exited 0 and left a checkpoint, so a killed or failed run never looks finished. The command
+line (`command.txt`) and the full log (`sft.log`) are kept beside the checkpoints.
 """
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+from common.errors import StageFailed
 from data_builders.layout import dataset_file
 from recipes.generate import RECIPE_DIR
 from recipes.spec import CPU_OVERRIDES, TASKS
 
+SWIFT = Path(sys.executable).parent / "swift"
 
-def sft_argv(task: str, hw: str, model: Path, data_dir: Path, out: Path) -> list[str]:
-    """Arguments of `swift sft <recipe> ...` for one task and hardware recipe."""
-    splits = TASKS[task]["splits"]
+
+def sft_argv(task: str, hw: str, model: Path, data_dir: Path, out: Path,
+             overrides: list[str] = ()) -> list[str]:
+    """Arguments of `swift sft <recipe> ...`: the recipe, the paths, then `overrides` (later
+    flags win, so overrides change only what they name)."""
+    names = TASKS[task]["datasets"]
     return ["sft", str(RECIPE_DIR / f"{task}_{hw}.yaml"), "--model", str(model),
-            "--dataset", *[str(data_dir / dataset_file(s, "train")) for s in splits],
-            "--val_dataset", *[str(data_dir / dataset_file(s, "val")) for s in splits],
-            "--output_dir", str(out), *CPU_OVERRIDES]
+            "--dataset", *[str(data_dir / dataset_file(s, "train")) for s in names],
+            "--val_dataset", *[str(data_dir / dataset_file(s, "val")) for s in names],
+            "--output_dir", str(out), *overrides]
+
+
+def cpu_argv(task: str, hw: str, model: Path, data_dir: Path, out: Path,
+             overrides: list[str] = ()) -> list[str]:
+    """`sft_argv` with the CPU overrides first (no bf16, a few steps, no worker processes)."""
+    return sft_argv(task, hw, model, data_dir, out, [*CPU_OVERRIDES, *overrides])
+
+
+def last_checkpoint(out: Path) -> Path | None:
+    """The highest `checkpoint-N` folder holding weights (LoRA adapter or full model)."""
+    found = [p for p in out.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()
+             and any((p / f).is_file() for f in ("adapter_model.safetensors", "model.safetensors"))]
+    return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
+
+
+def run_swift(argv: list[str], out: Path, env: dict[str, str] | None = None,
+              log_name: str = "sft.log") -> Path:
+    """Run `swift <argv>` whose `--output_dir` is `out`, writing into `out`'s temporary sibling
+    and renaming it into place on success; returns `out`. Raises StageFailed with the log's tail."""
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)  # a killed earlier attempt: start it over
+    tmp.mkdir(parents=True)
+    argv = [str(tmp) if a == str(out) else a for a in argv]
+    (tmp / "command.txt").write_text(shlex.join([str(SWIFT), *argv]) + "\n", encoding="utf-8")
+    log = tmp / log_name
+    with log.open("w", encoding="utf-8") as f:
+        code = subprocess.run([str(SWIFT), *argv], stdout=f, stderr=subprocess.STDOUT,
+                              env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}).returncode
+    if code != 0 or last_checkpoint(tmp) is None:
+        kept = out.with_name(out.name + ".failed")
+        shutil.rmtree(kept, ignore_errors=True)
+        tmp.rename(kept)
+        tail = kept.joinpath(log_name).read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+        raise StageFailed(kept / log_name, f"swift {argv[0]} failed (exit {code})", tail)
+    _point_inside(tmp, out)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return out
+
+
+def _point_inside(tmp: Path, out: Path) -> None:
+    """Checkpoints record their output folder (args.json, adapter_config.json stay usable)."""
+    for path in tmp.rglob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        if str(tmp) in text:
+            path.write_text(text.replace(str(tmp), str(out)), encoding="utf-8")
+
+
+def run_sft(task: str, hw: str, model: Path, data_dir: Path, out: Path, *,
+            overrides: list[str] = (), cpu: bool = True, env: dict[str, str] | None = None) -> Path:
+    """Train one recipe with the real `swift sft`; returns its last checkpoint.
+
+    `cpu` adds `CPU_OVERRIDES` (the only flags a CPU run changes); `overrides` come last."""
+    argv = (cpu_argv if cpu else sft_argv)(task, hw, model, data_dir, out, list(overrides))
+    return last_checkpoint(run_swift(argv, out, env))

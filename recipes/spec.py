@@ -58,13 +58,17 @@ SHARED: list[tuple[str, Any, str]] = [
 ]
 
 TASKS: dict[str, dict[str, Any]] = {
-    "ac": {"splits": ["ac"], "what": "AC: single-audio captioning baseline (Table 1, AC row)"},
-    "adc": {"splits": ["adc"], "what": "ADC: audio difference captioning (Table 1, ADC row)"},
-    "acc": {"splits": ["acc"], "what": "ACC: audio commonality captioning (Table 1, ACC row)"},
-    "ac_adc": {"splits": ["ac", "adc"],
+    "ac": {"datasets": ["ac"], "what": "AC: single-audio captioning baseline (Table 1, AC row)"},
+    "adc": {"datasets": ["adc"], "what": "ADC: audio difference captioning (Table 1, ADC row)"},
+    "acc": {"datasets": ["acc"], "what": "ACC: audio commonality captioning (Table 1, ACC row)"},
+    "ac_adc": {"datasets": ["ac", "adc"],
                "what": "AC + ADC trained jointly on both datasets (Table 2, AC + ADC row)"},
-    "ac_acc": {"splits": ["ac", "acc"],
+    "ac_acc": {"datasets": ["ac", "acc"],
                "what": "AC + ACC trained jointly on both datasets (Table 2, AC + ACC row)"},
+    "ac_matched": {"datasets": ["ac_matched"],
+                   "what": "AC-matched control (our addition, not in the paper): AC rows "
+                           "repeated to the ACC arm's steps and target tokens (within 5%), "
+                           "written by the matched stage of `adcacc run`"},
 }
 
 
@@ -78,6 +82,9 @@ class Hardware:
     settings: list[tuple[str, Any, str]] = field(default_factory=list)
     memory: str = ""
     launch_env: str = ""
+    # Seconds of one H100 per training row (one optimizer step of 16 rows x 2048 tokens,
+    # measured, divided by 16): `adcacc run --dry-run` turns rows into GPU-hours with it.
+    gpu_s_per_row: float | None = None
 
 
 _SDPA = ("attn_impl", "sdpa", "PyTorch SDPA: memory-efficient without flash-attn wheels")
@@ -101,7 +108,7 @@ HARDWARE: dict[str, Hardware] = {h.name: h for h in [
          ("ENV", {"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"},
           "less fragmentation: at the worst case, reserved 20.6 GiB instead of 22.7 GiB "
           "(measured), which a 24 GB card needs")],
-        memory=_measured(19.6, 20.5, 6.7)),
+        memory=_measured(19.6, 20.5, 6.7), gpu_s_per_row=6.7 / EFFECTIVE_BATCH),
     Hardware(
         "rtx4090_qlora", "one 16-24 GB GPU, 4-bit QLoRA via bitsandbytes", 1,
         [("torch_dtype", "bfloat16", "compute and LoRA weights in bf16"),
@@ -112,7 +119,7 @@ HARDWARE: dict[str, Hardware] = {h.name: h for h in [
          ("bnb_4bit_use_double_quant", True, "QLoRA's double quantization (~0.3 GB on 7B)"),
          ("gradient_checkpointing", True, "activations dominate once weights are 4-bit"),
          _ACCUM16, _SDPA],
-        memory=_measured(9.8, 10.7, 9.3)),
+        memory=_measured(9.8, 10.7, 9.3), gpu_s_per_row=9.3 / EFFECTIVE_BATCH),
     Hardware(
         "a100x8", "8 x A100 80 GB, DeepSpeed ZeRO-2", 8,
         [("torch_dtype", "bfloat16", "bf16 weights and compute"),
@@ -125,13 +132,15 @@ HARDWARE: dict[str, Hardware] = {h.name: h for h in [
          ("ENV", {"NPROC_PER_NODE": 8}, "ms-swift launches torchrun with 8 processes; an "
                                          "NPROC_PER_NODE in the environment wins")],
         memory=("not measured (needs 8 GPUs); the same per-GPU work peaks at 19.6 GiB on "
-                "one GPU (rtx4090 arm) and ZeRO-2 only removes memory from that")),
+                "one GPU (rtx4090 arm) and ZeRO-2 only removes memory from that"),
+        # not measured on 8 GPUs: the rtx4090 arm's per-row time, spread over 8 GPUs
+        gpu_s_per_row=6.7 / EFFECTIVE_BATCH),
 ]}
 
 
 def data_paths(task: str, split: str, data_dir: str = DEFAULT_DATA_DIR) -> list[str]:
     """The JSONL files `adcacc build --out data_dir` writes for a task's split."""
-    return [f"{data_dir}/{dataset_file(name, split)}" for name in TASKS[task]["splits"]]
+    return [f"{data_dir}/{dataset_file(name, split)}" for name in TASKS[task]["datasets"]]
 
 
 def recipe_settings(task: str, hw: str) -> list[tuple[str, Any, str]]:

@@ -1,0 +1,95 @@
+"""`adcacc run --dry-run`: every stage, the call it makes, whether it will be skipped, and
+what it should cost (CPU minutes here; GPU-hours for GPU recipes).
+
+Costs are estimates from measurements, not promises: CPU rates were measured on the 2-core
+dev machine with the tiny Qwen2-Audio (`CPU_RATES`); GPU-hours come from the recipe's
+measured H100 time per training row (recipes.spec.Hardware.gpu_s_per_row) and the rows a
+build gives (its build_report.json, or the bases it will use).
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from adcacc.experiment import Experiment
+from adcacc.plan import Stage, build_plan, is_done
+from adcacc.stages import describe, eval_data
+
+# Seconds, measured on the idle 2-core dev machine (tiny Qwen2-Audio, 10 s clips).
+CPU_RATES = {
+    "swift_start_s": 30.0,  # imports and model load of one `swift sft`
+    "train_step_s": 0.5,  # one optimizer step of 2 rows (CPU overrides: accumulation 2)
+    "infer_start_s": 10.0,
+    "infer_clip_s": 0.35,  # greedy decoding at batch 16
+    "build_base_s": 0.05,  # one base: three 10 s mixes written
+    "compare_s": 90.0,  # Java metrics start-up and bootstrap
+}
+ROWS_PER_BASE = {"ac": 1, "adc": 6, "acc": 6, "ac_adc": 7, "ac_acc": 7, "ac_matched": 6}
+
+
+def train_bases(exp: Experiment) -> int | None:
+    """Training bases of the build: from its report when built, else from the settings."""
+    report = exp.out / "data" / "build_report.json"
+    if report.is_file():
+        rows = json.loads(report.read_text(encoding="utf-8"))["rows"]
+        return rows.get("ac_train.jsonl")
+    n = exp.data.build.get("max_bases") or (exp.data.corpus or {}).get("bases", 60 if exp.data.corpus else None)
+    if n is None:
+        return None
+    return round(n * exp.data.build.get("splits", [0.8, 0.1, 0.1])[0])
+
+
+def eval_clips(data: Path) -> int | None:
+    """Clips of a CSV eval set (rows below the header); None for other layouts or before it exists."""
+    if data.suffix != ".csv" or not data.is_file():
+        return None
+    return max(0, len(data.read_text(encoding="utf-8", errors="replace").splitlines()) - 1)
+
+
+def stage_cost(stage: Stage, exp: Experiment) -> dict[str, float]:
+    """{"cpu_min": x} or {"gpu_hours": y}; empty when it cannot be estimated."""
+    from recipes.spec import EFFECTIVE_BATCH, HARDWARE
+
+    bases = train_bases(exp)
+    if stage.kind == "train":
+        over = stage.params["overrides"]
+        rows = bases * ROWS_PER_BASE[stage.arm] if bases is not None else None
+        if stage.params["device"] == "cpu":
+            steps = over.get("max_steps") or (math.ceil(rows / 2) if rows else None)
+            return {"cpu_min": (CPU_RATES["swift_start_s"] + steps * CPU_RATES["train_step_s"]) / 60} if steps else {}
+        per_row = HARDWARE[stage.params["hardware"]].gpu_s_per_row
+        if over.get("max_steps"):
+            rows = over["max_steps"] * EFFECTIVE_BATCH
+        epochs = over.get("num_train_epochs", 1)
+        return {"gpu_hours": rows * epochs * per_row / 3600} if rows and per_row else {}
+    if stage.kind == "infer":
+        clips = eval_clips(eval_data(exp, stage.params["data"]))
+        limit = stage.params.get("limit")
+        clips = limit if clips is None else min(clips, limit or clips)
+        if exp.device != "cpu" or clips is None:
+            return {}
+        return {"cpu_min": (CPU_RATES["infer_start_s"] + clips * CPU_RATES["infer_clip_s"]) / 60}
+    if stage.kind == "build" and bases is not None:
+        return {"cpu_min": bases / 0.8 * CPU_RATES["build_base_s"] / 60}
+    if stage.kind == "compare":
+        return {"cpu_min": CPU_RATES["compare_s"] / 60}
+    return {}
+
+
+def plan_text(exp: Experiment) -> str:
+    """The plan as a table, with totals."""
+    stages = build_plan(exp)
+    by_id = {s.id: s for s in stages}
+    lines, cpu, gpu = [], 0.0, 0.0
+    for s in stages:
+        cost = stage_cost(s, exp)
+        cpu += cost.get("cpu_min", 0.0)
+        gpu += cost.get("gpu_hours", 0.0)
+        est = (f"~{cost['cpu_min']:.1f} CPU min" if "cpu_min" in cost else
+               f"~{cost['gpu_hours']:.1f} GPU-h (H100-measured)" if "gpu_hours" in cost else "cost unknown")
+        lines.append(f"{'skip' if is_done(s) else 'run '}  {s.id:<40} {est}\n      {describe(s, exp, by_id)}")
+    head = (f"experiment {exp.name} -> {exp.out}: {len(stages)} stages, "
+            f"{sum(not is_done(s) for s in stages)} to run")
+    total = f"estimated total: {cpu:.0f} CPU minutes" + (f", {gpu:.1f} GPU-hours" if gpu else "")
+    return "\n".join([head, *lines, total])

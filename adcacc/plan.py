@@ -1,0 +1,146 @@
+"""The stages of an experiment, in order, and when a stage may be skipped.
+
+A stage is done when `OUT/.stages/<id>.json` records status "done" with the stage's current
+fingerprint: a hash of its parameters, its upstream stages' fingerprints and the source of
+the code it runs (plus the versions of torch, transformers and ms-swift). So a killed run
+resumes where it stopped, and an edited experiment reruns exactly what the edit touches.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from adcacc.experiment import CORPUS_PREFIX, Experiment
+from common.files import write_json
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = {  # the source a stage kind runs: a change here reruns that kind
+    "corpus": ["common", "data_builders/corpus"],
+    "build": ["common", "data_builders"],
+    "matched": ["data_builders/matched.py"],
+    "model": ["recipes/tiny_model.py"],
+    "pretrain": ["recipes", "common"],
+    "train": ["recipes", "common"],
+    "infer": ["evals", "common"],
+    "compare": ["evals", "common"],
+}
+LIBRARIES = ("torch", "transformers", "ms-swift", "peft", "aac-metrics")
+
+
+@dataclass
+class Stage:
+    id: str  # e.g. "build", "train/acc/s1", "infer/acc/s1/captions-csv"
+    kind: str
+    needs: tuple[str, ...]
+    params: dict[str, Any]
+    out: Path
+    arm: str | None = None
+    seed: int | None = None
+    fingerprint: str = ""
+    cost: dict[str, float] = field(default_factory=dict)  # cpu_min / gpu_hours estimates
+
+    @property
+    def state_file(self) -> Path:
+        return self.out_root / ".stages" / (self.id.replace("/", "__") + ".json")
+
+    out_root: Path = Path(".")
+
+
+def build_plan(exp: Experiment) -> list[Stage]:
+    """Every stage of the experiment in an order that respects `needs`, fingerprinted."""
+    o = exp.out
+    stages: list[Stage] = []
+    add = stages.append
+    if exp.data.corpus is not None:
+        add(Stage("corpus", "corpus", (), dict(exp.data.corpus), o / "corpus"))
+    build_params = {**exp.data.build, "audiocaps": _s(exp.data.audiocaps), "subset": exp.data.subset,
+                    "event_dir": _s(exp.data.event_dir)}
+    add(Stage("build", "build", ("corpus",) if exp.data.corpus is not None else (), build_params, o / "data"))
+    model_needs: tuple[str, ...] = ()
+    if exp.model.tiny is not None:
+        add(Stage("model", "model", (), dict(exp.model.tiny), o / "model"))
+        model_needs = ("model",)
+    if exp.model.pretrain is not None:
+        add(Stage("pretrain", "pretrain", ("model", "build"), dict(exp.model.pretrain), o / "pretrain"))
+        model_needs = ("pretrain",)
+    if "ac_matched" in exp.arms:
+        add(Stage("matched", "matched", ("build", *model_needs), {}, o / "data_matched"))
+    infer_params = {k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens", "limit")}
+    for arm in exp.arms:
+        for seed in ((None,) if arm == "base" else exp.seeds):
+            run = o / "runs" / arm / (f"s{seed}" if seed is not None else "")
+            needs = model_needs
+            if seed is not None:
+                train_id = f"train/{arm}/s{seed}"
+                data_needs = ("matched",) if arm == "ac_matched" else ("build",)
+                params = {"hardware": exp.hardware, "device": exp.device, "seed": seed,
+                          "overrides": {**exp.overrides, **exp.arms[arm]}}
+                add(Stage(train_id, "train", (*data_needs, *model_needs), params, o / "train" / arm / f"s{seed}",
+                          arm, seed))
+                needs = (*model_needs, train_id)
+            for es in exp.eval_sets:
+                corpus_need = ("corpus",) if es.data.startswith(CORPUS_PREFIX) else ()
+                add(Stage(f"infer/{arm}/" + (f"s{seed}/" if seed is not None else "") + es.name, "infer",
+                          (*needs, *corpus_need), {**infer_params, "eval_set": es.name, "data": es.data},
+                          run / es.name, arm, seed))
+    infer_ids = tuple(s.id for s in stages if s.kind == "infer")
+    claims = [c.__dict__ for c in exp.claims]
+    add(Stage("compare", "compare", infer_ids, {"bootstrap": exp.eval_options["bootstrap"], "claims": claims},
+              o / "report"))
+    _fingerprint(stages, o)
+    return stages
+
+
+def _s(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
+
+
+def _fingerprint(stages: list[Stage], out_root: Path) -> None:
+    by_id: dict[str, Stage] = {}
+    for st in stages:
+        st.out_root = out_root
+        upstream = {n: by_id[n].fingerprint for n in st.needs}
+        payload = {"kind": st.kind, "params": st.params, "needs": upstream, "code": code_version(st.kind)}
+        st.fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+        by_id[st.id] = st
+
+
+_CODE_CACHE: dict[str, str] = {}
+
+
+def code_version(kind: str) -> str:
+    """A hash of the source files and library versions a stage kind runs."""
+    if kind not in _CODE_CACHE:
+        h = hashlib.sha256()
+        for rel in CODE[kind]:
+            base = ROOT / rel
+            files = sorted(base.rglob("*.py")) + sorted(base.rglob("*.yaml")) if base.is_dir() else [base]
+            for f in files:
+                h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
+        for lib in LIBRARIES:
+            try:
+                h.update(f"{lib}={metadata.version(lib)}".encode())
+            except metadata.PackageNotFoundError:
+                h.update(f"{lib}=absent".encode())
+        _CODE_CACHE[kind] = h.hexdigest()
+    return _CODE_CACHE[kind]
+
+
+def state(stage: Stage) -> dict | None:
+    try:
+        return json.loads(stage.state_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def is_done(stage: Stage) -> bool:
+    st = state(stage)
+    return bool(st) and st.get("status") == "done" and st.get("fingerprint") == stage.fingerprint
+
+
+def mark(stage: Stage, status: str, **extra: Any) -> None:
+    write_json(stage.state_file, {"id": stage.id, "status": status, "fingerprint": stage.fingerprint, **extra})

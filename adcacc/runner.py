@@ -1,0 +1,108 @@
+"""`adcacc run`: carry out an experiment's plan, resuming and skipping finished stages.
+
+Stages run in plan order on this process; with GPUs listed, independent trainings run at
+once, one per GPU (CUDA_VISIBLE_DEVICES), while the rest of the plan goes on. A failed stage
+stops new work, lets running trainings finish, and raises with its log's last lines.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Callable
+
+from adcacc.experiment import Experiment
+from adcacc.plan import Stage, build_plan, is_done, mark, state
+from common.errors import InputError
+
+GPU_KINDS = ("train", "pretrain")  # what runs concurrently, one per listed GPU
+
+
+def schedule(stages: list[Stage], run_one: Callable[[Stage, str | None], None],
+             gpus: list[str] | None = None, done: set[str] | None = None) -> None:
+    """Run every stage once its `needs` are done: GPU kinds on a free GPU from `gpus` (in
+    parallel), the others one at a time here. `done` holds ids already finished."""
+    done = set(done or ())
+    pending = [s for s in stages if s.id not in done]
+    free = list(gpus or [])
+    running: dict[Future, tuple[Stage, str]] = {}
+    failure: BaseException | None = None
+    with ThreadPoolExecutor(max_workers=max(1, len(free))) as pool:
+        while (pending and failure is None) or running:
+            ready = [s for s in pending if all(n in done for n in s.needs)] if failure is None else []
+            progressed = False
+            for s in ready:
+                if gpus and s.kind in GPU_KINDS:
+                    if free:
+                        gpu = free.pop(0)
+                        running[pool.submit(run_one, s, gpu)] = (s, gpu)
+                        pending.remove(s)
+                        progressed = True
+                    continue
+                pending.remove(s)
+                try:
+                    run_one(s, gpus[0] if gpus else None)
+                    done.add(s.id)
+                except BaseException as err:  # stop new work, let running trainings finish
+                    failure = err
+                progressed = True
+                break  # re-check readiness after each inline stage
+            if running and not progressed:
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    s, gpu = running.pop(fut)
+                    free.append(gpu)
+                    if fut.exception() is not None and failure is None:
+                        failure = fut.exception()
+                    elif fut.exception() is None:
+                        done.add(s.id)
+            elif not running and not progressed and pending and failure is None:
+                stuck = ", ".join(s.id for s in pending[:3])
+                raise InputError(None, f"stages {stuck} wait for stages that are not in the plan")
+    if failure is not None:
+        raise failure
+
+
+def prepare(stage: Stage, exp: Experiment) -> None:
+    """Before a stage runs: outputs of this fingerprint left by a killed run are kept for the
+    stage to resume; any other outputs (an edited experiment, older code) are removed."""
+    st = state(stage)
+    if st is not None and st.get("fingerprint") == stage.fingerprint or not stage.out.exists():
+        return
+    if not stage.out.resolve().is_relative_to(exp.out.resolve()):
+        raise InputError(stage.out, "is outside the experiment's folder; refusing to delete it")
+    shutil.rmtree(stage.out)
+
+
+def run_experiment(exp: Experiment, *, gpus: list[str] | None = None, only: list[str] | None = None,
+                   log: Callable[[str], None] = print) -> list[Stage]:
+    """Run (or resume) the experiment; `only` runs just those stage ids (their needs must be done)."""
+    from adcacc.stages import run_stage
+
+    stages = build_plan(exp)
+    by_id = {s.id: s for s in stages}
+    done = {s.id for s in stages if is_done(s)}
+    if only:
+        unknown = [i for i in only if i not in by_id]
+        if unknown:
+            raise InputError(exp.path, f"no stage {unknown[0]!r} in this experiment (see --dry-run)")
+        for i in only:
+            missing = [n for n in by_id[i].needs if n not in done and n not in only]
+            if missing:
+                raise InputError(exp.path, f"stage {i} needs {missing[0]}, which is not done; run it first")
+        stages = [by_id[i] for i in only]
+    for s in stages:
+        if s.id in done:
+            log(f"[skip] {s.id}: done, inputs unchanged")
+
+    def run_one(stage: Stage, gpu: str | None) -> None:
+        prepare(stage, exp)
+        log(f"[run]  {stage.id}" + (f" on GPU {gpu}" if gpu is not None and stage.kind in GPU_KINDS else ""))
+        mark(stage, "running")
+        start = time.perf_counter()
+        extra = run_stage(stage, exp, by_id, gpu if stage.kind in GPU_KINDS else None)
+        mark(stage, "done", **extra, seconds=round(time.perf_counter() - start, 1))
+
+    schedule(stages, run_one, gpus, done)
+    return stages

@@ -1,0 +1,146 @@
+"""What each stage kind of an experiment does: one library call each (the runner never
+re-enters a command line; the one subprocess is `swift sft`, as users run it)."""
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+from adcacc.experiment import CORPUS_PREFIX, Experiment
+from adcacc.plan import Stage, state
+from common.errors import InputError
+
+
+def swift_flags(overrides: dict[str, Any]) -> list[str]:
+    """`{"max_steps": 20, "lora_target_modules": ["a", "b"]}` -> ["--max_steps", "20", ...]."""
+    flags: list[str] = []
+    for key, value in overrides.items():
+        values = value if isinstance(value, list) else [value]
+        flags += [f"--{key}", *[str(v).lower() if isinstance(v, bool) else str(v) for v in values]]
+    return flags
+
+
+def model_path(exp: Experiment, by_id: dict[str, Stage]) -> str:
+    """The model every arm starts from: a hub id / folder, the tiny model, or its pretraining."""
+    if "pretrain" in by_id:
+        return (state(by_id["pretrain"]) or {}).get("checkpoint") or str(by_id["pretrain"].out)
+    if "model" in by_id:
+        return str(by_id["model"].out)
+    return str(exp.model.id)
+
+
+def eval_data(exp: Experiment, data: str) -> Path:
+    if data.startswith(CORPUS_PREFIX):
+        return exp.out / "corpus" / data[len(CORPUS_PREFIX):]
+    return Path(data).expanduser()
+
+
+def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
+    """The call a stage makes, as a person would read it in `--dry-run`."""
+    if stage.kind == "train":
+        return shlex.join(["swift", *_train_argv(stage, exp, by_id)])
+    args = ", ".join(f"{k}={v!r}" for k, v in stage.params.items() if k != "claims")
+    return {"corpus": "build_corpus", "build": "build_datasets", "matched": "write_matched",
+            "model": "build_tiny_qwen2_audio", "pretrain": "swift sft --tuner_type full",
+            "infer": "run_inference", "compare": "compare_experiment"}[stage.kind] + f"({args})"
+
+
+def _train_argv(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> list[str]:
+    from recipes.launch import cpu_argv, sft_argv
+
+    p = stage.params
+    data_dir = by_id["matched"].out if stage.arm == "ac_matched" else by_id["build"].out
+    flags = swift_flags({**p["overrides"], "seed": p["seed"], "data_seed": p["seed"]})
+    argv = cpu_argv if p["device"] == "cpu" else sft_argv
+    return argv(stage.arm, p["hardware"], Path(model_path(exp, by_id)), data_dir, stage.out, flags)
+
+
+def run_stage(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None = None) -> dict:
+    """Do one stage; returns what the state file records beside the fingerprint."""
+    return _RUNNERS[stage.kind](stage, exp, by_id, gpu)
+
+
+def _corpus(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
+    from data_builders.corpus.build import build_corpus
+    from data_builders.corpus.fetch import DEFAULT_CACHE
+
+    p = stage.params
+    build_corpus(stage.out, cache_dir=Path(p.get("cache") or DEFAULT_CACHE), seed=p.get("seed", 0),
+                 n_bases=p.get("bases", 60))
+    return {}
+
+
+def _build(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
+    from data_builders.datasets import build_datasets
+
+    p = {k: v for k, v in exp.data.build.items()}
+    if "splits" in p:
+        p["splits"] = tuple(p["splits"])
+    if "ratio_db" in p:
+        p["ratio_db"] = tuple(p["ratio_db"])
+    if exp.data.corpus is not None:
+        corpus = by_id["corpus"].out
+        src = {"bases_csv": corpus / "bases.csv", "events_csv": corpus / "events.csv"}
+    else:
+        src = {"audiocaps": exp.data.audiocaps, "subset": exp.data.subset, "event_dir": exp.data.event_dir}
+    report = build_datasets(stage.out, **src, **p)
+    return {"rows": report["rows"]}
+
+
+def _matched(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
+    from transformers import AutoTokenizer
+
+    from data_builders.matched import write_matched
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path(exp, by_id))
+    return write_matched(by_id["build"].out, stage.out, lambda text: len(tokenizer(text)["input_ids"]))
+
+
+def _model(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
+    from recipes.tiny_model import build_tiny_qwen2_audio
+
+    build_tiny_qwen2_audio(stage.out, **stage.params)
+    return {}
+
+
+def _train(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
+    from recipes.launch import last_checkpoint, run_swift
+
+    env = {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else None
+    out = run_swift(_train_argv(stage, exp, by_id), stage.out, env)
+    return {"checkpoint": str(last_checkpoint(out))}
+
+
+def _infer(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
+    from evals.infer import run_inference
+
+    p = stage.params
+    train = by_id.get(f"train/{stage.arm}/s{stage.seed}")
+    adapter = (state(train) or {}).get("checkpoint") if train else None
+    if train and not adapter:
+        raise InputError(train.state_file, "records no checkpoint; rerun the experiment")
+    run_inference(model_path(exp, by_id), p["eval_set"], eval_data(exp, p["data"]), stage.out,
+                  adapter=adapter, batch_size=p["batch_size"], max_new_tokens=p["max_new_tokens"],
+                  limit=p["limit"])
+    return {}
+
+
+def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
+    from evals.compare import compare_experiment
+    from evals.verdicts import Claim
+
+    arms: dict[str, list[Path]] = {}
+    for arm in exp.arms:
+        seeds = [None] if arm == "base" else list(exp.seeds)
+        arms[arm] = [exp.out / "runs" / arm / (f"s{s}" if s is not None else "") for s in seeds]
+    contrasts = [(a, b) for a, b in (("acc", "adc"), ("acc", "ac"), ("acc", "ac_matched"), ("adc", "ac"))
+                 if a in arms and b in arms]
+    claims = [Claim(**c) for c in stage.params["claims"]]
+    result = compare_experiment(arms, stage.out, base="base" if "base" in arms else next(iter(arms)),
+                                contrasts=contrasts, claims=claims, n_boot=stage.params["bootstrap"], seed=0)
+    return {"verdicts": json.loads(json.dumps(result.get("verdicts", []), default=str))}
+
+
+_RUNNERS = {"corpus": _corpus, "build": _build, "matched": _matched, "model": _model,
+            "train": _train, "infer": _infer, "compare": _compare}

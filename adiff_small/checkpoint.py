@@ -2,8 +2,10 @@
 renamed into place, so `latest()` only ever sees complete ones."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -14,6 +16,26 @@ from safetensors.torch import load_file, save_file
 from common.errors import InputError
 
 KEEP = 2  # newest checkpoints kept on disk
+TRUST_HINT = ("convert it to .safetensors, or pass --trust-checkpoint if you trust where it came "
+              "from (unpickling arbitrary objects can run code)")
+
+
+def load_torch_file(path: str | Path, *, trust: bool = False, allow: tuple = ()):
+    """`torch.load` that never runs code from the file unless the user said `trust`.
+
+    weights_only unpickling builds only tensors, containers, numbers and the `allow`-listed
+    plain-data types. A file that needs more (a Lightning checkpoint pickling its
+    hyper-parameters) is refused with a one-line error naming --trust-checkpoint.
+    """
+    try:
+        with torch.serialization.safe_globals(list(allow)):
+            return torch.load(str(path), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        if not trust:
+            why = next((ln.strip() for ln in str(err).splitlines() if "Unsupported global" in ln
+                        or "Can only build" in ln), "it pickles Python objects besides tensors")
+            raise InputError(path, f"refused: not a plain tensor file ({why[:160]}); {TRUST_HINT}") from None
+    return torch.load(str(path), map_location="cpu", weights_only=False)
 
 
 def save(run_dir: Path, step: int, weights: dict, cfg: dict, state: dict,
@@ -53,21 +75,28 @@ def resolve(path: str | Path) -> Path:
     return found
 
 
-def load_model(path: str | Path):
-    """The model of a checkpoint folder: config, then the pretrained parts, then its tensors."""
+def load_model(path: str | Path, trust_checkpoint: bool = False):
+    """The model of a checkpoint folder: config, then the pretrained parts, then its tensors.
+
+    A checkpoint that holds the encoder's weights does not re-read the encoder checkpoint
+    named in its config (which may be a pickle that needs --trust-checkpoint)."""
     from adiff_small.config import ADiffConfig, _build
     from adiff_small.model import ADiff
 
     ckpt = resolve(path)
     cfg = _build(ADiffConfig, yaml.safe_load((ckpt / "config.yaml").read_text(encoding="utf-8")),
                  "", ckpt / "config.yaml")
-    model = ADiff(cfg.model)
-    restore(model, ckpt)
+    weights = load_file(str(ckpt / "model.safetensors"))
+    model_cfg = cfg.model
+    if any(k.startswith("encoder.") for k in weights):
+        model_cfg = dataclasses.replace(cfg.model, encoder_checkpoint=None)
+    model = ADiff(model_cfg, trust_checkpoint=trust_checkpoint)
+    restore(model, ckpt, weights)
     return model.eval(), cfg
 
 
-def restore(model, ckpt: Path) -> None:
-    weights = load_file(str(ckpt / "model.safetensors"))
+def restore(model, ckpt: Path, weights: dict | None = None) -> None:
+    weights = load_file(str(ckpt / "model.safetensors")) if weights is None else weights
     missing, unexpected = model.load_state_dict(weights, strict=False)
     bad = [k for k in missing if not k.startswith(("lm.", "encoder."))] + list(unexpected)
     if bad:

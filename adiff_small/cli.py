@@ -24,7 +24,8 @@ def cmd_train(args) -> int:
     from adiff_small.config import load_config
     from adiff_small.train import train
 
-    ckpt = train(load_config(args.config, args.set), progress=not args.quiet)
+    ckpt = train(load_config(args.config, args.set), progress=not args.quiet,
+                 trust_checkpoint=args.trust_checkpoint)
     print(f"checkpoint: {ckpt}")
     return 0
 
@@ -33,7 +34,7 @@ def cmd_explain(args) -> int:
     from adiff_small import checkpoint, prompts
     from adiff_small.figure import explain_files
 
-    model, _ = checkpoint.load_model(args.checkpoint)
+    model, _ = checkpoint.load_model(args.checkpoint, args.trust_checkpoint)
     prompt = args.prompt or prompts.canonical(prompts.TIERS[args.tier])
     print(explain_files(model, (args.audio1, args.audio2), prompt, _decoding(args),
                         Path(args.figure) if args.figure else None))
@@ -45,7 +46,7 @@ def cmd_explain(args) -> int:
 def cmd_eval(args) -> int:
     from adiff_small import checkpoint, data, evaluate
 
-    model, _ = checkpoint.load_model(args.checkpoint)
+    model, _ = checkpoint.load_model(args.checkpoint, args.trust_checkpoint)
     rows = [r for r in data.load_split(args.data, args.audio_root, args.split, args.max_rows)
             if r.task.startswith("tier")]
     preds = evaluate.predict(model, rows, _decoding(args), args.batch_size, not args.quiet)
@@ -74,6 +75,12 @@ def cmd_demo(args) -> int:
                     overrides=args.set, pairs_per_clip=args.pairs_per_clip, progress=not args.quiet)
 
 
+def _add_trust(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trust-checkpoint", action="store_true",
+                   help="allow an encoder checkpoint that is not a plain tensor file (e.g. a "
+                        "Lightning .ckpt pickling its hyper-parameters); unpickling can run code")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     top = sub.add_parser("adiff", help="ADIFF companion model: explain the difference of two audios")
     cmds = top.add_subparsers(dest="adiff_command", required=True, metavar="SUBCOMMAND")
@@ -83,6 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key, e.g. --set train.out_dir=runs/x (repeatable)")
     p.add_argument("--quiet", action="store_true")
+    _add_trust(p)
     p.set_defaults(func=cmd_train)
 
     p = cmds.add_parser("explain", help="explain the difference between two audio files")
@@ -93,6 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prompt", help="free-form request instead of the tier's canonical prompt")
     p.add_argument("--figure", help="also draw spectrograms + event probabilities to this PNG")
     _add_decoding(p)
+    _add_trust(p)
     p.set_defaults(func=cmd_explain)
 
     p = cmds.add_parser("eval", help="per-tier captioning metrics on ACD/CLD-layout CSVs")
@@ -107,6 +116,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="runs/adiff-eval")
     p.add_argument("--quiet", action="store_true")
     _add_decoding(p)
+    _add_trust(p)
     p.set_defaults(func=cmd_eval)
 
     p = cmds.add_parser("make-explanations", help="tiered explanations for sampled clip pairs")

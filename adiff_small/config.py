@@ -40,7 +40,6 @@ class StageConfig:
     lr: float = 1e-4
     warmup_steps: int = 0
     scheduler: str = "cosine"  # cosine | constant
-    train_encoder: bool = False
     train_lm: bool = False
 
 

@@ -17,7 +17,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from adiff_small.checkpoint import load_torch_file
 from common.errors import InputError
+
+# aisfx's shipped weights file pickles numpy integers in its dataset table: plain data, so
+# weights_only may build them (and nothing else) instead of unpickling with weights_only=False.
+_NUMPY_DATA = ((np._core.multiarray.scalar, "numpy.core.multiarray.scalar"), np.dtype,
+               np.dtypes.Int64DType)
 
 
 @dataclass
@@ -76,9 +82,7 @@ class AisfxEncoder(nn.Module):
         self._inf = inference
         self.net = EmbeddingNet("max", 3, 1, 64)  # the released X-Sequential-CE settings
         if pretrained:
-            # The package's own file pickles numpy scalars, which weights_only refuses.
-            weights, ds_dict = torch.load(inference.get_path_modelWeights(),
-                                          map_location="cpu", weights_only=False)
+            weights, ds_dict = load_torch_file(inference.get_path_modelWeights(), allow=_NUMPY_DATA)
             model = CrossNet(EmbeddingNet("max", 3, 1, 64), ds_dict, "cpu")
             model.load_state_dict(weights)
             self.net = model.embedding_net
@@ -131,12 +135,12 @@ class HTSATEncoder(nn.Module):
     embed_dim = 768
     clip_samples = 320_000
 
-    def __init__(self, checkpoint: str | None = None):
+    def __init__(self, checkpoint: str | None = None, trust: bool = False):
         super().__init__()
         self.base = _import_htsat()(32000, 1024, 320, 64, 50, 14000, 527, 768)
         if checkpoint:
             load_matching(self.base.htsat, checkpoint,
-                          ("audio_encoder.base.htsat.", "sed_model.", "htsat.", "module."))
+                          ("audio_encoder.base.htsat.", "sed_model.", "htsat.", "module."), trust)
 
     def forward(self, waves: list[np.ndarray]) -> EncoderOutput:
         fixed = [np.pad(w[: self.clip_samples], (0, max(0, self.clip_samples - len(w)))) for w in waves]
@@ -147,8 +151,11 @@ class HTSATEncoder(nn.Module):
         return EncoderOutput(out["embedding"], probs, True, hop, hop / 2)
 
 
-def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """Tensors of a user checkpoint (.safetensors, or a torch/Lightning .ckpt/.pt/.pth)."""
+def read_state_dict(path: str | Path, trust: bool = False) -> dict[str, torch.Tensor]:
+    """Tensors of a user checkpoint (.safetensors, or a torch/Lightning .ckpt/.pt/.pth).
+
+    Pickled files load with weights_only; one that pickles more (a Lightning checkpoint's
+    hyper-parameters) needs `trust` (--trust-checkpoint)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "checkpoint not found")
@@ -157,19 +164,21 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
             from safetensors.torch import load_file
 
             return load_file(str(path))
-        # Lightning checkpoints pickle hyper-parameters: a user's own file, so allow them.
-        obj = torch.load(str(path), map_location="cpu", weights_only=False)
+        obj = load_torch_file(path, trust=trust)
+    except InputError:
+        raise
     except Exception as err:  # noqa: BLE001 - any decoding failure is the user's file
-        raise InputError(path, f"unreadable checkpoint ({type(err).__name__}: {err})") from None
+        raise InputError(path, f"unreadable checkpoint ({type(err).__name__}: {str(err).splitlines()[0]})") from None
     for key in ("state_dict", "model"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
     return {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
 
 
-def load_matching(module: nn.Module, path: str | Path, prefixes: tuple[str, ...]) -> None:
+def load_matching(module: nn.Module, path: str | Path, prefixes: tuple[str, ...],
+                  trust: bool = False) -> None:
     """Load the keys of `path` that belong to `module` under any known prefix; all must exist."""
-    state = read_state_dict(path)
+    state = read_state_dict(path, trust)
     wanted = module.state_dict()
     for prefix in (*prefixes, ""):
         sub = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
@@ -181,11 +190,11 @@ def load_matching(module: nn.Module, path: str | Path, prefixes: tuple[str, ...]
 
 
 def build_encoder(kind: str, *, dim: int = 32, checkpoint: str | None = None,
-                  pretrained: bool = True) -> nn.Module:
+                  pretrained: bool = True, trust: bool = False) -> nn.Module:
     if kind == "tiny":
         return TinyEncoder(dim)
     if kind == "aisfx":
         return AisfxEncoder(pretrained=pretrained)
     if kind == "htsat":
-        return HTSATEncoder(checkpoint if pretrained else None)
+        return HTSATEncoder(checkpoint if pretrained else None, trust)
     raise InputError(None, f"unknown encoder kind {kind!r} (choose tiny, aisfx or htsat)")

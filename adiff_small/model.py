@@ -19,12 +19,12 @@ IGNORE = -100
 
 
 class ADiff(nn.Module):
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, cfg: ModelConfig, trust_checkpoint: bool = False):
         super().__init__()
         self.cfg = cfg
         self.encoder = build_encoder(cfg.encoder, dim=cfg.encoder_dim,
                                      checkpoint=cfg.encoder_checkpoint,
-                                     pretrained=not cfg.random_encoder)
+                                     pretrained=not cfg.random_encoder, trust=trust_checkpoint)
         self.lm, self.tokenizer = load_lm(cfg.lm, cfg.gguf_file)
         self.sep_id = separator_id(self.tokenizer)
         width = self.lm.get_input_embeddings().weight.shape[1]

@@ -92,8 +92,10 @@ class Trainer:
     def include_flags(self, upto: int) -> tuple[bool, bool]:
         done = self.stages[: upto + 1]
         lm = any(s.train_lm for s in done)
-        enc = any(s.train_encoder for s in done) or self.cfg.model.random_encoder \
-            or self.cfg.model.encoder == "tiny"
+        # The encoder stays frozen; its weights are saved when a package or hub cannot restore
+        # them (random or tiny) or came from a user's checkpoint (later loads then need no pickle).
+        m = self.cfg.model
+        enc = m.random_encoder or m.encoder == "tiny" or bool(m.encoder_checkpoint)
         return lm, enc
 
     def save(self, opt, sched) -> Path:
@@ -112,12 +114,10 @@ class Trainer:
             return None
         checkpoint.restore(self.model, ck)
         self.state = json.loads((ck / "state.json").read_text(encoding="utf-8"))
-        return torch.load(ck / "optimizer.pt", weights_only=False) if (ck / "optimizer.pt").is_file() else None
+        optim = ck / "optimizer.pt"
+        return checkpoint.load_torch_file(optim) if optim.is_file() else None
 
     def fit(self) -> Path:
-        if any(s.train_encoder for s in self.stages):
-            raise InputError(None, "train_encoder is not supported: the paper keeps the encoder "
-                                   "frozen (its event probabilities are the hallucination check)")
         self.cache.fill([(p, r.where) for r in self.rows for p in (r.audio1, r.audio2)], self.progress)
         saved = self.resume()
         if saved is None:
@@ -134,7 +134,7 @@ class Trainer:
 
     def _run_stage(self, si: int, saved: dict | None) -> Path | None:
         stage, cfg = self.stages[si], self.cfg.train
-        self.model.freeze(encoder=not stage.train_encoder, lm=not stage.train_lm)
+        self.model.freeze(encoder=True, lm=not stage.train_lm)
         params = [p for p in self.model.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=stage.lr, weight_decay=0.0)
         per_epoch = math.ceil(len(self.rows) / cfg.batch_size)
@@ -184,14 +184,15 @@ class Trainer:
         return float(loss.detach())
 
 
-def train(cfg: ADiffConfig, progress: bool = True) -> Path:
-    """Train (or resume) the run in cfg.train.out_dir; returns the final checkpoint folder."""
+def train(cfg: ADiffConfig, progress: bool = True, trust_checkpoint: bool = False) -> Path:
+    """Train (or resume) the run in cfg.train.out_dir; returns the final checkpoint folder.
+    `trust_checkpoint` allows an encoder checkpoint that needs full unpickling."""
     from adiff_small.model import ADiff
 
     run = Path(cfg.train.out_dir)
     if cfg.data.events and not cfg.model.event_labels:
         cfg.model.event_labels = sorted({lab for _, lab in event_clips(Path(cfg.data.events))})
-    _check_run_dir(run, to_dict(cfg))
     torch.manual_seed(cfg.train.seed)  # the same random init (mappers, random encoder) per seed
-    model = ADiff(cfg.model)
+    model = ADiff(cfg.model, trust_checkpoint=trust_checkpoint)  # bad weights: nothing written yet
+    _check_run_dir(run, to_dict(cfg))
     return Trainer(cfg, model, progress).fit()

@@ -15,6 +15,7 @@ from adiff_small import checkpoint, explanations
 from adiff_small.config import (ADiffConfig, DataConfig, ModelConfig, StageConfig, TrainConfig)
 from adiff_small.generate import Decoding
 from adiff_small.train import Trainer, train
+from common.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +72,15 @@ def test_grounding_checkpoint_excludes_frozen_lm(tiny_lm, pairs_dir, tmp_path):
     assert weights["embed_std"].min() > 0 and weights["embed_mean"].abs().sum() > 0
     assert any(k.startswith("encoder.") for k in keys)  # random encoder: not restorable otherwise
     assert any(k.startswith("cross.") for k in keys)
+    # resuming reads optimizer.pt with weights_only: a planted pickle is refused, its code never runs
+    from tests.adiff_small.test_checkpoint import _evil
+
+    marker = tmp_path / "ran"
+    _evil(ck / "optimizer.pt", marker)
+    with pytest.raises(InputError, match="--trust-checkpoint"):
+        train(_cfg(tiny_lm, pairs_dir, tmp_path, [StageConfig("grounding", 1, 1e-3)], tiers=[1],
+                   max_rows=4), progress=False)
+    assert not marker.exists()
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Batched vs one-at-a-time generation with `adcacc infer`'s generate_batch, in one run.
+"""Batched vs one-at-a-time generation with `adcacc infer`'s transformers backend, in one run.
 
 Uses the tiny random Qwen2-Audio (recipes.tiny_model) on CPU, or on a GPU when one is
 visible. Both arms decode the same clips with the same greedy settings (a fixed number of
@@ -32,7 +32,9 @@ def main() -> None:
 
     import torch
 
-    from evals.infer import CAPTION_PROMPT, generate_batch, load_model
+    from evals.backends import greedy_decoding
+    from evals.backends.transformers import generate_batch, load_model
+    from evals.tasks import CAPTION_PROMPT
     from recipes.tiny_model import build_tiny_qwen2_audio
 
     if args.threads:
@@ -42,7 +44,7 @@ def main() -> None:
     clips = [(0.1 * rng.standard_normal(16000 * (2 + i % 4))).astype(np.float32) for i in range(args.clips)]
     # exactly `adcacc infer`'s greedy settings; the random tiny model practically never
     # emits EOS, so every clip decodes the full budget in both arms (equal work)
-    decoding = {"do_sample": False, "num_beams": 1, "max_new_tokens": args.new_tokens}
+    decoding = greedy_decoding(args.new_tokens)
     generate_batch(model, processor, clips[:2], [CAPTION_PROMPT] * 2, decoding)  # warm-up
 
     def timed(chunk: list, batch: int) -> tuple[float, list[str]]:

@@ -12,29 +12,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _eval_captions(args: argparse.Namespace) -> int:
-    from evals.captioning import caption_report
-    from evals.predictions import read_predictions
-    from evals.reports import write_report
+def _eval(args: argparse.Namespace) -> int:
+    from evals.scoring import score_run
 
-    run = read_predictions(args.preds, need="references")
-    payload, md = caption_report(run)
-    print(md)
-    for path in write_report(args.out, "captions", payload, md):
-        print(f"wrote {path}")
-    return 0
-
-
-def _eval_retention(args: argparse.Namespace) -> int:
-    from evals.predictions import read_predictions
-    from evals.reports import write_report
-    from evals.retention import retention_report
-
-    run = read_predictions(args.preds, need="label")
-    payload, md = retention_report(run, args.task)
-    print(md)
-    for path in write_report(args.out, "retention", payload, md):
-        print(f"wrote {path}")
+    score_run(args.preds, args.out, task=args.task, kind=args.eval_command,
+              allow_partial=args.allow_partial)
+    md = args.out / f"{args.eval_command}.md"
+    print(md.read_text(encoding="utf-8"))
+    print(f"wrote {args.out / f'{args.eval_command}.json'}\nwrote {md}")
     return 0
 
 
@@ -47,16 +32,20 @@ def _compare(args: argparse.Namespace) -> int:
 def _infer(args: argparse.Namespace) -> int:
     from evals.infer import run_inference
 
-    return run_inference(args)
+    run_inference(args.model, args.eval_set, args.data, args.out, adapter=args.adapter,
+                  backend=args.backend, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
+                  limit=args.limit, prompt=args.prompt, dtype=args.dtype, device=args.device,
+                  sessions=tuple(args.sessions) if args.sessions else None)
+    return 0
 
 
 def _add_infer(sub: argparse._SubParsersAction) -> None:
+    from evals.backends import BACKENDS
     from evals.eval_sets import registry
 
     p = sub.add_parser("infer", help="run a model (+ LoRA adapter) over an eval set -> predictions JSONL",
-                       description="Batched greedy generation with transformers; resumable: ids "
-                                   "already in OUT/predictions.jsonl are not redone. vLLM is not a "
-                                   "backend here: it needs transformers>=4.55 (own environment).")
+                       description="Batched greedy generation; resumable: ids already in "
+                                   "OUT/predictions.jsonl are not redone.")
     p.add_argument("--model", required=True, help="HF id or local dir, e.g. Qwen/Qwen2-Audio-7B-Instruct")
     p.add_argument("--adapter", default=None, help="LoRA adapter dir (ms-swift checkpoint)")
     p.add_argument("--eval-set", required=True, choices=list(registry()))
@@ -68,28 +57,33 @@ def _add_infer(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=_positive_int, default=8)
     p.add_argument("--max-new-tokens", type=_positive_int, default=64)
     p.add_argument("--limit", type=_positive_int, default=None, help="first N clips only (smoke tests)")
-    p.add_argument("--backend", default="transformers", choices=["transformers", "vllm"],
-                   help="vllm: its own environment and a merged model (README: vLLM backend)")
+    p.add_argument("--backend", default="transformers", choices=list(BACKENDS),
+                   help="transformers (this environment) or vllm (its own environment and a merged "
+                        "model; evals/README.md: Backends)")
     p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1... (auto: cuda if available)")
     p.set_defaults(func=_infer)
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    _add_infer(sub)
+def _add_eval(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("eval", help="score predictions: captioning metrics or retention accuracy")
     ev_sub = ev.add_subparsers(dest="eval_command", required=True, metavar="KIND")
     cap = ev_sub.add_parser("captions", help="BLEU-1..4, METEOR, ROUGE-L, CIDEr-D (+SPICE/SPIDEr/FENSE if present)")
-    cap.add_argument("--preds", required=True, type=Path, help="predictions.jsonl or a run folder")
-    cap.add_argument("--out", required=True, type=Path)
-    cap.set_defaults(func=_eval_captions)
     ret = ev_sub.add_parser("retention", help="VSC/SER/MIC/MGC accuracy, recall, confusion, fallback share")
-    ret.add_argument("--preds", required=True, type=Path, help="predictions.jsonl or a run folder")
-    ret.add_argument("--out", required=True, type=Path)
     ret.add_argument("--task", choices=["vsc", "ser", "mic", "mgc"], default=None,
                      help="default: from run.json, else from the labels")
-    ret.set_defaults(func=_eval_retention)
+    cap.set_defaults(task=None)
+    for p in (cap, ret):
+        p.add_argument("--preds", required=True, type=Path, help="predictions.jsonl or a run folder")
+        p.add_argument("--out", required=True, type=Path)
+        p.add_argument("--allow-partial", action="store_true",
+                       help="score a run that has fewer clips than its run.json promises (marked PARTIAL)")
+        p.set_defaults(func=_eval)
 
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _add_infer(sub)
+    _add_eval(sub)
     cmp_ = sub.add_parser("compare", help="base vs AC/ADC/ACC runs: deltas, bootstrap CIs, paper numbers, HTML")
     cmp_.add_argument("runs", nargs="+", type=Path,
                       help="run folders, base model first; each holds one or more eval-set folders")

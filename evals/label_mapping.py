@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from evals.retention_sets import SPOKEN, TASK_LABELS
+from evals.tasks import SPOKEN, TASK_LABELS
 
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "vsc": {

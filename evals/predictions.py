@@ -46,18 +46,44 @@ class Run:
 
 
 def iter_jsonl(path: Path):
-    """(line number, parsed row) for each non-blank line; InputError on broken JSON."""
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
+    """(line number, parsed row) for each non-blank line; InputError on broken JSON or bytes."""
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(path, "not UTF-8 text (predictions files are UTF-8 JSONL)", row=n) from None
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(path, f"not valid JSON ({err.msg})", row=n) from None
+            except (json.JSONDecodeError, RecursionError) as err:
+                why = err.msg if isinstance(err, json.JSONDecodeError) else "nested too deeply"
+                raise InputError(path, f"not valid JSON ({why})", row=n) from None
             if not isinstance(row, dict):
                 raise InputError(path, "each line must be a JSON object", row=n)
             yield n, row
+
+
+def read_run_meta(path: Path) -> dict:
+    """A run folder's run.json, checked for the shape infer writes; InputError otherwise."""
+    fix = "rerun `adcacc infer` into a new --out, or delete the file to score predictions only"
+    try:
+        meta = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise InputError(path, f"not a valid UTF-8 JSON file; {fix}") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("eval_set", {}), dict):
+        raise InputError(path, f"must be a JSON object with an 'eval_set' object; {fix}")
+    es = meta.get("eval_set", {})
+    for key, kind in (("name", str), ("task", str), ("n_items", int), ("proxy", bool)):
+        if key in es and not isinstance(es[key], kind):
+            raise InputError(path, f"eval_set.{key} must be a {kind.__name__}; {fix}")
+    skipped, notes = meta.get("skipped", []), meta.get("notes", [])
+    if not (isinstance(skipped, list) and all(isinstance(s, dict) and isinstance(s.get("id"), str) for s in skipped)):
+        raise InputError(path, f"'skipped' must be a list of objects with an 'id' string; {fix}")
+    if not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
+        raise InputError(path, f"'notes' must be a list of strings; {fix}")
+    return meta
 
 
 def _check_row(path: Path, n: int, row: dict, seen: set[str], need: str | None) -> None:
@@ -91,7 +117,7 @@ def read_predictions(path: Path, need: str | None = None) -> Run:
     if not rows:
         raise InputError(file, "no predictions in file")
     meta_file = folder / RUN_META
-    meta = json.loads(meta_file.read_text()) if path.is_dir() and meta_file.is_file() else {}
+    meta = read_run_meta(meta_file) if path.is_dir() and meta_file.is_file() else {}
     return Run(path=folder if path.is_dir() else file, rows=rows, meta=meta)
 
 

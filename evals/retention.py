@@ -9,7 +9,7 @@ from collections import Counter
 
 from evals.label_mapping import map_answers
 from evals.reports import markdown_table, skipped_note
-from evals.retention_sets import TASK_LABELS, TASK_NAMES
+from evals.tasks import TASK_LABELS, TASK_NAMES
 
 
 def run_task(run) -> str:

@@ -1,4 +1,5 @@
-"""The paper's retention benchmarks, read from each dataset's release layout.
+"""The paper's retention benchmarks, read from each dataset's release layout, and the
+embedded corpus's proxy sets (`id,path,label` CSVs).
 
 VSC  VocalSound (16 kHz release): `audio_16k/<speaker>_<n>_<label>.wav`; the test split is
      the speakers listed in `meta/te_meta.csv` (first column), as in the official recipe.
@@ -16,33 +17,12 @@ import re
 from pathlib import Path
 
 from common.errors import InputError
-from evals.eval_sets import EvalItem, EvalSet, finish
+from common.files import csv_records
+from common.paths import inside
+from evals.eval_items import EvalItem, EvalSet, finish
+from evals.tasks import TASK_LABELS
 
-TASK_LABELS: dict[str, tuple[str, ...]] = {
-    "vsc": ("laughter", "sigh", "cough", "throatclearing", "sneeze", "sniff"),
-    "ser": ("neutral", "happy", "sad", "angry"),
-    "mic": ("bass", "brass", "flute", "guitar", "keyboard", "mallet", "organ", "reed",
-            "string", "synth_lead", "vocal"),
-    "mgc": ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop",
-            "reggae", "rock"),
-}
-TASK_NAMES = {"vsc": "vocal sound classification", "ser": "speech emotion recognition",
-              "mic": "musical instrument classification", "mgc": "music genre classification"}
-# The prompt lists the allowed answers in their spoken form (what the model should say).
-SPOKEN = {"throatclearing": "throat clearing", "synth_lead": "synth lead", "hiphop": "hip hop"}
-_PROMPT = {
-    "vsc": "What kind of vocal sound is this? Answer with one of: {labels}.",
-    "ser": "What emotion does the speaker express? Answer with one of: {labels}.",
-    "mic": "Which instrument family plays this note? Answer with one of: {labels}.",
-    "mgc": "What is the music genre of this clip? Answer with one of: {labels}.",
-}
 IEMOCAP_MAP = {"neu": "neutral", "hap": "happy", "exc": "happy", "sad": "sad", "ang": "angry"}
-
-
-def task_prompt(task: str) -> str:
-    """The documented prompt for a retention task, listing its allowed labels."""
-    labels = ", ".join(SPOKEN.get(lab, lab) for lab in TASK_LABELS[task])
-    return _PROMPT[task].format(labels=labels)
 
 
 def _labelled(name: str, task: str, source: Path, items: list[EvalItem]) -> EvalSet:
@@ -121,3 +101,15 @@ def gtzan(root: Path) -> EvalSet:
     return _labelled("gtzan", "mgc", root / sub, items)
 
 
+def labels_csv(path: Path, task: str, proxy: bool = True) -> EvalSet:
+    """An `id,path,label` CSV (paths relative to the CSV): the corpus's proxy retention sets."""
+    rows = list(csv_records(path, ("id", "path", "label")))
+    labels = TASK_LABELS[task]
+    for i, r in rows:
+        if r["label"] not in labels:
+            raise InputError(path, f"label {r['label']!r} is not one of {list(labels)}", row=i)
+    items = [EvalItem(r["id"], inside(path.parent, r["path"], path, i), label=r["label"]) for i, r in rows]
+    kind = "proxy" if proxy else "csv"
+    name = path.stem if kind in path.stem else f"{task}_{kind}:{path.stem}"
+    return finish(name, task, path, items,
+                  labels=tuple(sorted({r["label"] for _, r in rows})), proxy=proxy)

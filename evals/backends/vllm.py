@@ -1,7 +1,7 @@
 """vLLM backend of `adcacc infer` (`--backend vllm`), for large eval sets on GPUs.
 
 vLLM's Qwen2-Audio support needs transformers>=4.55, while ms-swift's Qwen2-Audio training
-here pins transformers 4.48.3, so vLLM lives in its own environment (README: "vLLM backend").
+here pins transformers 4.48.3, so vLLM lives in its own environment (evals/README.md: "Backends").
 vLLM's Qwen2-Audio has no LoRA support, so an adapter must be merged first
 (`swift export --adapters DIR --merge_lora true`) and the merged folder passed as --model.
 The prompt text is the processor's own chat template, exactly as in the transformers backend,
@@ -10,10 +10,11 @@ and decoding is greedy with the same token budget, so the two backends score ali
 from __future__ import annotations
 
 from common.errors import InputError
+from evals.backends.chat import chat_texts
 
 SETUP_HINT = ("create a separate environment for it: python -m venv .venv-vllm && "
               ".venv-vllm/bin/pip install vllm && .venv-vllm/bin/pip install --no-deps -e . "
-              "(see the README section 'vLLM backend')")
+              "(see evals/README.md, 'Backends')")
 
 
 class VllmGenerator:
@@ -38,8 +39,6 @@ class VllmGenerator:
         self.params = SamplingParams(temperature=0.0, max_tokens=max_new_tokens)
 
     def __call__(self, audios: list, prompts: list[str]) -> list[str]:
-        from evals.infer import chat_texts
-
         requests = [{"prompt": text, "multi_modal_data": {"audio": (audio, self.sample_rate)}}
                     for text, audio in zip(chat_texts(self.processor, prompts), audios)]
         outputs = self.llm.generate(requests, self.params, use_tqdm=False)

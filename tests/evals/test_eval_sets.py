@@ -1,7 +1,9 @@
 import pytest
 
 from common.errors import InputError
-from evals.eval_sets import audiocaps_test, captions_csv as load_captions_csv, clotho_eval, labels_csv, load_eval_set
+from evals.caption_sets import audiocaps_test, captions_csv as load_captions_csv, clotho_eval
+from evals.eval_sets import load_eval_set
+from evals.retention_sets import labels_csv
 
 
 def test_audiocaps_groups_five_captions_per_clip_and_records_missing_audio(audiocaps_root):

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from adcacc.cli import main
-from evals import infer
+from evals.backends import transformers as tf_backend
+from evals.tasks import CAPTION_PROMPT
 
 
 def _infer(model, data, out, *extra):
@@ -21,7 +22,7 @@ def _rows(out):
 def test_interrupted_infer_resumes_to_the_same_predictions_as_batch_one(tiny_model, captions_csv, tmp_path,
                                                                         monkeypatch, capsys):
     out = tmp_path / "run"
-    real, calls = infer.generate_batch, []
+    real, calls = tf_backend.generate_batch, []
 
     def interrupted(*args):
         calls.append(1)
@@ -29,18 +30,18 @@ def test_interrupted_infer_resumes_to_the_same_predictions_as_batch_one(tiny_mod
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(infer, "generate_batch", interrupted)
+    monkeypatch.setattr(tf_backend, "generate_batch", interrupted)
     assert _infer(tiny_model, captions_csv, out, "--batch-size", "4") == 130
     assert [r["id"] for r in _rows(out)] == ["c0", "c2", "c4", "c1"]  # first batch (shortest clips) kept
     with open(out / "predictions.jsonl", "a") as f:
         f.write('{"id": "c4", "predic')  # a line torn by a kill -9
-    monkeypatch.setattr(infer, "generate_batch", real)
+    monkeypatch.setattr(tf_backend, "generate_batch", real)
     assert _infer(tiny_model, captions_csv, out, "--batch-size", "4") == 0
     assert "4 already done, 2 to go" in capsys.readouterr().out
     rows = _rows(out)
     assert [r["id"] for r in rows] == ["c0", "c2", "c4", "c1", "c3", "c5"]
     first = rows[0]
-    assert first["references"][0] == "a tone number 0 plays" and first["prompt"] == infer.CAPTION_PROMPT
+    assert first["references"][0] == "a tone number 0 plays" and first["prompt"] == CAPTION_PROMPT
     assert first["model"] == str(tiny_model) and first["adapter"] is None
     assert first["decoding"] == {"do_sample": False, "num_beams": 1, "max_new_tokens": 4}
     meta = json.loads((out / "run.json").read_text())
@@ -96,42 +97,3 @@ def test_retention_infer_then_eval(tiny_model, tmp_path, capsys):
     payload = json.loads((tmp_path / "scores" / "retention.json").read_text())
     assert payload["task"] == "vsc" and payload["n_items"] == 3 and sum(payload["rules"].values()) == 3
     assert "PROXY" in capsys.readouterr().out
-
-
-def test_model_inputs_equal_the_processor_on_the_whole_batch(tiny_model):
-    import numpy as np
-    import torch
-
-    from transformers import AutoProcessor
-
-    processor = AutoProcessor.from_pretrained(tiny_model)
-    processor.tokenizer.padding_side = "left"
-    rng = np.random.default_rng(0)
-    audios = [(0.1 * rng.standard_normal(16000 * s)).astype(np.float32) for s in (1, 3, 2)]
-    texts = infer.chat_texts(processor, [infer.CAPTION_PROMPT, "Which genre? Answer in one word.", "Hi"])
-    whole = processor(text=texts, audios=audios, sampling_rate=16000, return_tensors="pt", padding=True)
-    clipwise = infer.model_inputs(processor, texts, audios)
-    assert sorted(clipwise.keys()) == sorted(whole.keys())
-    assert all(torch.equal(clipwise[k], whole[k]) for k in whole)
-    assert (clipwise["attention_mask"][:, 0] == 0).any()  # left-padded: prompts differ in length
-
-
-@pytest.mark.parametrize("rows", [1, 5])
-def test_last_position_logits_are_the_full_heads_last_position(rows):
-    import torch
-
-    class Tiny(torch.nn.Module):  # just the attribute path generate_batch patches
-        def __init__(self):
-            super().__init__()
-            self.language_model = torch.nn.Module()
-            self.language_model.lm_head = torch.nn.Linear(64, 3000, bias=False)
-
-    torch.manual_seed(0)
-    model, hidden = Tiny(), torch.randn(rows, 7, 64)
-    plain = model.language_model.lm_head(hidden[:, -1:, :])  # h @ W.T on the last positions
-    with infer.last_position_logits(model):
-        last = model.language_model.lm_head(hidden)
-    assert last.shape == (rows, 1, 3000)
-    torch.testing.assert_close(last, plain, rtol=1e-5, atol=1e-5)  # float rounding only
-    assert torch.equal(last.argmax(-1), plain.argmax(-1))
-    assert isinstance(model.language_model.lm_head, torch.nn.Linear)  # restored

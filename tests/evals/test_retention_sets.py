@@ -2,7 +2,8 @@ import pytest
 
 from common.errors import InputError
 from evals.eval_sets import load_eval_set
-from evals.retention_sets import TASK_LABELS, gtzan, iemocap, nsynth_test, task_prompt, vocalsound_test
+from evals.retention_sets import gtzan, iemocap, nsynth_test, vocalsound_test
+from evals.tasks import TASK_LABELS, task_prompt
 
 
 def test_vocalsound_keeps_test_speakers_only(vocalsound_root):

@@ -1,0 +1,39 @@
+"""Generation backends of `adcacc infer`: each turns (audios, prompts) into generated texts.
+
+`transformers` (default) runs Qwen2-Audio + peft in this environment, the stack ms-swift
+trains with; `vllm` runs a merged model in its own environment (README: "Backends").
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from common.errors import InputError
+
+BACKENDS = ("transformers", "vllm")
+
+
+def greedy_decoding(max_new_tokens: int) -> dict:
+    """The decoding every backend runs and every run.json records."""
+    return {"do_sample": False, "num_beams": 1, "max_new_tokens": max_new_tokens}
+
+
+class Generator(Protocol):
+    """Greedy generation: one text per (audio, prompt); audio at `sample_rate` Hz."""
+
+    sample_rate: int
+
+    def __call__(self, audios: list, prompts: list[str]) -> list[str]: ...
+
+
+def open_backend(name: str, model: str, adapter: str | None, *, max_new_tokens: int,
+                 batch_size: int, dtype: str = "auto", device: str = "auto") -> Generator:
+    """Load `model` (+ `adapter`) in backend `name`; heavy imports happen only here."""
+    if name == "vllm":
+        from evals.backends.vllm import VllmGenerator
+
+        return VllmGenerator(model, adapter, max_new_tokens, batch_size)
+    if name != "transformers":
+        raise InputError(None, f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}")
+    from evals.backends.transformers import TransformersGenerator
+
+    return TransformersGenerator(model, adapter, max_new_tokens, dtype, device)

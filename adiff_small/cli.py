@@ -1,4 +1,4 @@
-"""`adcacc adiff train|explain|eval|demo|make-explanations`."""
+"""`adcacc adiff train|explain|eval|import-release|demo|make-explanations`."""
 from __future__ import annotations
 
 import argparse
@@ -54,6 +54,14 @@ def cmd_eval(args) -> int:
     evaluate.write_report(Path(args.out), rows, preds, result)
     print(evaluate.format_table({"model": result}))
     print(f"predictions and metrics: {args.out}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from adiff_small.release import import_release
+
+    ckpt = import_release(args.ckpt, args.out, lm=args.lm, trust=args.trust_checkpoint)
+    print(f"checkpoint: {ckpt}")
     return 0
 
 
@@ -118,6 +126,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_decoding(p)
     _add_trust(p)
     p.set_defaults(func=cmd_eval)
+
+    p = cmds.add_parser("import-release", help="convert the authors' released ADIFF checkpoint")
+    p.add_argument("ckpt", help="the release's state dict (.pt/.ckpt, or .safetensors)")
+    p.add_argument("--out", required=True, help="new folder for our checkpoint")
+    p.add_argument("--lm", default="gpt2",
+                   help="GPT-2 the release was trained from (hub id or local folder): tokenizer "
+                        "and architecture; its weights are replaced by the release's")
+    _add_trust(p)
+    p.set_defaults(func=cmd_import)
 
     p = cmds.add_parser("make-explanations", help="tiered explanations for sampled clip pairs")
     p.add_argument("--clips", required=True,

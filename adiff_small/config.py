@@ -30,6 +30,15 @@ class ModelConfig:
     cross_layers: int = 4
     cross_projection: bool = True  # ablation: False gives the paper's baseline architecture
     normalize_prefix: bool = True
+    # Our choice: standardize clip embeddings with training statistics (the release does not).
+    standardize: bool = True
+    # "plain": the prompt as is, padded with <|endoftext|>; "release": the released code's
+    # encoding (" <|endoftext|>" appended, padded with "!").
+    prompt_format: str = "plain"
+    # Encoders with a fixed window (HTSAT, 10 s): "pad" zero-pads short clips and keeps the
+    # first window of long ones; "repeat" tiles short clips and crops long ones at a random
+    # (per clip, seeded) start, as the released code does.
+    audio_fit: str = "pad"
     event_labels: list[str] = field(default_factory=list)  # classes of the small event head
 
 

@@ -6,14 +6,17 @@ separator and the cross transformer are dropped: [map1(a1), map2(a2), text_map(p
 """
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import torch
 from torch import nn
 
 from adiff_small.config import ModelConfig
 from adiff_small.encoders import EncoderOutput, build_encoder
-from adiff_small.lm import load_lm, separator_id
+from adiff_small.lm import SEPARATOR, load_lm, separator_id
 from adiff_small.mappers import PrefixMapper, Projection, transformer
+from common.errors import InputError
 
 IGNORE = -100
 
@@ -40,6 +43,9 @@ class ADiff(nn.Module):
         self.audio_map2 = PrefixMapper(cfg.d_proj, width, n, cfg.mapper_layers)
         self.text_map = PrefixMapper(None, width, cfg.text_length, cfg.mapper_layers)
         self.cross = transformer(width, 4, cfg.cross_layers) if cfg.cross_projection else None
+        if cfg.prompt_format not in ("plain", "release") or cfg.audio_fit not in ("pad", "repeat"):
+            raise InputError(None, f"model.prompt_format {cfg.prompt_format!r} / model.audio_fit "
+                                   f"{cfg.audio_fit!r}: choose plain|release and pad|repeat")
         labels = cfg.event_labels
         self.event_head = nn.Linear(d_enc, len(labels)) if labels else None
         self.freeze(encoder=True, lm=True)
@@ -69,16 +75,32 @@ class ADiff(nn.Module):
         self.embed_std.copy_(embeddings.std(0).clamp_min(1e-6).to(device) if len(embeddings) > 1
                              else torch.ones_like(self.embed_std))
 
+    def fit_clip(self, wave: np.ndarray) -> np.ndarray:
+        """A fixed-window encoder's input (model.audio_fit); other encoders take any length."""
+        n = getattr(self.encoder, "clip_samples", None)
+        if n is None or self.cfg.audio_fit == "pad" or len(wave) == 0:
+            return wave
+        if len(wave) <= n:
+            return np.tile(wave, -(-n // len(wave)))[:n]
+        start = np.random.default_rng(zlib.crc32(wave.tobytes())).integers(len(wave) - n)
+        return wave[start:start + n]
+
     def encode(self, waves: list[np.ndarray]) -> EncoderOutput:
+        waves = [self.fit_clip(w) for w in waves]
         trainable = any(p.requires_grad for p in self.encoder.parameters())
         with torch.set_grad_enabled(trainable and torch.is_grad_enabled()):
             return self.encoder(waves)
 
     def tokenize_prompts(self, prompts: list[str]) -> torch.Tensor:
-        enc = self.tokenizer(prompts, padding="max_length", truncation=True,
-                             max_length=self.cfg.text_length, return_tensors="pt",
-                             add_special_tokens=False)
-        return enc["input_ids"]
+        """[B, text_length] prompt ids, truncated and right-padded (model.prompt_format)."""
+        n = self.cfg.text_length
+        if self.cfg.prompt_format == "release":
+            prompts = [f"{p} {SEPARATOR}" for p in prompts]
+            pad = self.tokenizer.convert_tokens_to_ids("!")
+        else:
+            pad = self.sep_id
+        rows = self.tokenizer(prompts, truncation=True, max_length=n, add_special_tokens=False)["input_ids"]
+        return torch.tensor([r + [pad] * (n - len(r)) for r in rows], dtype=torch.long)
 
     def tokenize_targets(self, answers: list[str], max_tokens: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Token ids ending with the separator (end of text) and their labels (pad = IGNORE)."""
@@ -96,7 +118,10 @@ class ADiff(nn.Module):
     def prefix(self, emb1: torch.Tensor, emb2: torch.Tensor, prompt_ids: torch.Tensor) -> torch.Tensor:
         wte = self.lm.get_input_embeddings()
         device = wte.weight.device
-        p1, p2 = (self.projection((e.to(device) - self.embed_mean) / self.embed_std) for e in (emb1, emb2))
+        emb1, emb2 = emb1.to(device), emb2.to(device)
+        if self.cfg.standardize:
+            emb1, emb2 = ((e - self.embed_mean) / self.embed_std for e in (emb1, emb2))
+        p1, p2 = self.projection(emb1), self.projection(emb2)
         if self.cfg.normalize_prefix:
             p1 = p1 / p1.norm(dim=-1, keepdim=True).clamp_min(1e-8)
             p2 = p2 / p2.norm(dim=-1, keepdim=True).clamp_min(1e-8)
@@ -107,8 +132,8 @@ class ADiff(nn.Module):
         sep = wte(torch.full((a1.shape[0], 1), self.sep_id, device=device))
         return self.cross(torch.cat([a1, sep, a2, text], dim=1))
 
-    def forward(self, emb1, emb2, prompt_ids, target_ids, labels) -> torch.Tensor:
-        """Mean next-token cross-entropy over the target tokens (paper eq. 3).
+    def logits(self, emb1, emb2, prompt_ids, target_ids) -> torch.Tensor:
+        """[B, T, V] next-token logits predicting each of the T target tokens.
 
         The LM head runs only where a target is predicted (the last prefix position and the
         targets but the last): with a 49k vocabulary it would otherwise cost as much as the
@@ -118,7 +143,12 @@ class ADiff(nn.Module):
         device, n = prefix.device, target_ids.shape[1]
         embeds = torch.cat([prefix, self.lm.get_input_embeddings()(target_ids.to(device))], dim=1)
         hidden = self.lm.base_model(inputs_embeds=embeds).last_hidden_state
-        logits = self.lm.get_output_embeddings()(hidden[:, -n - 1:-1])
+        return self.lm.get_output_embeddings()(hidden[:, -n - 1:-1])
+
+    def forward(self, emb1, emb2, prompt_ids, target_ids, labels) -> torch.Tensor:
+        """Mean next-token cross-entropy over the target tokens (paper eq. 3)."""
+        logits = self.logits(emb1, emb2, prompt_ids, target_ids)
+        device = logits.device
         return nn.functional.cross_entropy(logits.flatten(0, 1).float(), labels.to(device).flatten(),
                                            ignore_index=IGNORE)
 
@@ -131,5 +161,5 @@ class ADiff(nn.Module):
             skip.append("lm.")
         if not include_encoder:
             skip.append("encoder.")
-        return {k: v.detach().clone() for k, v in self.state_dict().items()
+        return {k: v.detach().contiguous().clone() for k, v in self.state_dict().items()
                 if not any(k.startswith(s) for s in skip)}

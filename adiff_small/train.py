@@ -120,7 +120,7 @@ class Trainer:
     def fit(self) -> Path:
         self.cache.fill([(p, r.where) for r in self.rows for p in (r.audio1, r.audio2)], self.progress)
         saved = self.resume()
-        if saved is None:
+        if saved is None and self.cfg.model.standardize:
             self.model.set_embedding_stats(torch.stack(list(self.cache.store.values())))
         if saved is None and self.cfg.data.events:
             acc = fit_event_head(self.model, event_clips(Path(self.cfg.data.events)),

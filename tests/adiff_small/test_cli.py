@@ -12,7 +12,7 @@ def test_adiff_subcommands_are_registered(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["adiff", "--help"])
     out = capsys.readouterr().out
-    for cmd in ("train", "explain", "eval", "demo", "make-explanations"):
+    for cmd in ("train", "explain", "eval", "import-release", "demo", "make-explanations"):
         assert cmd in out
 
 

@@ -52,8 +52,10 @@ def _add_infer(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", required=True, type=Path, help="dataset root, or the CSV for csv/proxy sets")
     p.add_argument("--out", required=True, type=Path, help="run folder (predictions.jsonl, run.json)")
     p.add_argument("--sessions", type=int, nargs="+", default=None,
-                   help="IEMOCAP sessions to evaluate (default: 1-5; `--sessions 5` = the usual test fold)")
-    p.add_argument("--prompt", default=None, help="override the task's documented prompt")
+                   help="IEMOCAP sessions to evaluate (default: 5, the 1,241 utterances the paper's accuracies fit)")
+    p.add_argument("--prompt", default=None,
+                   help="instruction sent with every clip (default: the task's documented prompt, "
+                        "evals/README.md: Prompts); recorded in run.json")
     p.add_argument("--batch-size", type=_positive_int, default=8)
     p.add_argument("--max-new-tokens", type=_positive_int, default=64)
     p.add_argument("--limit", type=_positive_int, default=None, help="first N clips only (smoke tests)")

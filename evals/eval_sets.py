@@ -30,12 +30,14 @@ def registry() -> dict[str, Callable[[Path], EvalSet]]:
 
 
 def load_eval_set(name: str, path: Path, sessions: tuple[int, ...] | None = None) -> EvalSet:
-    """Load by registry name; `sessions` picks IEMOCAP sessions (default: all five)."""
+    """Load by registry name; `sessions` picks IEMOCAP sessions (default: Session 5)."""
     loaders = registry()
     if name not in loaders:
         raise InputError(None, f"unknown eval set {name!r}; choose from {', '.join(loaders)}")
     if not path.exists():
         raise InputError(path, f"dataset path for {name} not found")
-    if sessions and name == "iemocap":
+    if sessions and name != "iemocap":
+        raise InputError(None, f"--sessions applies to the iemocap eval set only, not {name}")
+    if sessions:
         return rs.iemocap(Path(path), tuple(sessions))
     return loaders[name](Path(path))

@@ -34,13 +34,15 @@ def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: 
         raise InputError(adapter, "not a LoRA adapter folder (no adapter_config.json)")
     es = load_eval_set(eval_set, Path(data), sessions)
     es.items = es.items[:limit] if limit else es.items
-    prompt = prompt or default_prompt(es.task)
+    for note in es.notes:
+        print(f"[infer] {es.name}: {note}")
     meta = _run_meta(model, adapter, backend, es, prompt, greedy_decoding(max_new_tokens))
+    prompt = meta["prompt"]
     out = Path(out)
     _check_same_run(out, meta)
     pred_file = out / PREDICTIONS
     done = _resume(pred_file, {i.id for i in es.items})
-    todo = sorted((i for i in es.items if i.id not in done), key=_duration)
+    todo = sorted((i for i in es.items if i.id not in done), key=lambda i: _duration(i, es.name))
     print(f"[infer] {es.name}: {len(es.items)} clips, {len(done)} already done, {len(todo)} to go"
           + (f"; {len(es.skipped)} listed clips have no audio (recorded in run.json)" if es.skipped else ""))
     generate = (open_backend(backend, model, adapter, max_new_tokens=max_new_tokens, batch_size=batch_size,
@@ -79,13 +81,16 @@ def _resume(path: Path, valid_ids: set[str]) -> set[str]:
     return done
 
 
-def _run_meta(model: str, adapter: str | None, backend: str, es: EvalSet, prompt: str,
+def _run_meta(model: str, adapter: str | None, backend: str, es: EvalSet, prompt: str | None,
               decoding: dict) -> dict:
+    """What run.json records: everything that decides the predictions, and the protocol notes."""
     return {"model": str(model), "adapter": str(adapter) if adapter else None, "backend": backend,
-            "prompt": prompt, "decoding": decoding,
+            "prompt": prompt or default_prompt(es.task),
+            "prompt_source": "given (--prompt)" if prompt else "the task's default (evals/tasks.py)",
+            "decoding": decoding,
             "eval_set": {"name": es.name, "task": es.task, "source": es.source,
                          "labels": list(es.labels), "proxy": es.proxy, "n_items": len(es.items)},
-            "skipped": es.skipped}
+            "skipped": es.skipped, "notes": es.notes}
 
 
 def _check_same_run(out: Path, meta: dict) -> None:
@@ -110,12 +115,16 @@ def _row(item: EvalItem, prompt: str, prediction: str, meta: dict) -> dict:
     return row
 
 
-def _duration(item: EvalItem) -> float:
-    """Seconds of audio, from the header only: batches of similar length pad less."""
+def _duration(item: EvalItem, where: str) -> float:
+    """Seconds of audio, from the header only: batches of similar length pad less.
+
+    Reading every header first also stops on an unreadable file before the model loads.
+    """
     import soundfile as sf
 
     try:
         info = sf.info(str(item.audio))
-        return info.frames / info.samplerate
-    except (RuntimeError, sf.LibsndfileError):
-        return 0.0  # load_audio will report the problem with the clip's name
+    except (RuntimeError, sf.LibsndfileError) as err:
+        raise InputError(f"{where} clip {item.id}: {item.audio}", f"unreadable or corrupt audio ({err}); "
+                         "replace the file or remove it from the eval set") from None
+    return info.frames / info.samplerate

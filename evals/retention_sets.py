@@ -5,10 +5,12 @@ VSC  VocalSound (16 kHz release): `audio_16k/<speaker>_<n>_<label>.wav`; the tes
      the speakers listed in `meta/te_meta.csv` (first column), as in the official recipe.
 SER  IEMOCAP full release: `Session{1..5}/dialog/EmoEvaluation/*.txt` lines
      `[start - end]\\t<utt>\\t<emo>\\t[v, a, d]`, audio `Session*/sentences/wav/<dialog>/<utt>.wav`.
-     The usual 4 classes: neu, ang, sad, and hap merged with exc -> "happy". Default: all five
-     sessions (the LLM-eval convention); `adcacc infer --sessions 5` gives the usual held-out fold.
+     The usual 4 classes: neu, ang, sad, and hap merged with exc -> "happy". Default: Session 5
+     (1,241 utterances, which the paper's accuracies fit); `adcacc infer --sessions` changes it.
 MIC  NSynth test: `nsynth-test/examples.json` (note -> instrument_family_str) + `audio/<note>.wav`.
-MGC  GTZAN: `genres_original/<genre>/<genre>.000NN.wav` (Kaggle) or `genres/` (.au, original).
+MGC  GTZAN: `genres_original/<genre>/<genre>.000NN.wav` (Kaggle) or `genres/` (.au, original),
+     without the known-corrupt jazz.00054 (999 clips, recorded as a note in run.json).
+Each loader records what it chose (split, sessions, left-out files) in `EvalSet.notes`.
 """
 from __future__ import annotations
 
@@ -22,18 +24,28 @@ from common.paths import inside
 from evals.eval_items import EvalItem, EvalSet, finish
 from evals.tasks import TASK_LABELS
 
+PAPER_SESSIONS = (5,)  # not stated in the paper: its SER accuracies are k/1,241 (Session 5, 4 classes)
+GTZAN_CORRUPT = "jazz.00054"  # unreadable in the release; the paper's MGC accuracies are k/999
 IEMOCAP_MAP = {"neu": "neutral", "hap": "happy", "exc": "happy", "sad": "sad", "ang": "angry"}
 
 
-def _labelled(name: str, task: str, source: Path, items: list[EvalItem]) -> EvalSet:
-    return finish(name, task, source, items, labels=TASK_LABELS[task])
+def _labelled(name: str, task: str, source: Path, items: list[EvalItem], notes: list[str]) -> EvalSet:
+    return finish(name, task, source, items, labels=TASK_LABELS[task], notes=notes)
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(path, "not UTF-8 text; use the file of the dataset's release") from None
 
 
 def vocalsound_test(root: Path) -> EvalSet:
+    """The test split: the speakers in meta/te_meta.csv (the official recipe's split)."""
     meta = root / "meta" / "te_meta.csv"
     if not meta.is_file():
         raise InputError(meta, "file not found (VocalSound release: meta/te_meta.csv)")
-    speakers = {line.split(",")[0].strip() for line in meta.read_text().splitlines() if line.strip()}
+    speakers = {line.split(",")[0].strip() for line in _text(meta).splitlines() if line.strip()}
     audio_dir = root / "audio_16k"
     if not audio_dir.is_dir():
         raise InputError(audio_dir, "folder not found (VocalSound release: audio_16k/)")
@@ -46,12 +58,17 @@ def vocalsound_test(root: Path) -> EvalSet:
             items.append(EvalItem(wav.stem, wav, label=m.group(3)))
     if not items:
         raise InputError(audio_dir, f"no <speaker>_<n>_<label>.wav of the {len(speakers)} test speakers")
-    return _labelled("vocalsound_test", "vsc", meta, items)
+    note = (f"VocalSound test split (the {len(speakers)} speakers of meta/te_meta.csv): "
+            f"{len(items)} clips listed")
+    return _labelled("vocalsound_test", "vsc", meta, items, [note])
 
 
-def iemocap(root: Path, sessions: tuple[int, ...] = (1, 2, 3, 4, 5)) -> EvalSet:
+def iemocap(root: Path, sessions: tuple[int, ...] = PAPER_SESSIONS) -> EvalSet:
+    """Four classes (hap+exc -> happy) of `sessions`; Session 5 by default, the paper's count."""
+    if not sessions or any(s not in (1, 2, 3, 4, 5) for s in sessions):
+        raise InputError(None, f"IEMOCAP sessions must be among 1-5, got {list(sessions)}")
     items = []
-    for s in sessions:
+    for s in sorted(set(sessions)):
         session = root / f"Session{s}"
         evals_dir = session / "dialog" / "EmoEvaluation"
         if not evals_dir.is_dir():
@@ -65,7 +82,11 @@ def iemocap(root: Path, sessions: tuple[int, ...] = (1, 2, 3, 4, 5)) -> EvalSet:
                     items.append(EvalItem(utt, wav, label=IEMOCAP_MAP[m.group(2)]))
     if not items:
         raise InputError(root, "no neu/hap/exc/sad/ang utterances in EmoEvaluation/*.txt")
-    return _labelled("iemocap_4class", "ser", root, items)
+    chosen = tuple(sorted(set(sessions)))
+    name = "iemocap_4class" if chosen == PAPER_SESSIONS else "iemocap_4class_s" + "".join(map(str, chosen))
+    note = (f"IEMOCAP session(s) {', '.join(map(str, chosen))}: {len(items)} utterances listed "
+            "(neu, ang, sad, hap+exc -> happy); the paper's accuracies fit Session 5's 1,241")
+    return _labelled(name, "ser", root, items, [note])
 
 
 def nsynth_test(root: Path) -> EvalSet:
@@ -74,31 +95,39 @@ def nsynth_test(root: Path) -> EvalSet:
     if not meta.is_file():
         raise InputError(meta, "file not found (NSynth release: nsynth-test/examples.json)")
     try:
-        notes = json.loads(meta.read_text())
-    except json.JSONDecodeError as err:
+        notes = json.loads(_text(meta))
+    except (json.JSONDecodeError, RecursionError) as err:
         raise InputError(meta, f"not valid JSON ({err})") from None
+    if not isinstance(notes, dict):
+        raise InputError(meta, "must be a JSON object: note name -> its attributes")
     items = []
     for note, info in sorted(notes.items()):
-        family = info.get("instrument_family_str")
+        family = info.get("instrument_family_str") if isinstance(info, dict) else None
         if family not in TASK_LABELS["mic"]:
             raise InputError(meta, f"note {note}: instrument_family_str {family!r} is not an NSynth family")
-        items.append(EvalItem(note, base / "audio" / f"{note}.wav", label=family))
-    return _labelled("nsynth_test", "mic", meta, items)
+        items.append(EvalItem(note, inside(base / "audio", f"{note}.wav", meta), label=family))
+    return _labelled("nsynth_test", "mic", meta, items, [f"NSynth test: {len(items)} notes listed"])
 
 
 def gtzan(root: Path) -> EvalSet:
+    """All 1,000 clips but the known-corrupt jazz.00054, as the paper's 1/999 steps show."""
     for sub, ext in (("genres_original", "wav"), ("genres", "au"), ("genres", "wav")):
         if (root / sub).is_dir() and any((root / sub).glob(f"*/*.{ext}")):
             break
     else:
         raise InputError(root, "no genres_original/<genre>/*.wav or genres/<genre>/*.au found (GTZAN)")
-    items = []
+    items, notes = [], []
     for genre in TASK_LABELS["mgc"]:
         files = sorted((root / sub / genre).glob(f"{genre}.*.{ext}"))
         if not files:
             raise InputError(root / sub / genre, "no clips for this genre")
-        items += [EvalItem(f.stem, f, label=genre) for f in files]
-    return _labelled("gtzan", "mgc", root / sub, items)
+        for f in files:
+            if f.stem == GTZAN_CORRUPT:
+                notes.append(f"{f.name} left out: the known-corrupt file of the GTZAN release "
+                             "(the paper's accuracies are multiples of 1/999)")
+            else:
+                items.append(EvalItem(f.stem, f, label=genre))
+    return _labelled("gtzan", "mgc", root / sub, items, notes + [f"GTZAN: {len(items)} clips listed"])
 
 
 def labels_csv(path: Path, task: str, proxy: bool = True) -> EvalSet:

@@ -92,8 +92,23 @@ def test_retention_infer_then_eval(tiny_model, tmp_path, capsys):
                  "--data", str(tmp_path / "retention" / "vsc_proxy.csv"), "--out", str(out)]) == 0
     rows = _rows(out)
     assert [r["label"] for r in rows] == ["laughter", "cough", "sniff"] and "throat clearing" in rows[0]["prompt"]
-    assert json.loads((out / "run.json").read_text())["eval_set"]["proxy"] is True
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["eval_set"]["proxy"] is True and meta["prompt"] == rows[0]["prompt"]
+    assert meta["prompt_source"] == "the task's default (evals/tasks.py)"
     assert main(["eval", "retention", "--preds", str(out), "--out", str(tmp_path / "scores")]) == 0
     payload = json.loads((tmp_path / "scores" / "retention.json").read_text())
     assert payload["task"] == "vsc" and payload["n_items"] == 3 and sum(payload["rules"].values()) == 3
     assert "PROXY" in capsys.readouterr().out
+
+
+def test_an_unreadable_clip_stops_before_anything_is_written(tiny_model, gtzan_root, tmp_path, capsys):
+    (gtzan_root / "genres_original" / "jazz" / "jazz.00054.wav").write_bytes(b"corrupt")  # left out, noted
+    (gtzan_root / "genres_original" / "blues" / "blues.00001.wav").write_bytes(b"corrupt")  # any other: error
+    out = tmp_path / "run"
+    assert main(["infer", "--model", str(tiny_model), "--eval-set", "gtzan", "--data", str(gtzan_root),
+                 "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "jazz.00054.wav left out" in captured.out
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and "gtzan clip blues.00001" in err[0] and "unreadable or corrupt audio" in err[0]
+    assert not out.exists()

@@ -23,6 +23,19 @@ def test_accuracy_recall_confusion_and_rule_shares():
     assert [p["rule"] for p in res["predictions"]] == ["exact", "synonym", "synonym", "empty"]
 
 
+def test_strict_accuracy_credits_no_embedding_fallback():
+    rows = _rows() + [{"id": "5", "label": "sneeze", "prediction": "cough or sneeze, hard to say"},
+                      {"id": "6", "label": "cough", "prediction": "a sneezing fit"}]
+    res = score_retention(rows, "vsc")
+    fallback = [p for p in res["predictions"] if p["rule"] == "embedding"]
+    assert [p["id"] for p in fallback] == ["5"]
+    credited = fallback[0]["correct_mapped"]  # whatever the embedding picked, strict says wrong
+    assert fallback[0]["correct_strict"] is False
+    assert res["accuracy_strict"] == 2 / 6 and res["accuracy_mapped"] == (2 + credited) / 6
+    assert res["strict_mapped_agreement"] == (6 - credited) / 6
+    assert all(p["correct_strict"] == p["correct_mapped"] for p in res["predictions"] if p["rule"] != "embedding")
+
+
 def test_eval_retention_cli_writes_json_and_markdown(tmp_path, capsys):
     run = tmp_path / "run"
     write_jsonl(run / "predictions.jsonl", _rows())
@@ -33,7 +46,8 @@ def test_eval_retention_cli_writes_json_and_markdown(tmp_path, capsys):
     assert payload["accuracy"] == 0.5 and payload["proxy"] is True
     md = (tmp_path / "out" / "retention.md").read_text()
     assert "PROXY" in md and "Confusion matrix" in md and "1 listed clip(s) had no audio" in md
-    assert "| 0.5000 | 0.0000 | 4 |" in capsys.readouterr().out
+    assert "| 0.5000 | 0.0000 | 4 | 0.5000 | 1.0000 |" in capsys.readouterr().out
+    assert payload["accuracy_strict"] == 0.5 and payload["predictions"][0]["correct_strict"] is True
 
 
 def test_eval_retention_rejects_missing_labels(tmp_path, capsys):

@@ -1,18 +1,16 @@
-"""Output folder bookkeeping for `adcacc build`: fingerprint, stale-file cleanup, and the
-final JSONL / pairs.csv / report assembled from per-base shards and renamed into place."""
+"""The outputs of `adcacc build`: the JSONL / pairs.csv / report assembled from the per-base
+shards, streamed one shard at a time and renamed into place."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 from contextlib import ExitStack
-from dataclasses import asdict
 from pathlib import Path
 
-from common.errors import InputError
-from common.files import atomic_path, write_json
+from common.files import atomic_path
 from data_builders.layout import PAIRS_CSV, TASKS, dataset_file, dataset_files
+from data_builders.outdir import WORK
 
 PAIR_COLUMNS = (
     "pair_id", "split", "base_id", "op", "src_audio", "tgt_audio",
@@ -24,47 +22,14 @@ PAIR_COLUMNS = (
 )
 
 
-def fingerprint(cfg, bases, events) -> dict:
-    """What decides the outputs: settings (not workers/skip policy) and the inputs."""
-    settings = {k: v for k, v in asdict(cfg).items() if k not in ("out", "workers", "skip_bad")}
-    h = hashlib.sha256()
-    for clip in (*bases, *events):
-        h.update(repr((clip.id, str(clip.path), clip.text, clip.category)).encode())
-    return {"settings": json.loads(json.dumps(settings)), "inputs_sha256": h.hexdigest()}
-
-
 def shard_file(cfg, stem: str) -> Path:
     """Where one base's shard (its rows, pairs and audio hashes) lives until assembly."""
-    return cfg.out / ".work" / "shards" / f"{stem}.json"
+    return cfg.out / WORK / "shards" / f"{stem}.json"
 
 
-def prepare_out(cfg, bases, events) -> dict:
-    """Create the folder, refuse to mix two different builds, drop half-written temp files.
-
-    Returns the build's fingerprint (also stamped in `.work/fingerprint.json`)."""
-    work = cfg.out / ".work"
-    work.mkdir(parents=True, exist_ok=True)
-    stamp = work / "fingerprint.json"
-    mine = fingerprint(cfg, bases, events)
-    if stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")) != mine:
-        raise InputError(
-            cfg.out,
-            "holds a build with other inputs or settings; use a new --out or delete the folder",
-        )
-    write_json(stamp, mine)
-    remove_partial_files(cfg.out)
-    return mine
-
-
-def remove_partial_files(out: Path) -> None:
-    """Temp files of writes that never finished (a killed or failed run)."""
-    for stale in out.rglob(".*.part"):
-        stale.unlink(missing_ok=True)
-
-
-def write_outputs(jobs, built: set[str], cfg, problems, fingerprint: dict) -> dict:
-    """Stream the shards of the `built` base ids, in input order, from disk into the JSONL and
-    CSV files (one shard in memory at a time); return counts."""
+def write_outputs(jobs, splits: dict[str, str], cfg, problems, fingerprint: dict) -> dict:
+    """Stream the shards of the built bases (the keys of `splits`, base id -> split), in input
+    order, from disk into the JSONL and CSV files (one shard in memory at a time); return counts."""
     names = dataset_files() + [PAIRS_CSV]
     counts = {name: 0 for name in names}
     ops: dict[str, int] = {}
@@ -76,18 +41,18 @@ def write_outputs(jobs, built: set[str], cfg, problems, fingerprint: dict) -> di
         pairs_csv = csv.writer(files[PAIRS_CSV], lineterminator="\n")
         pairs_csv.writerow(PAIR_COLUMNS)
         for job in jobs:
-            if job.base.id not in built:
+            if job.base.id not in splits:
                 continue
             shard = json.loads(shard_file(cfg, job.stem).read_text(encoding="utf-8"))
             for t in TASKS:
-                name = dataset_file(t, shard["split"])
+                name = dataset_file(t, splits[job.base.id])
                 for row in shard["rows"][t]:
                     if not cfg.relative_paths:
                         row = {**row, "audios": [f"{root}/{a}" for a in row["audios"]]}
                     files[name].write(json.dumps(row, ensure_ascii=False) + "\n")
                     counts[name] += 1
             for i, pair in enumerate(shard["pairs"]):
-                pairs_csv.writerow(_pair_row(shard, i, pair))
+                pairs_csv.writerow(_pair_row(shard, splits[job.base.id], i, pair))
                 ops[pair["op"]] = ops.get(pair["op"], 0) + 1
             counts[PAIRS_CSV] += len(shard["pairs"])
         for f in files.values():
@@ -96,7 +61,7 @@ def write_outputs(jobs, built: set[str], cfg, problems, fingerprint: dict) -> di
             os.replace(path, cfg.out / name)
     return {
         "bases_requested": len(jobs),
-        "bases_built": len(built),
+        "bases_built": len(splits),
         "pairs_by_op": ops,
         "rows": counts,
         "skips": problems.skips,
@@ -105,11 +70,11 @@ def write_outputs(jobs, built: set[str], cfg, problems, fingerprint: dict) -> di
     }
 
 
-def _pair_row(shard: dict, i: int, pair: dict) -> list:
+def _pair_row(shard: dict, split: str, i: int, pair: dict) -> list:
     mix_b, mix_c = shard["mix"]["AB"], shard["mix"]["AC"]
     audio = shard["audio"]
     return [
-        f"{shard['base_id']}#{i}", shard["split"], shard["base_id"], pair["op"],
+        f"{shard['base_id']}#{i}", split, shard["base_id"], pair["op"],
         audio[pair["src"]]["path"], audio[pair["tgt"]]["path"],
         pair["pre_caption"], pair["post_caption"], pair["instruction"], pair["commonality"],
         *shard["events"]["b"], *shard["events"]["c"],

@@ -1,15 +1,15 @@
 """`adcacc build`: base clips + event clips -> mixed audio, six pairs per base, AC/ADC/ACC JSONL.
 
-Each base is one unit of work, done by a worker process and finished by an atomic shard
-file (`.work/shards/<stem>.json`) written after its audio. A rerun skips bases whose shard
-and audio are intact, so a killed build resumes without redoing or duplicating anything.
-The JSONL/CSV outputs are assembled from the shards at the end and renamed into place.
-Randomness is drawn from generators keyed by (seed, base id), never by worker or order,
-so the same seed and inputs give byte-identical outputs with any number of workers.
+Each base is one `BaseJob`, done by a worker process and finished by an atomic shard file
+(`.work/shards/<stem>.json`) written after its audio. A rerun skips bases whose shard and
+audio are intact, so a killed build resumes without redoing or duplicating anything.
+Splits are drawn over the bases that were built (after any --skip-bad skips), then the
+JSONL/CSV outputs are assembled from the shards and renamed into place. Randomness comes
+from generators keyed by (seed, base id), never by worker or order, so the same seed and
+inputs give byte-identical outputs with any number of workers.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing as mp
 import time
@@ -23,11 +23,12 @@ from tqdm import tqdm
 from common.audio import SAMPLE_RATE, fit_length, load_audio, write_wav
 from common.errors import InputError
 from common.files import sha256_file, write_json
-from data_builders import assemble
+from data_builders import assemble, outdir
 from data_builders.inputs import Clip, Problems
-from data_builders.layout import SPLITS
-from data_builders.mixing import draw_onset, mix
+from data_builders.layout import REPORT_JSON
+from data_builders.mixing import MixParams, add_event, check_level, draw_onset, event_gain, limit_gain
 from data_builders.pairs import chat_row, six_pairs
+from data_builders.plan import BaseJob, assign_splits, plan, rng_for, sample_bases
 from data_builders.targets import CONNECTORS
 
 
@@ -38,64 +39,10 @@ class BuildConfig:
     duration_s: float = 10.0
     ratio_db: tuple[float, float] = (0.0, 10.0)
     split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    max_bases: int | None = None
     workers: int = 2
     skip_bad: bool = False
     relative_paths: bool = False
-
-
-@dataclass(frozen=True)
-class BaseJob:
-    """One unit of work: a base clip, its two events and its split."""
-
-    base: Clip
-    b: Clip
-    c: Clip
-    split: str
-    stem: str  # file-name-safe, unique form of the base id
-
-
-def rng_for(seed: int, *keys: str) -> np.random.Generator:
-    """A generator that depends only on the seed and the keys (e.g. a base id)."""
-    digest = hashlib.sha256(repr((seed, *keys)).encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
-
-
-def assign_splits(ids: list[str], seed: int, fractions: tuple[float, ...]) -> dict[str, str]:
-    """Split by base id (no base in two splits): a seeded shuffle cut by the fractions."""
-    order = [ids[i] for i in rng_for(seed, "splits").permutation(len(ids))]
-    n = len(ids)
-    small = n >= 3  # with three or more bases, val and test each get at least one
-    n_val = max(int(small and fractions[1] > 0), round(fractions[1] * n))
-    n_test = max(int(small and fractions[2] > 0), round(fractions[2] * n))
-    n_train = n - n_val - n_test
-    return {
-        bid: SPLITS[0] if i < n_train else SPLITS[1] if i < n_train + n_val else SPLITS[2]
-        for i, bid in enumerate(order)
-    }
-
-
-def choose_events(base_id: str, events: list[Clip], seed: int) -> tuple[Clip, Clip]:
-    """Two distinct event clips for a base, with distinct labels whenever there are two."""
-    rng = rng_for(seed, "events", base_id)
-    b = events[int(rng.integers(len(events)))]
-    others = [e for e in events if e.text != b.text] or [e for e in events if e.id != b.id]
-    return b, others[int(rng.integers(len(others)))]
-
-
-def file_stem(clip_id: str) -> str:
-    """A safe file name for an id; ids that needed changes get a short hash to stay unique."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in clip_id).strip(".")
-    if safe == clip_id:
-        return safe
-    return f"{safe[:80]}-{hashlib.sha256(clip_id.encode()).hexdigest()[:8]}"
-
-
-def plan(bases: list[Clip], events: list[Clip], cfg: BuildConfig) -> list[BaseJob]:
-    splits = assign_splits([b.id for b in bases], cfg.seed, cfg.split_fractions)
-    return [
-        BaseJob(base, *choose_events(base.id, events, cfg.seed), splits[base.id], file_stem(base.id))
-        for base in bases
-    ]
 
 
 # --- worker side ---------------------------------------------------------------------
@@ -110,7 +57,9 @@ def _init_worker(cfg: BuildConfig) -> None:
 @lru_cache(maxsize=256)
 def _event_audio(path: Path, where: str) -> np.ndarray:
     """Events recur across many bases; decode each once per worker (bounded cache)."""
-    return load_audio(path, where=where)
+    audio = load_audio(path, where=where)
+    check_level(audio, f"{where}: {path}")
+    return audio
 
 
 def process(job: BaseJob) -> dict:
@@ -129,16 +78,19 @@ def process(job: BaseJob) -> dict:
     except InputError as err:
         if not cfg.skip_bad:
             raise
-        return {"skip": {"file": err.path, "row": err.row, "reason": err.problem, "base_id": job.base.id}}
+        return {"skip": {"file": job.base.source, "row": job.base.row, "audio": str(job.base.path),
+                         "reason": err.problem, "base_id": job.base.id}}
     write_json(shard_path, shard, indent=None)  # machine-read only: compact is faster
     return {"base_id": job.base.id, "reused": False}
 
 
 def _build_one(job: BaseJob, cfg: BuildConfig) -> dict:
+    """Decode the base's window only, add each event, and write A, A+B, A+C with one gain."""
     n = int(round(cfg.duration_s * SAMPLE_RATE))
-    raw = load_audio(job.base.path, where=job.base.where)
-    audio = {"A": fit_length(raw, n)}
-    mix_params = {}
+    raw = load_audio(job.base.path, where=job.base.where, max_s=cfg.duration_s)
+    check_level(raw, f"{job.base.where}: {job.base.path}")
+    base = fit_length(raw, n)
+    sums, mix_params = {}, {}
     for key, ev in (("AB", job.b), ("AC", job.c)):
         event = _event_audio(ev.path, ev.where)
         if len(event) > len(raw):
@@ -148,14 +100,20 @@ def _build_one(job: BaseJob, cfg: BuildConfig) -> dict:
                 f"event {ev.id!r} ({len(event) / SAMPLE_RATE:.2f} s)",
             )
         rng = rng_for(cfg.seed, "mix", job.base.id, key)
-        onset = draw_onset(rng, min(n, len(raw)), len(event))
-        audio[key], params = mix(audio["A"], event, onset, float(rng.uniform(*cfg.ratio_db)), SAMPLE_RATE)
-        mix_params[key] = asdict(params)
+        onset = draw_onset(rng, len(raw), len(event))
+        ratio = float(rng.uniform(*cfg.ratio_db))
+        gain = event_gain(base, event, ratio, SAMPLE_RATE)
+        sums[key] = add_event(base, event, onset, gain)
+        mix_params[key] = (onset, ratio, gain)
+    scale = limit_gain(base, *sums.values())  # the same gain for A in every file of a pair
+    audio = {"A": base * scale, **{k: v * scale for k, v in sums.items()}}
     written = {}
     for key, samples in audio.items():
-        rel = f"audio/{job.stem}/{key}.wav"
-        written[key] = {"path": rel, "sha256": write_wav(cfg.out / rel, samples)}
-    return _shard(job, cfg, written, mix_params)
+        rel = f"{outdir.AUDIO}/{job.stem}/{key}.wav"
+        written[key] = {"path": rel, "sha256": write_wav(cfg.out / rel, samples.astype(np.float32))}
+    params = {k: asdict(MixParams(round(o / SAMPLE_RATE, 6), r, float(g), float(scale)))
+              for k, (o, r, g) in mix_params.items()}
+    return _shard(job, cfg, written, params)
 
 
 def _shard(job: BaseJob, cfg: BuildConfig, written: dict, mix_params: dict) -> dict:
@@ -170,7 +128,6 @@ def _shard(job: BaseJob, cfg: BuildConfig, written: dict, mix_params: dict) -> d
     }
     return {
         "base_id": job.base.id,
-        "split": job.split,
         "events": {"b": [job.b.id, job.b.text], "c": [job.c.id, job.c.text]},
         "audio": written,
         "mix": mix_params,
@@ -185,7 +142,9 @@ def validate_events(events: list[Clip], cfg: BuildConfig, problems: Problems) ->
     good = []
     for ev in tqdm(events, desc="checking events", unit="clip", leave=False):
         try:
-            seconds = len(load_audio(ev.path, where=ev.where)) / SAMPLE_RATE
+            audio = load_audio(ev.path, where=ev.where)
+            check_level(audio, f"{ev.where}: {ev.path}")
+            seconds = len(audio) / SAMPLE_RATE
             if seconds > cfg.duration_s:
                 raise InputError(ev.where, f"event is {seconds:.2f} s, longer than a base ({cfg.duration_s} s)")
             good.append(ev)
@@ -199,10 +158,27 @@ def validate_events(events: list[Clip], cfg: BuildConfig, problems: Problems) ->
 def run_build(bases: list[Clip], events: list[Clip], cfg: BuildConfig, problems: Problems) -> dict:
     """Build everything into cfg.out and return the report (also written as build_report.json)."""
     start = time.perf_counter()
-    events = validate_events(events, cfg, problems)
-    jobs = plan(bases, events, cfg)
-    fingerprint = assemble.prepare_out(cfg, bases, events)
-    reused: dict[str, bool] = {}  # base id -> shard reused from an earlier run
+    with outdir.claimed(cfg.out):
+        events = validate_events(events, cfg, problems)
+        bases = sample_bases(bases, cfg.max_bases, cfg.seed)
+        jobs = plan(bases, events, cfg.seed)
+        fingerprint = outdir.fingerprint(cfg, bases, events)
+        outdir.reconcile(cfg.out, fingerprint)
+        reused = _run_all(jobs, cfg, problems)
+        built = [j.base.id for j in jobs if j.base.id in reused]  # input order
+        splits = assign_splits(built, cfg.seed, cfg.split_fractions)
+        report = assemble.write_outputs(jobs, splits, cfg, problems, fingerprint)
+        if cfg.max_bases is not None:
+            report["max_bases"] = {"n": cfg.max_bases, "ids": [b.id for b in bases]}
+        report["timing"] = _timing(reused, cfg, time.perf_counter() - start)
+        write_json(cfg.out / REPORT_JSON, report)
+        outdir.mark_complete(cfg.out, fingerprint)
+    return report
+
+
+def _run_all(jobs: list[BaseJob], cfg: BuildConfig, problems: Problems) -> dict[str, bool]:
+    """Run every job; returns base id -> shard reused from an earlier run (built ones only)."""
+    reused: dict[str, bool] = {}
     try:
         with tqdm(total=len(jobs), desc="building pairs", unit="base") as bar:
             for res in _run_jobs(jobs, cfg):
@@ -212,12 +188,9 @@ def run_build(bases: list[Clip], events: list[Clip], cfg: BuildConfig, problems:
                     reused[res["base_id"]] = res["reused"]
                 bar.update()
     except BaseException:
-        assemble.remove_partial_files(cfg.out)  # workers stopped mid-write leave temp files
+        outdir.remove_partial_files(cfg.out)  # workers stopped mid-write leave temp files
         raise
-    report = assemble.write_outputs(jobs, set(reused), cfg, problems, fingerprint)
-    report["timing"] = _timing(reused, cfg, time.perf_counter() - start)
-    write_json(cfg.out / "build_report.json", report)
-    return report
+    return reused
 
 
 def _run_jobs(jobs: list[BaseJob], cfg: BuildConfig):

@@ -25,13 +25,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--events", type=Path, help="events.csv (id,path,label,category)")
     ev.add_argument("--event-dir", type=Path, help="folder laid out <category>/<label>/<clip>")
     b.add_argument("--subset", default="train", help="AudioCaps subset (default: train)")
-    b.add_argument("--max-bases", type=int, help="use only the first N bases")
+    b.add_argument("--max-bases", type=int, help="use a seeded random sample of N bases")
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--workers", type=int, default=2)
     b.add_argument("--duration", type=float, default=10.0, help="base length in seconds")
     b.add_argument("--ratio-db", type=float, nargs=2, default=(0.0, 10.0), metavar=("MIN", "MAX"),
                    help="event-to-base loudness ratio range in dB (default 0 10)")
+    b.add_argument("--splits", type=_fractions, default=(0.8, 0.1, 0.1), metavar="TRAIN,VAL,TEST",
+                   help="fractions of the bases per split (default 0.8,0.1,0.1); e.g. "
+                        "0.98,0.02,0 trains on nearly all bases and evaluates elsewhere")
     b.add_argument("--skip-bad", action="store_true", help="skip bad rows/clips, record why")
     b.add_argument("--relative-paths", action="store_true",
                    help="write audio paths relative to --out instead of absolute")
@@ -51,7 +54,7 @@ def _build(args: argparse.Namespace) -> int:
     report = build_datasets(
         args.out, bases_csv=args.bases, events_csv=args.events, audiocaps=args.audiocaps,
         subset=args.subset, event_dir=args.event_dir, seed=args.seed, duration_s=args.duration,
-        ratio_db=tuple(args.ratio_db), max_bases=args.max_bases, workers=args.workers,
+        ratio_db=tuple(args.ratio_db), splits=args.splits, max_bases=args.max_bases, workers=args.workers,
         skip_bad=args.skip_bad, relative_paths=args.relative_paths,
     )
     rows = report["rows"]
@@ -62,3 +65,10 @@ def _build(args: argparse.Namespace) -> int:
     print(f"next: swift sft recipes/qwen2_audio/acc_rtx4090.yaml "
           f"--dataset {args.out}/{dataset_file('acc', 'train')}")
     return 0
+
+
+def _fractions(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected TRAIN,VAL,TEST fractions, got {text!r}") from None

@@ -2,10 +2,14 @@
 experiment runner call it): check the settings, read the inputs, build, return the report."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+from common.errors import InputError
 from data_builders.build import BuildConfig, run_build
 from data_builders.inputs import Problems, load_inputs
+
+RATIO_DB_RANGE = (-30.0, 30.0)  # our choice: past 30 dB one sound masks the other entirely
 
 
 def build_datasets(
@@ -26,14 +30,47 @@ def build_datasets(
     relative_paths: bool = False,
 ) -> dict:
     """Build the AC/ADC/ACC datasets into `out` from bases (a CSV or AudioCaps) and events
-    (a CSV or an event folder); returns the report also written as build_report.json."""
+    (a CSV or an event folder); returns the report also written as build_report.json.
+
+    `max_bases` takes a seeded random sample of that many bases (ids in the report);
+    `splits` are the train/val/test fractions of the bases that build."""
     if (bases_csv is None) == (audiocaps is None):
         raise ValueError("give exactly one of bases_csv and audiocaps")
     if (events_csv is None) == (event_dir is None):
         raise ValueError("give exactly one of events_csv and event_dir")
-    cfg = BuildConfig(out=Path(out), seed=seed, duration_s=duration_s, ratio_db=tuple(ratio_db),
-                      split_fractions=tuple(splits), workers=workers, skip_bad=skip_bad,
+    cfg = BuildConfig(out=Path(out), seed=seed, duration_s=float(duration_s),
+                      ratio_db=check_ratio_db(ratio_db), split_fractions=check_splits(splits),
+                      max_bases=max_bases, workers=workers, skip_bad=skip_bad,
                       relative_paths=relative_paths)
+    check_counts(cfg)
     problems = Problems(skip_bad=skip_bad)
     bases, events = load_inputs(problems, bases_csv, events_csv, audiocaps, subset, event_dir)
-    return run_build(bases[:max_bases], events, cfg, problems)
+    return run_build(bases, events, cfg, problems)
+
+
+def check_ratio_db(ratio_db: tuple[float, float]) -> tuple[float, float]:
+    lo, hi = (float(v) for v in ratio_db)
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+        raise InputError("--ratio-db", f"needs MIN MAX with MIN <= MAX, got {lo:g} {hi:g}")
+    if lo < RATIO_DB_RANGE[0] or hi > RATIO_DB_RANGE[1]:
+        raise InputError("--ratio-db", f"{lo:g} {hi:g} is outside {RATIO_DB_RANGE[0]:g}.."
+                                       f"{RATIO_DB_RANGE[1]:g} dB, where both sounds stay audible")
+    return lo, hi
+
+
+def check_splits(splits: tuple[float, ...]) -> tuple[float, float, float]:
+    values = tuple(float(v) for v in splits)
+    if (len(values) != 3 or not all(math.isfinite(v) and v >= 0 for v in values)
+            or values[0] <= 0 or abs(sum(values) - 1) > 1e-6):
+        raise InputError("--splits", f"needs three fractions train,val,test that are >= 0, "
+                                     f"train > 0, summing to 1 (e.g. 0.98,0.02,0); got {splits}")
+    return values
+
+
+def check_counts(cfg: BuildConfig) -> None:
+    if not (math.isfinite(cfg.duration_s) and cfg.duration_s > 0):
+        raise InputError("--duration", f"must be a positive number of seconds, got {cfg.duration_s}")
+    if cfg.max_bases is not None and cfg.max_bases < 1:
+        raise InputError("--max-bases", f"must be at least 1, got {cfg.max_bases}")
+    if cfg.workers < 1:
+        raise InputError("--workers", f"must be at least 1, got {cfg.workers}")

@@ -6,6 +6,7 @@ captions) and hand row problems to a `Problems` collector, which raises at once 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from common.files import csv_records
 from common.paths import inside
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+# ms-swift reads these tags in a row's text as media slots; one inside a caption or label
+# would add an audio slot with no audio, and `recipes check --data` rejects the dataset.
+MEDIA_TAG = re.compile(r"<\s*(audio|image|video)\s*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,13 @@ class Clip:
     path: Path
     text: str
     category: str = ""
-    where: str = ""  # "file row N": where the clip was declared, for error messages
+    source: str = ""  # the file that declared the clip (a CSV, or the audio file itself)
+    row: int | None = None  # its row in `source`, when that is a CSV
+
+    @property
+    def where(self) -> str:
+        """"file row N": where the clip was declared, for error messages."""
+        return f"{self.source} row {self.row}" if self.row is not None else self.source
 
 
 @dataclass
@@ -77,13 +87,21 @@ def _clip_from_row(
     seen.add(clip_id)
     if not text:
         raise bad(f"empty {text_column} for id {clip_id!r}")
+    check_text(text, text_column, csv_path, row_no)
     if not rel:
         raise bad(f"empty path for id {clip_id!r}")
     audio = inside(root, rel, csv_path, row_no)
     if not audio.is_file():
         raise bad(f"audio file not found: {rel}")
-    where = f"{csv_path} row {row_no}"
-    return Clip(clip_id, audio, text, (row.get("category") or "").strip(), where)
+    return Clip(clip_id, audio, text, (row.get("category") or "").strip(), str(csv_path), row_no)
+
+
+def check_text(text: str, what: str, where: str | Path, row: int | None = None) -> None:
+    """Captions and labels end up inside chat rows: refuse ms-swift's media tags in them."""
+    tag = MEDIA_TAG.search(text)
+    if tag:
+        raise InputError(where, f"{what} contains {tag.group(0)!r}, which ms-swift reads as a "
+                                "media slot; remove or reword it", row=row)
 
 
 def load_audiocaps(root: Path, subset: str, problems: Problems) -> list[Clip]:
@@ -101,7 +119,11 @@ def load_audiocaps(root: Path, subset: str, problems: Problems) -> list[Clip]:
         elif not ac.captions[0]:
             problems.report(InputError(csv_path, f"empty caption for {ac.id}", row=ac.row))
         else:
-            clips.append(Clip(ac.id, ac.audio, ac.captions[0], "", f"{csv_path} row {ac.row}"))
+            try:
+                check_text(ac.captions[0], "caption", csv_path, ac.row)
+                clips.append(Clip(ac.id, ac.audio, ac.captions[0], "", str(csv_path), ac.row))
+            except InputError as err:
+                problems.report(err)
     if not clips:
         raise InputError(csv_path, f"no AudioCaps clips with audio under {folder}")
     return clips
@@ -122,13 +144,15 @@ def load_event_folder(root: Path) -> list[Clip]:
             path=p.resolve(),
             text=p.parent.name.replace("_", " ").strip(),
             category=p.parent.parent.name,
-            where=str(p),
+            source=str(p),
         )
         for p in sorted(root.glob("*/*/*"))
         if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file()
     ]
     if not clips:
         raise InputError(root, "no <category>/<label>/<clip> audio files found")
+    for clip in clips:
+        check_text(clip.text, "label (folder name)", clip.source)
     return clips
 
 

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from common.errors import InputError
+
 FRAME_S = 0.05
 ACTIVE_RANGE_DB = 40.0
 PEAK_LIMIT = 0.99  # headroom under full scale so 16-bit rounding never clips
+MAX_INPUT_PEAK = 4.0  # our choice: +12 dBFS; real float masters stay far below it
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,35 @@ def draw_onset(rng: np.random.Generator, base_len: int, event_len: int) -> int:
     return int(rng.integers(0, base_len - event_len + 1))
 
 
+def event_gain(base: np.ndarray, event: np.ndarray, ratio_db: float, sr: int) -> float:
+    """The gain that puts active_rms(event) `ratio_db` above active_rms(base)."""
+    return 10 ** (ratio_db / 20) * active_rms(base, sr) / active_rms(event, sr)
+
+
+def add_event(base: np.ndarray, event: np.ndarray, onset: int, gain: float) -> np.ndarray:
+    """base + gain * event placed at sample `onset`, in float64 (not yet peak-limited)."""
+    out = base.astype(np.float64)
+    out[onset : onset + len(event)] += gain * event
+    return out
+
+
+def limit_gain(*signals: np.ndarray) -> float:
+    """One gain for all `signals` that brings the loudest under PEAK_LIMIT (1.0 if none is
+    over): applied to every file of a pair, A stays exactly A+B minus the event."""
+    peak = max(float(np.abs(x).max()) for x in signals)
+    return PEAK_LIMIT / peak if peak > PEAK_LIMIT else 1.0
+
+
+def check_level(x: np.ndarray, where: str) -> None:
+    """Float audio a little over full scale is levelled by `limit_gain`; far over it the file
+    is broken (one 1e30 sample would scale the rest of the clip to silence): refuse it."""
+    peak = float(np.abs(x).max())
+    if peak > MAX_INPUT_PEAK:
+        raise InputError(where, f"samples reach {peak:.3g}, far above full scale (1.0); the "
+                                f"file is corrupt or unnormalised: rescale it under "
+                                f"{MAX_INPUT_PEAK:g} or leave it out")
+
+
 def mix(
     base: np.ndarray, event: np.ndarray, onset: int, ratio_db: float, sr: int
 ) -> tuple[np.ndarray, MixParams]:
@@ -52,15 +84,13 @@ def mix(
     peaks over PEAK_LIMIT the whole mixture is scaled down (which keeps the ratio) and that
     gain is returned in MixParams.mix_gain.
     """
-    event_gain = 10 ** (ratio_db / 20) * active_rms(base, sr) / active_rms(event, sr)
-    out = base.astype(np.float64)
-    out[onset : onset + len(event)] += event_gain * event
-    peak = float(np.abs(out).max())
-    mix_gain = PEAK_LIMIT / peak if peak > PEAK_LIMIT else 1.0
+    gain = event_gain(base, event, ratio_db, sr)
+    out = add_event(base, event, onset, gain)
+    mix_gain = limit_gain(out)
     params = MixParams(
         onset_s=round(onset / sr, 6),
         ratio_db=float(ratio_db),
-        event_gain=float(event_gain),
+        event_gain=float(gain),
         mix_gain=float(mix_gain),
     )
     return (out * mix_gain).astype(np.float32), params

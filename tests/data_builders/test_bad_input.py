@@ -1,5 +1,6 @@
 """Every bad input gives one clear line naming the file (and row), and leaves no outputs."""
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 import soundfile as sf
 
 from adcacc.cli import main
+from tests.data_builders.conftest import write_sources
 
 
 def rewrite_csv(path: Path, edit) -> None:
@@ -70,6 +72,24 @@ def columns(root, bases):
     rewrite_csv(bases, lambda rows: rows[0].__setitem__(2, "text"))
 
 
+def truncated(root, bases):
+    sf.write(root / "audio/base2.wav", np.full(64000, 0.1, np.float32), 32000, subtype="PCM_16")
+    data = (root / "audio/base2.wav").read_bytes()
+    (root / "audio/base2.wav").write_bytes(data[: len(data) // 2])  # a cut-off copy
+    rewrite_csv(bases, lambda rows: rows[3].__setitem__(1, "audio/base2.wav"))
+
+
+def spike(root, bases):
+    x = np.full(64000, 0.1, np.float32)
+    x[5000] = 1e30
+    sf.write(root / "audio/base2.wav", x, 32000, subtype="FLOAT")
+    rewrite_csv(bases, lambda rows: rows[3].__setitem__(1, "audio/base2.wav"))
+
+
+def media_tag(root, bases):
+    rewrite_csv(bases, lambda rows: rows[3].__setitem__(2, "A dog barks <audio> twice"))
+
+
 CASES = {
     corrupt: ("base2.flac", "unreadable or corrupt"),
     empty: ("base2.wav", "empty"),
@@ -81,6 +101,9 @@ CASES = {
     empty_caption: ("row 4", "empty caption"),
     duplicate: ("row 4", "duplicate id"),
     columns: ("bases.csv", "missing column(s) caption"),
+    truncated: ("base2.wav", "truncated"),
+    spike: ("base2.wav", "far above full scale"),
+    media_tag: ("row 4", "'<audio>'"),
 }
 
 
@@ -100,11 +123,46 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(breaker, sources, tmp_pa
 
 @pytest.mark.parametrize("breaker", [corrupt, missing, duplicate], ids=lambda f: f.__name__)
 def test_skip_bad_records_the_reason_and_builds_the_rest(breaker, sources, tmp_path, capsys):
-    import json
-
     breaker(sources[0].parent, sources[0])
     code, _, out = run(sources, tmp_path, capsys, "--skip-bad")
     assert code == 0
     report = json.loads((out / "build_report.json").read_text())
     assert report["bases_built"] == 5 and len(report["skips"]) == 1
-    assert CASES[breaker][1] in report["skips"][0]["reason"]
+    skip = report["skips"][0]
+    assert CASES[breaker][1] in skip["reason"]
+    assert skip["row"] == 4 and skip["file"] == str(sources[0])
+
+
+def test_splits_are_drawn_after_skipping(tmp_path, capsys):
+    """Four bases, one bad (drawn into val when splits came before skipping): the three that build
+    are split among themselves, so every split keeps one base."""
+    bases, events = write_sources(tmp_path / "src", n_bases=4)
+    (bases.parent / "audio/base3.flac").write_bytes(b"broken" * 100)
+    code = main(["build", "--bases", str(bases), "--events", str(events), "--out",
+                 str(tmp_path / "out"), "--duration", "2", "--skip-bad"])
+    assert code == 0
+    report = json.loads((tmp_path / "out/build_report.json").read_text())
+    assert report["bases_built"] == 3
+    assert all(report["rows"][f"ac_{s}.jsonl"] == 1 for s in ("train", "val", "test"))
+
+
+BAD_SETTINGS = {
+    "max-bases-0": (["--max-bases", "0"], "--max-bases"),
+    "max-bases-negative": (["--max-bases", "-2"], "--max-bases"),
+    "ratio-reversed": (["--ratio-db", "10", "0"], "--ratio-db"),
+    "ratio-out-of-range": (["--ratio-db", "300", "400"], "--ratio-db"),
+    "ratio-nan": (["--ratio-db", "nan", "3"], "--ratio-db"),
+    "duration-nan": (["--duration", "nan"], "--duration"),
+    "duration-zero": (["--duration", "0"], "--duration"),
+    "splits-sum": (["--splits", "0.5,0.1,0.1"], "--splits"),
+    "splits-negative": (["--splits", "1.1,-0.1,0"], "--splits"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_SETTINGS)
+def test_bad_settings_are_refused_before_anything_is_written(name, sources, tmp_path, capsys):
+    extra, flag = BAD_SETTINGS[name]
+    code, err, out = run(sources, tmp_path, capsys, *extra)
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().startswith(f"adcacc: error: {flag}") and len(err.strip().splitlines()) == 1
+    assert not out.exists()

@@ -7,7 +7,9 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from adcacc.cli import main
 from data_builders.layout import PAIRS_CSV, SPLITS, dataset_file, dataset_files
@@ -92,3 +94,58 @@ def test_rebuild_with_other_settings_is_refused(sources, tmp_path, capsys):
     build(*sources, out)
     assert build(*sources, out, "--seed", "7") == 2
     assert "use a new --out" in capsys.readouterr().err
+
+
+def test_hot_float_base_keeps_a_equal_to_the_mix_minus_the_event(sources, tmp_path):
+    """A float base peaking at 1.8: A, A+B and A+C carry the base at one gain, so outside
+    the event A+B equals A (to 16-bit rounding) instead of A clipped and A+B scaled."""
+    root = sources[0].parent
+    x = sf.read(root / "audio/base0.flac", dtype="float32")[0] * 6  # peak about 1.8
+    sf.write(root / "audio/base0.wav", x, 32000, subtype="FLOAT")
+    with open(sources[0]) as f:
+        text = f.read().replace("audio/base0.flac", "audio/base0.wav")
+    sources[0].write_text(text)
+    out = tmp_path / "out"
+    assert build(*sources, out) == 0
+    with open(out / "pairs.csv") as f:
+        row = next(r for r in csv.DictReader(f) if r["base_id"] == "base0")
+    a = sf.read(out / "audio/base0/A.wav", dtype="int16")[0].astype(int)
+    ab = sf.read(out / "audio/base0/AB.wav", dtype="int16")[0].astype(int)
+    onset = int(round(float(row["b_onset_s"]) * 16000))
+    outside = np.r_[0:onset, onset + 8000:len(a)]  # the events last 0.5 s
+    assert np.abs(a).max() < 32767 and np.abs(ab[outside] - a[outside]).max() <= 1
+    assert float(row["b_mix_gain"]) == float(row["c_mix_gain"]) < 1
+
+
+def test_long_base_decodes_only_its_window(sources, tmp_path):
+    """A 20-minute base whose audio past the first minute is corrupt builds: only the window
+    the build uses is decoded (a whole decode would fail on the corruption)."""
+    root = sources[0].parent
+    rng = np.random.default_rng(0)
+    sf.write(root / "audio/base0.flac", (0.1 * rng.standard_normal(20 * 60 * 16000)).astype(np.float32), 16000)
+    data = bytearray((root / "audio/base0.flac").read_bytes())
+    data[len(data) // 2:] = bytes(len(data) - len(data) // 2)  # zeros: the decoder loses sync
+    (root / "audio/base0.flac").write_bytes(bytes(data))
+    with pytest.raises(sf.LibsndfileError):
+        sf.read(root / "audio/base0.flac")
+    assert build(*sources, tmp_path / "out") == 0
+
+
+def test_max_bases_is_a_recorded_seeded_sample(sources, tmp_path):
+    assert build(*sources, tmp_path / "out", "--max-bases", "3") == 0
+    report = json.loads((tmp_path / "out" / "build_report.json").read_text())
+    ids = report["max_bases"]["ids"]
+    assert report["bases_built"] == 3 and len(ids) == 3 and ids != ["base0", "base1", "base2"]
+    with open(tmp_path / "out" / "pairs.csv") as f:
+        assert {r["base_id"] for r in csv.DictReader(f)} == set(ids)
+
+
+def test_ids_that_sanitise_alike_keep_their_own_audio(sources, tmp_path):
+    from data_builders.plan import file_stem
+
+    text = sources[0].read_text()
+    sources[0].write_text(text.replace("base0,", "a b,").replace("base1,", f"{file_stem('a b')},"))
+    out = tmp_path / "out"
+    assert build(*sources, out, "--relative-paths") == 0
+    rows = [r for s in SPLITS for r in read_rows(out, dataset_file("ac", s))]
+    assert len(rows) == 6 and len({r["audios"][0] for r in rows}) == 6

@@ -44,15 +44,19 @@ def cmd_explain(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    from dataclasses import asdict
+
     from adiff_small import checkpoint, data, evaluate
 
     model, _ = checkpoint.load_model(args.checkpoint, args.trust_checkpoint)
     rows = [r for r in data.load_split(args.data, args.audio_root, args.split, args.max_rows)
             if r.task.startswith("tier")]
-    preds = evaluate.predict(model, rows, _decoding(args), args.batch_size, not args.quiet)
-    result = evaluate.score_tiers(rows, preds)
-    evaluate.write_report(Path(args.out), rows, preds, result)
-    print(evaluate.format_table({"model": result}))
+    dec = evaluate.protocol_decoding(args.protocol, args.seed, args.max_new_tokens)
+    preds = evaluate.predict(model, rows, dec, args.batch_size, not args.quiet)
+    result = evaluate.with_paper(evaluate.score_tiers(rows, preds, by_source=True), args.protocol)
+    evaluate.write_report(Path(args.out), rows, preds,
+                          {"protocol": args.protocol, "decoding": asdict(dec), "groups": result})
+    print(evaluate.format_paper_table(result, args.protocol))
     print(f"predictions and metrics: {args.out}")
     return 0
 
@@ -123,7 +127,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--out", default="runs/adiff-eval")
     p.add_argument("--quiet", action="store_true")
-    _add_decoding(p)
+    p.add_argument("--protocol", choices=["paper", "greedy"], default="paper",
+                   help="paper: top-k 3, top-p 0.8 sampling, seeded (the paper's Table 2); "
+                        "greedy: the release wrapper's decoding")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed of the paper protocol")
+    p.add_argument("--max-new-tokens", type=int, default=300)
     _add_trust(p)
     p.set_defaults(func=cmd_eval)
 

@@ -29,6 +29,8 @@ class Row:
     caption1: str
     caption2: str
     where: str  # "file row N", for error messages
+    dataset: str = ""  # from a released-layout file name (acd, cld, ...), else ""
+    split: str = ""
 
 
 def csv_files(spec: str | Path, split: str | list[str] | None = None) -> list[Path]:
@@ -67,24 +69,27 @@ def read_rows(path: str | Path, audio_roots: list[str | Path] = (),
     roots = [Path(r) for r in audio_roots] + [path.parent]
     m = FILE_RE.match(path.name)
     file_task = prompts.FILE_TIER[m["tier"]] if m else None
+    source = (m["name"], m["split"]) if m else ("", "")
     rows = []
     for i, rec in csv_records(path, COLUMNS):
         if max_rows is not None and len(rows) >= max_rows:
             break
-        rows.append(_row(rec, f"{path} row {i}", roots, file_task))
+        rows.append(_row(rec, f"{path} row {i}", roots, file_task, source))
     if not rows:
         raise InputError(path, "holds no data rows")
     return rows
 
 
-def _row(rec: dict, where: str, roots: list[Path], file_task: str | None) -> Row:
+def _row(rec: dict, where: str, roots: list[Path], file_task: str | None,
+         source: tuple[str, str]) -> Row:
     task = prompts.task_of_input(rec["input"]) or file_task
     if task is None:
         raise InputError(where, f"unknown input {rec['input']!r}: not a tier or captioning prompt")
     if not rec["answer"].strip():
         raise InputError(where, "empty answer")
     return Row(resolve_audio(rec["filepath1"], roots, where, True), resolve_audio(rec["filepath2"], roots, where, True),
-               task, rec["answer"].strip(), rec["caption1"].strip(), rec["caption2"].strip(), where)
+               task, rec["answer"].strip(), rec["caption1"].strip(), rec["caption2"].strip(), where,
+               *source)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """`adcacc adiff eval`: per-tier captioning metrics of a checkpoint on released-layout CSVs.
 
-Every row is explained with its tier's canonical prompt and scored against its answer by
-`evals.captioning.score_captions` (BLEU-4, METEOR, ROUGE-L, CIDEr-D; SPICE/SPIDEr when
-their artifacts exist, otherwise reported as unavailable with the reason).
+Every row is explained with its tier's canonical prompt under a named decoding protocol
+and scored against its answer by `evals.captioning.score_captions` (BLEU-1..4, METEOR,
+ROUGE-L, CIDEr-D; SPICE/SPIDEr when their artifacts exist, otherwise reported as
+unavailable with the reason), per dataset, split and tier, next to the paper's numbers.
 """
 from __future__ import annotations
 
@@ -11,10 +12,24 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from adiff_small import prompts
+from adiff_small import paper_numbers, prompts
 from adiff_small.data import Row
 from adiff_small.embeddings import EmbeddingCache
 from adiff_small.generate import Decoding, explain
+
+
+# "paper": top-k 3 / top-p 0.8 sampling (paper section 3.4 and appendix N), seeded; 300 new
+# tokens as the release's generate loop (tier-3 references average about 190 words).
+# "greedy": the release wrapper's and the leaderboard's decoding.
+PROTOCOLS = ("paper", "greedy")
+
+
+def protocol_decoding(protocol: str, seed: int = 0, max_new_tokens: int = 300) -> Decoding:
+    if protocol == "paper":
+        return Decoding("sample", top_k=3, top_p=0.8, max_new_tokens=max_new_tokens, seed=seed)
+    if protocol == "greedy":
+        return Decoding("greedy", max_new_tokens=max_new_tokens, seed=seed)
+    raise ValueError(f"unknown protocol {protocol!r} (choose {' or '.join(PROTOCOLS)})")
 
 
 def predict(model, rows: list[Row], dec: Decoding, batch_size: int = 16,
@@ -29,18 +44,47 @@ def predict(model, rows: list[Row], dec: Decoding, batch_size: int = 16,
     return out
 
 
-def score_tiers(rows: list[Row], preds: list[str]) -> dict:
-    """{tier: {"n", "scores", "unavailable"}} through the evals package."""
+def score_tiers(rows: list[Row], preds: list[str], by_source: bool = False) -> dict:
+    """{tier: {"n", "scores", "unavailable"}} through the evals package; with `by_source`
+    the keys are "<dataset>_<split> <tier>" for rows of released-layout files."""
     from evals.captioning import score_captions
 
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        if r.task.startswith("tier"):
+            key = f"{r.dataset}_{r.split} {r.task}" if by_source and r.dataset else r.task
+            groups.setdefault(key, []).append(i)
     result = {}
-    for task in ("tier1", "tier2", "tier3"):
-        idx = [i for i, r in enumerate(rows) if r.task == task]
-        if not idx:
-            continue
+    for key in sorted(groups):
+        idx = groups[key]
         scores, unavailable = score_captions([preds[i] for i in idx], [[rows[i].answer] for i in idx])
-        result[task] = {"n": len(idx), "scores": scores, "unavailable": unavailable}
+        result[key] = {"n": len(idx), "scores": scores, "unavailable": unavailable}
     return result
+
+
+def with_paper(result: dict, protocol: str) -> dict:
+    """Adds "paper" (the paper's scores for the same dataset, split, tier and protocol, or
+    None) and "paper_source" to each group of a `score_tiers(..., by_source=True)` result."""
+    for key, r in result.items():
+        source, _, task = key.rpartition(" ")
+        dataset, _, split = source.partition("_")
+        r["paper"] = paper_numbers.paper_scores(protocol, dataset, split, int(task[-1])) if source else None
+        r["paper_source"] = paper_numbers.SOURCE[protocol] if r["paper"] else None
+    return result
+
+
+def format_paper_table(result: dict, protocol: str) -> str:
+    """One line per group and metric: ours next to the paper's (or why it is missing)."""
+    lines = [f"protocol: {protocol}"]
+    for key, r in result.items():
+        lines.append(f"{key} (n={r['n']})" + ("" if r.get("paper") else ": the paper reports no number here"))
+        for m in paper_numbers.COLUMNS:
+            ours = f"{r['scores'][m]:.3f}" if m in r["scores"] else f"unavailable ({r['unavailable'].get(m, 'not computed')})"
+            paper = f"   paper {r['paper'][m]:.3f}" if r.get("paper") else ""
+            lines.append(f"  {m:<8} {ours}{paper}")
+    sources = {r["paper_source"] for r in result.values() if r.get("paper_source")}
+    lines += [f"paper numbers: {s}" for s in sorted(sources)]
+    return "\n".join(lines)
 
 
 def write_report(out_dir: Path, rows: list[Row], preds: list[str], result: dict) -> None:

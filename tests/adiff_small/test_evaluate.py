@@ -1,0 +1,76 @@
+"""`adcacc adiff eval`: decoding protocols, per-source scores next to the paper's numbers."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from adcacc.cli import main
+from adiff_small import checkpoint, data, evaluate, paper_numbers
+from adiff_small.config import ADiffConfig, ModelConfig, to_dict
+from adiff_small.model import ADiff
+from tests.adiff_small.test_data import released  # noqa: F401 - fixture
+
+PAPER = Path(__file__).resolve().parents[3] / "shared" / "papers" / "adiff_iclr2025.md"
+
+
+def test_protocols_are_the_papers_and_the_releases():
+    paper = evaluate.protocol_decoding("paper", seed=5)
+    assert (paper.strategy, paper.top_k, paper.top_p, paper.max_new_tokens, paper.seed) == ("sample", 3, 0.8, 300, 5)
+    assert evaluate.protocol_decoding("greedy").strategy == "greedy"
+    with pytest.raises(ValueError):
+        evaluate.protocol_decoding("beam")
+
+
+def test_table_2_rows_and_spider_identity():
+    # Table 2's ADIFF rows (BLEU-4, METEOR, SPIDEr per tier), typed from the paper separately
+    table2 = {"ACD": (0.135, 0.221, 0.303, 0.180, 0.197, 0.345, 0.171, 0.208, 0.183),
+              "CLD": (0.203, 0.302, 0.652, 0.213, 0.235, 0.692, 0.191, 0.220, 0.417)}
+    for (ds, split), task in paper_numbers.PAPER_SPLITS.items():
+        got = [paper_numbers.paper_scores("paper", ds, split, t)[m]
+               for t in (1, 2, 3) for m in ("BLEU-4", "METEOR", "SPIDEr")]
+        assert tuple(got) == table2[task]
+    for table in paper_numbers.TABLES.values():
+        for row in table.values():
+            assert abs(row["SPIDEr"] - (row["CIDEr-D"] + row["SPICE"]) / 2) <= 0.0011
+    assert paper_numbers.paper_scores("paper", "acd", "val", 1) is None
+
+
+@pytest.mark.skipif(not PAPER.is_file(), reason="the paper's text is not checked out next to the repo")
+def test_tables_equal_the_papers_table_25():
+    lines = PAPER.read_text(encoding="utf-8").splitlines()
+    end = next(i for i, ln in enumerate(lines) if ln.startswith("Table 25:"))
+    rows = [ln.split("\t") for ln in lines[:end] if re.match(r"^(ACD|CLD)\t[123]\t", ln)][-12:]
+    for protocol, block in (("paper", rows[:6]), ("greedy", rows[6:])):
+        for r in block:
+            want = tuple(float(x) for x in r[2:11])
+            got = paper_numbers._ROWS[protocol][(r[0], int(r[1]))]
+            assert got == want, (protocol, r[:2])
+
+
+def test_eval_cli_names_protocol_and_puts_paper_numbers_beside_ours(released, tiny_lm, tmp_path, capsys):
+    meta, root = released
+    rows = data.load_split([str(meta)], [str(root)])
+    result = evaluate.with_paper(evaluate.score_tiers(rows, [r.answer for r in rows], by_source=True), "paper")
+    assert set(result) == {"acd_test tier1", "cld_evaluation tier2"}
+    assert result["acd_test tier1"]["paper"]["BLEU-4"] == 0.135
+    assert result["acd_test tier1"]["scores"]["BLEU-1"] == pytest.approx(1.0)
+    table = evaluate.format_paper_table(result, "paper")
+    assert "paper 0.135" in table and "protocol: paper" in table
+    spice = result["acd_test tier1"]["scores"].get("SPICE")
+    assert spice is not None or "SPICE    unavailable (" in table
+    torch.manual_seed(0)
+    cfg = ADiffConfig(model=ModelConfig(encoder="tiny", lm=str(tiny_lm), prefix_length=4, text_length=8,
+                                        d_proj=32, mapper_layers=1, cross_layers=1))
+    model = ADiff(cfg.model)
+    ck = checkpoint.save(tmp_path / "run", 1, model.trainable_state(False, True), to_dict(cfg), {}, None)
+    out = tmp_path / "eval"
+    assert main(["adiff", "eval", "--checkpoint", str(ck), "--data", str(meta), "--audio-root", str(root),
+                 "--out", str(out), "--max-new-tokens", "4", "--protocol", "greedy", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "protocol: greedy" in printed and "paper 0.148" in printed  # Table 25 greedy, ACD tier 1 BLEU-4
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["protocol"] == "greedy" and saved["decoding"]["max_new_tokens"] == 4

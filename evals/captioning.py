@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from evals.metric_assets import load_aac_metrics, missing_artifacts
-
 # aac-metrics metric key -> the name our tables (and the papers) use
 METRIC_NAMES = {
     "bleu_1": "BLEU-1",
@@ -26,7 +24,6 @@ METRIC_NAMES = {
     "spider_fl": "SPIDEr-FL",
     "fense": "FENSE",
 }
-ALWAYS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider_d")
 OPTIONAL = ("spice", "spider", "spider_fl", "fense")
 # Metrics whose corpus score is the mean of the per-item scores, so a bootstrap over items
 # resamples exactly the reported number (BLEU and METEOR pool corpus statistics).
@@ -48,7 +45,7 @@ class CaptionScores:
     stats: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _check_inputs(candidates: list[str], references: list[list[str]]) -> None:
+def check_inputs(candidates: list[str], references: list[list[str]]) -> None:
     if len(candidates) != len(references):
         raise ValueError(f"{len(candidates)} candidates but {len(references)} reference lists")
     if not candidates:
@@ -58,45 +55,20 @@ def _check_inputs(candidates: list[str], references: list[list[str]]) -> None:
             raise ValueError(f"item {i}: references must be a non-empty list of non-empty strings")
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """The PTB tokenizer reads one sentence per line; pycocoevalcap also maps newlines to spaces."""
     return text.replace("\r", " ").replace("\n", " ")
 
 
-def score_captions_detailed(candidates: list[str], references: list[list[str]],
-                            with_stats: bool = False) -> CaptionScores:
-    """Score with every metric that can run here; see score_captions for the contract.
+def score_captions_detailed(candidates: list[str], references: list[list[str]]) -> CaptionScores:
+    """Score with every metric that can run here, with per-clip statistics for bootstrap CIs.
 
-    `with_stats` also collects the per-clip statistics bootstrap CIs need (`stats`): one more
-    pass of BLEU's counting and of the METEOR jar.
+    One run through the scorer session (evals.scoring_session), so `adcacc eval captions`
+    and `adcacc compare` compute the same numbers the same way.
     """
-    _check_inputs(candidates, references)
-    candidates = [_one_line(c) for c in candidates]
-    references = [[_one_line(r) for r in refs] for refs in references]
-    aac_metrics = load_aac_metrics()
-    from aac_metrics.utils.tokenization import preprocess_mono_sents, preprocess_mult_sents
-    from evals.pooled_metrics import BLEU_N, bleu_stats, meteor_stats
+    from evals.scoring_session import score_caption_runs
 
-    unavailable = missing_artifacts()
-    keys = list(ALWAYS) + [k for k in OPTIONAL if METRIC_NAMES[k] not in unavailable]
-    # PTB-tokenize once, as evaluate(preprocess=True) would, so BLEU's counts see the same text
-    candidates, references = preprocess_mono_sents(candidates), preprocess_mult_sents(references)
-    corpus, sents = aac_metrics.evaluate(
-        candidates, references, preprocess=False, metrics=keys, device="cpu"
-    )
-    scores = CaptionScores(corpus={}, unavailable=unavailable)
-    for key in keys:
-        name = METRIC_NAMES[key]
-        scores.corpus[name] = float(corpus[key])
-        if key in sents:
-            scores.items[name] = [float(x) for x in sents[key].tolist()]
-        if with_stats and name in ITEM_MEAN_METRICS:
-            scores.stats[name] = np.asarray(scores.items[name], dtype=np.float64)
-    if with_stats:
-        counts = bleu_stats(candidates, references)
-        scores.stats.update({f"BLEU-{n}": counts for n in range(1, BLEU_N + 1)})
-        scores.stats["METEOR"] = meteor_stats(candidates, references)
-    return scores
+    return score_caption_runs([(candidates, references)])[0]
 
 
 def score_captions(

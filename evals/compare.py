@@ -1,181 +1,239 @@
-"""`adcacc compare`: a base-model run against AC/ADC/ACC(/AC+ADC/AC+ACC) runs.
+"""Compare arms trained with several seeds: values, deltas and claim verdicts with 95% CIs.
 
-Each RUN is an arm: a folder holding one run folder per eval set (or being one); folders
-of the same name are paired. Paired runs must be of the same eval set with the same ids
-(else an error names the folder). Deltas come with paired bootstrap 95% CIs: the same resampled clips for base and
-arm, 1000 resamples by default, percentile intervals. Mean-over-clips metrics (CIDEr-D,
-ROUGE-L, SPICE/SPIDEr/FENSE when present, accuracy) resample clip scores; BLEU-1..4 and
-METEOR resample per-clip counts (n-grams and lengths; Meteor's alignment statistics) and
-rescore the sums (evals.pooled_metrics).
+`compare_experiment` is what `adcacc run` calls; `adcacc compare RUN...` (`compare_runs`)
+is the same with one replicate per arm. Every number is a mean over an arm's seeds of the
+per-seed corpus value, with a hierarchical-bootstrap interval over seeds and clips
+(evals.bootstrap); deltas are paired on clips. All captioning runs are scored in one scorer
+session (evals.scoring_session). A metric that could not be computed is recorded as
+unavailable with the reason, never as a number.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from common.files import csv_text, write_bytes, write_text
 from common.errors import InputError
-from evals.pooled_metrics import mean_score, pooled_score
-from evals.predictions import PREDICTIONS, Run, check_same_eval_set, read_predictions
+from common.files import write_bytes, write_text
+from evals.bootstrap import Resampler, interval
+from evals.captioning import METRIC_NAMES
+from evals.pooled_metrics import pooled_score
+from evals.replicates import EvalSetRuns, load
+from evals.verdicts import Claim, check_claim, verdict
+
+CAPTION_METRICS = tuple(METRIC_NAMES.values())
+# accuracy_strict: exact, mentioned-label or listed-synonym match only; accuracy_mapped: also
+# the embedding fallback; agreement: share of clips both judge alike; fallback_share: answers
+# that needed the fallback
+RETENTION_METRICS = ("accuracy_strict", "accuracy_mapped", "agreement", "fallback_share")
+STRICT_RULES = ("exact", "normalised", "synonym")
 
 
-@dataclass
-class Row:
-    eval_set: str
-    kind: str  # "caption" | retention task (vsc, ser, mic, mgc)
-    metric: str
-    arm: str
-    value: float | None
-    base: float | None
-    delta: float | None
-    ci_low: float | None
-    ci_high: float | None
-    paper: float | None
-    proxy: bool = False
+class Stats:
+    """Per-clip statistics of every (eval set, metric, arm, seed), and what is unavailable."""
+
+    def __init__(self, sets: dict[str, EvalSetRuns]):
+        self.sets = sets
+        self.by: dict[tuple[str, str, str], list[np.ndarray]] = {}
+        self.unavailable: dict[str, dict[str, str]] = {name: {} for name in sets}
+        self._captions([es for es in sets.values() if es.task == "caption"])
+        for es in sets.values():
+            if es.task != "caption":
+                self._retention(es)
+
+    def _captions(self, caption_sets: list[EvalSetRuns]) -> None:
+        from evals.scoring_session import score_caption_runs
+
+        keys = [(es, arm, rows) for es in caption_sets for arm, reps in es.rows.items() for rows in reps]
+        if not keys:
+            return
+        print(f"[compare] scoring {len(keys)} captioning run(s) in one scorer session")
+        scored = score_caption_runs([([r["prediction"] for r in rows], [r["references"] for r in rows])
+                                     for _, _, rows in keys])
+        for (es, arm, _), sc in zip(keys, scored):
+            for metric, stats in sc.stats.items():
+                self.by.setdefault((es.name, metric, arm), []).append(stats)
+            self.unavailable[es.name].update(sc.unavailable)
+
+    def _retention(self, es: EvalSetRuns) -> None:
+        from evals.retention import score_retention
+
+        for arm, reps in es.rows.items():
+            for run, rows in zip(es.runs[arm], reps):
+                preds = score_retention(rows, es.task, run.path)["predictions"]
+                mapped = np.array([p.get("correct_mapped", p["correct"]) for p in preds], dtype=float)
+                strict = np.array([p.get("correct_strict", p["correct"] and p["rule"] in STRICT_RULES)
+                                   for p in preds], dtype=float)
+                fallback = np.array([p["rule"] == "embedding" for p in preds], dtype=float)
+                for metric, values in zip(RETENTION_METRICS, (strict, mapped, strict == mapped, fallback)):
+                    self.by.setdefault((es.name, metric, arm), []).append(values.astype(float))
+
+    def metrics(self, eval_set: str) -> list[str]:
+        if self.sets[eval_set].task != "caption":
+            return list(RETENTION_METRICS)
+        return [m for m in CAPTION_METRICS
+                if m in self.unavailable[eval_set] or any((eval_set, m, a) in self.by for a in self.sets[eval_set].rows)]
 
 
-def discover(arm_dir: Path) -> dict[str, Run]:
-    """Sub-folder name -> Run for an arm folder of run folders ("." if it is a run itself)."""
-    arm_dir = Path(arm_dir)
-    if not arm_dir.is_dir():
-        raise InputError(arm_dir, "run folder not found")
-    if (arm_dir / PREDICTIONS).is_file():
-        return {".": read_predictions(arm_dir)}
-    runs = {p.name: read_predictions(p) for p in sorted(arm_dir.iterdir()) if (p / PREDICTIONS).is_file()}
-    if not runs:
-        raise InputError(arm_dir, f"no {PREDICTIONS} in it or in its sub-folders (run `adcacc infer`)")
-    return runs
+class Estimates:
+    """Per-seed values and resampled values of an arm on one eval set or the mean of several."""
+
+    def __init__(self, stats: Stats, resampler: Resampler):
+        self.stats, self.resampler = stats, resampler
+        self._boot: dict[tuple[str, str, str], np.ndarray] = {}
+
+    def of(self, sets: list[str], metric: str, arm: str) -> tuple[list[float], np.ndarray] | str:
+        """(per-seed values, resampled means), or why it cannot be computed."""
+        per_seed, boots = [], []
+        for s in sets:
+            if metric in self.stats.unavailable[s]:
+                return self.stats.unavailable[s][metric]
+            seeds = self.stats.by.get((s, metric, arm))
+            if seeds is None:
+                return f"no run of arm {arm!r} on eval set {s!r}"
+            n = len(seeds[0])
+            score = partial(pooled_score, metric)
+            per_seed.append([float(score(x.reshape(n, -1).sum(axis=0), n)) for x in seeds])
+            if (s, metric, arm) not in self._boot:
+                self._boot[s, metric, arm] = self.resampler.values(s, arm, seeds, score)
+            boots.append(self._boot[s, metric, arm])
+        return np.mean(per_seed, axis=0).tolist(), np.mean(boots, axis=0)
 
 
-def paired_bootstrap(base: np.ndarray, arm: np.ndarray, n_boot: int, seed: int,
-                     score: Callable[[np.ndarray, int], np.ndarray] = mean_score) -> tuple[float, float]:
-    """95% percentile interval of score(arm) - score(base) over clips resampled with replacement.
-
-    `base`/`arm` hold one value per clip, or one row of statistics per clip (clips, k);
-    `score(sums, n_clips)` turns each resample's summed rows into its corpus score
-    (default: the mean of the values).
-    """
-    rng = np.random.default_rng(seed)
-    base, arm = (np.asarray(x, dtype=np.float64).reshape(len(x), -1) for x in (base, arm))
-    n = len(base)
-    counts = np.stack([np.bincount(row, minlength=n) for row in rng.integers(0, n, size=(n_boot, n))])
-    deltas = score(counts @ arm, n) - score(counts @ base, n)
-    low, high = np.percentile(deltas, [2.5, 97.5])
-    return float(low), float(high)
+def _paired_effects(a: list[float], b: list[float]) -> list[float] | None:
+    """Per-seed effects where seeds pair: same count, or one side a single run (the base)."""
+    if len(a) == len(b):
+        return [x - y for x, y in zip(a, b)]
+    if len(b) == 1 or len(a) == 1:
+        return [x - y for x in a for y in b]
+    return None
 
 
-def _aligned(base: Run, other: Run) -> list[dict]:
-    check_same_eval_set(base, other)
-    by_id = {r["id"]: r for r in other.rows}
-    return [by_id[i] for i in base.ids]
+def value_record(est: Estimates, sets: list[str], metric: str, arm: str) -> dict:
+    got = est.of(sets, metric, arm)
+    if isinstance(got, str):
+        return {"arm": arm, "metric": metric, "unavailable": got}
+    per_seed, boot = got
+    return {"arm": arm, "metric": metric, "per_seed": per_seed, "mean": float(np.mean(per_seed)),
+            "ci": list(interval(boot))}
 
 
-def _caption_rows(name: str, arms: dict[str, list[dict]], n_boot: int, seed: int) -> tuple[list[Row], dict]:
-    from tqdm import tqdm
-
-    from evals.captioning import score_captions_detailed
-    from evals.paper_numbers import caption_value
-
-    scores = {arm: score_captions_detailed([r["prediction"] for r in rows], [r["references"] for r in rows],
-                                           with_stats=True)
-              for arm, rows in tqdm(arms.items(), desc=f"scoring {name}", unit="arm")}
-    base_arm = next(iter(arms))
-    base = scores[base_arm]
-    out = []
-    for arm, sc in scores.items():
-        for metric, value in sc.corpus.items():
-            delta = ci = None
-            if arm != base_arm:
-                delta = value - base.corpus[metric]
-                if metric in sc.stats:
-                    ci = paired_bootstrap(base.stats[metric], sc.stats[metric], n_boot, seed,
-                                          partial(pooled_score, metric))
-            out.append(Row(name, "caption", metric, arm, value, base.corpus[metric], delta,
-                           *(ci or (None, None)), caption_value(arm, name, metric)))
-    return out, base.unavailable
+def delta_record(est: Estimates, sets: list[str], metric: str, a: str, b: str) -> dict:
+    got_a, got_b = est.of(sets, metric, a), est.of(sets, metric, b)
+    rec = {"a": a, "b": b, "metric": metric}
+    for got in (got_a, got_b):
+        if isinstance(got, str):
+            return {**rec, "unavailable": got}
+    (seeds_a, boot_a), (seeds_b, boot_b) = got_a, got_b
+    return {**rec, "per_seed_a": seeds_a, "per_seed_b": seeds_b, "per_seed": _paired_effects(seeds_a, seeds_b),
+            "delta": float(np.mean(seeds_a) - np.mean(seeds_b)), "ci": list(interval(boot_a - boot_b))}
 
 
-def _retention_rows(name: str, task: str, proxy: bool, arms: dict[str, list[dict]],
-                    n_boot: int, seed: int) -> list[Row]:
-    from evals.paper_numbers import retention_value
-    from evals.retention import score_retention
-
-    results = {arm: score_retention(rows, task, name) for arm, rows in arms.items()}
-    base_arm = next(iter(arms))
-    base_correct = np.array([p["correct"] for p in results[base_arm]["predictions"]], dtype=float)
-    out = []
-    for arm, res in results.items():
-        correct = np.array([p["correct"] for p in res["predictions"]], dtype=float)
-        ci = paired_bootstrap(base_correct, correct, n_boot, seed) if arm != base_arm else (None, None)
-        delta = res["accuracy"] - results[base_arm]["accuracy"] if arm != base_arm else None
-        out.append(Row(name, task, "accuracy", arm, res["accuracy"], results[base_arm]["accuracy"],
-                       delta, *ci, retention_value(arm, name, task), proxy))
-        out.append(Row(name, task, "fallback share", arm, res["fallback_share"], None, None, None, None,
-                       None, proxy))
-    return out
+def _claim_record(est: Estimates, claim: Claim, sets: list[str]) -> dict:
+    rec = {"id": claim.id, "text": claim.text, "metric": claim.metric, "eval_set": claim.eval_set,
+           "eval_sets": sets, "direction": claim.direction, "margin": claim.margin,
+           **delta_record(est, sets, claim.metric, claim.a, claim.b)}
+    rec["verdict"] = (f"unavailable ({rec['unavailable']})" if "unavailable" in rec
+                      else verdict(claim.direction, *rec["ci"], claim.margin))
+    return rec
 
 
-def collect(arm_dirs: list[Path], names: list[str], n_boot: int, seed: int) -> tuple[list[Row], dict]:
-    """All comparison rows, and unavailable caption metrics per eval set."""
-    arms = {name: discover(d) for name, d in zip(names, arm_dirs)}
-    base_name = names[0]
-    rows, unavailable = [], {}
-    for folder, base_run in arms[base_name].items():
-        set_name = base_run.eval_set
-        present = {a: runs[folder] for a, runs in arms.items() if folder in runs}
-        aligned = {a: _aligned(base_run, run) for a, run in present.items()}
-        if base_run.task == "caption":
-            got, unavailable[set_name] = _caption_rows(set_name, aligned, n_boot, seed)
-            rows += got
-        else:
-            from evals.retention import run_task
-
-            proxy = bool(base_run.meta.get("eval_set", {}).get("proxy"))
-            rows += _retention_rows(set_name, run_task(base_run), proxy, aligned, n_boot, seed)
-    for name, runs in arms.items():
-        extra = set(runs) - set(arms[base_name])
-        if extra:
-            print(f"[compare] {name}: run folder(s) {sorted(extra)} have no base run; not compared")
-        absent = set(arms[base_name]) - set(runs)
-        if absent:
-            print(f"[compare] {name}: no run folder(s) {sorted(absent)}; those cells stay empty")
-    return rows, unavailable
+def _examples(es: EvalSetRuns, k: int) -> list[dict]:
+    """The same k clips (evenly spaced in the base's order) with each arm's first-seed caption."""
+    n = len(es.ids)
+    picks = sorted({round(i * (n - 1) / max(1, k - 1)) for i in range(min(k, n))})
+    return [{"id": es.ids[i], "reference": es.rows[next(iter(es.rows))][0][i]["references"][0],
+             "captions": {arm: reps[0][i]["prediction"] for arm, reps in es.rows.items()}} for i in picks]
 
 
-def rows_csv(rows: list[Row]) -> str:
-    return csv_text(list(Row.__dataclass_fields__),
-                    [["" if v is None else f"{v:.6f}" if isinstance(v, float) else v
-                      for v in asdict(row).values()] for row in rows])
+def _check_request(arms: dict, base: str, contrasts, claims, sets: dict[str, EvalSetRuns]) -> dict:
+    """Refuse contrasts and claims that name what is not compared, before anything is scored."""
+    for a, b in contrasts:
+        for arm in (a, b):
+            if arm not in arms:
+                raise InputError(None, f"contrast ({a}, {b}): no arm {arm!r} (arms: {', '.join(arms)})")
+    tasks = {name: es.task for name, es in sets.items()}
+    claim_sets = {}
+    for claim in claims:
+        claim_sets[claim.id] = check_claim(claim, list(arms), tasks)
+        for s in claim_sets[claim.id]:
+            known = CAPTION_METRICS if tasks[s] == "caption" else RETENTION_METRICS
+            if claim.metric not in known:
+                raise InputError(None, f"claim {claim.id!r}: metric {claim.metric!r} is not one of "
+                                       f"eval set {s!r}'s ({', '.join(known)})")
+    if len({c.id for c in claims}) != len(claims):
+        raise InputError(None, "claims need distinct ids")
+    return claim_sets
+
+
+def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str, str]],
+               claims: list[Claim], n_boot: int, seed: int, n_examples: int = 3) -> dict:
+    """The whole comparison as one JSON-ready dict (what comparison.json holds)."""
+    from evals.paper_numbers import paper_entry
+
+    sets, notes = load(arms, base)
+    claim_sets = _check_request(arms, base, contrasts, claims, sets)
+    stats = Stats(sets)
+    est = Estimates(stats, Resampler(n_boot, seed))
+    pairs = [(a, base) for a in arms if a != base]
+    pairs += [tuple(c) for c in contrasts if tuple(c) not in pairs]
+    out_sets = {}
+    for name, es in sets.items():
+        metrics = stats.metrics(name)
+        values = [value_record(est, [name], m, arm) for arm in arms for m in metrics]
+        for rec in values:
+            rec["paper"] = paper_entry(rec["arm"], name, es.task, rec["metric"])
+        out_sets[name] = {
+            "task": es.task, "proxy": es.proxy, "n_clips": len(es.ids), "fingerprint": es.fingerprint,
+            "arms_missing": [a for a in arms if a not in es.rows], "unavailable": stats.unavailable[name],
+            "metrics": metrics, "values": values,
+            "deltas": [delta_record(est, [name], m, a, b) for a, b in pairs for m in metrics],
+            "examples": _examples(es, n_examples) if es.task == "caption" else []}
+    return {"base": base, "bootstrap": n_boot, "seed": seed,
+            "arms": {arm: [str(p) for p in folders] for arm, folders in arms.items()},
+            "contrasts": [list(p) for p in pairs], "notes": notes,
+            "verdicts": [_claim_record(est, c, claim_sets[c.id]) for c in claims], "eval_sets": out_sets}
+
+
+def compare_experiment(arms: dict[str, list[Path]], out: Path, *, base: str = "base",
+                       contrasts: list[tuple[str, str]] = (), claims: list[Claim] = (),
+                       n_boot: int = 1000, seed: int = 0) -> dict:
+    """Compare arms (name -> replicate run folders, one per training seed) and write
+    comparison.json (byte-identical for the same inputs and seed), comparison.md,
+    comparison.csv, figures/*.png and a self-contained report.html into `out`."""
+    from evals.report_html import render_report
+    from evals.report_tables import comparison_csv, comparison_markdown
+
+    if n_boot < 1:
+        raise InputError(None, f"n_boot must be >= 1, got {n_boot}")
+    result = comparison(arms, base, list(contrasts), list(claims), n_boot, seed)
+    text = json.dumps(result, indent=1, ensure_ascii=False) + "\n"
+    md, csv = comparison_markdown(result), comparison_csv(result)
+    page, figures = render_report(result)  # everything computed before the first write
+    out = Path(out)
+    for fname, png in figures.items():
+        write_bytes(out / "figures" / fname, png)
+    write_text(out / "comparison.csv", csv)
+    write_text(out / "comparison.md", md)
+    write_text(out / "report.html", page)
+    write_text(out / "comparison.json", text)
+    return result
 
 
 def compare_runs(arm_dirs: list[Path], out: Path, names: list[str] | None = None,
                  n_boot: int = 1000, seed: int = 0) -> int:
-    from evals.report_html import comparison_markdown, render_report
-
+    """`adcacc compare RUN...`: each RUN one arm with one replicate, the first the base."""
     names = names or [Path(d).name for d in arm_dirs]
     if len(names) != len(arm_dirs) or len(set(names)) != len(names):
         raise InputError(None, f"--names needs {len(arm_dirs)} distinct names, got {names}")
     if len(arm_dirs) < 2:
         raise InputError(None, "compare needs a base run and at least one arm")
-    rows, unavailable = collect(arm_dirs, names, n_boot, seed)
-    md = comparison_markdown(rows, unavailable, names, n_boot)
-    html, figures = render_report(rows, unavailable, names, n_boot)  # everything computed first
-    out = Path(out)
-    for fname, png in figures.items():
-        write_bytes(out / "figures" / fname, png)
-    write_text(out / "comparison.csv", rows_csv(rows))
-    write_text(out / "comparison.json", json.dumps({"arms": names, "bootstrap": n_boot, "seed": seed,
-                                                    "unavailable": unavailable,
-                                                    "rows": [asdict(r) for r in rows]}, indent=2) + "\n")
-    write_text(out / "comparison.md", md)
-    write_text(out / "report.html", html)
-    print(md)
+    result = compare_experiment({n: [Path(d)] for n, d in zip(names, arm_dirs)}, out, base=names[0],
+                                n_boot=n_boot, seed=seed)
+    for note in result["notes"]:
+        print(f"[compare] {note}")
+    print((Path(out) / "comparison.md").read_text())
     print(f"[compare] wrote {out}/comparison.md, comparison.csv, comparison.json, report.html, figures/")
     return 0
-
-

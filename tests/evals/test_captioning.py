@@ -70,17 +70,19 @@ def test_bad_inputs_are_rejected_before_any_java_runs():
 
 
 @pytest.mark.slow
-def test_pooled_counts_rescore_to_aac_metrics_corpus_scores():
+def test_pooled_counts_of_a_subset_rescore_to_aac_metrics_on_that_subset():
+    """A bootstrap resample is a sub-multiset of clips: its summed statistics must score as
+    aac-metrics scores those clips alone (the full set is checked in test_scoring_session)."""
+    from evals.captioning import one_line
+    from evals.metric_assets import load_aac_metrics
     from evals.pooled_metrics import pooled_score
 
-    detailed = score_captions_detailed(CANDS, REFS, with_stats=True)
-    for name in ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "CIDEr-D"):
-        stats = detailed.stats[name]
-        rescored = pooled_score(name, stats.reshape(len(CANDS), -1).sum(axis=0), len(CANDS))
-        assert rescored == pytest.approx(detailed.corpus[name], rel=1e-9, abs=1e-12), name
-    # a subset's summed counts score like aac-metrics on that subset (not like a mean of clips)
-    subset = score_captions_detailed([CANDS[i] for i in (0, 3, 4)], [REFS[i] for i in (0, 3, 4)])
-    for name in ("BLEU-4", "METEOR"):
-        rows = detailed.stats[name][[0, 3, 4]]
-        assert pooled_score(name, rows.sum(axis=0), 3) == pytest.approx(subset.corpus[name], rel=1e-9), name
-    assert not subset.stats  # only when asked for
+    detailed = score_captions_detailed(CANDS, REFS)
+    pick = [0, 1, 3, 3, 5]  # with a repeat, as resampling draws
+    cands = [one_line(CANDS[i]) for i in pick]
+    refs = [[one_line(r) for r in REFS[i]] for i in pick]
+    keys = {"BLEU-1": "bleu_1", "BLEU-2": "bleu_2", "BLEU-3": "bleu_3", "BLEU-4": "bleu_4", "METEOR": "meteor"}
+    corpus, _ = load_aac_metrics().evaluate(cands, refs, metrics=list(keys.values()), device="cpu")
+    for name, key in keys.items():
+        stats = detailed.stats[name].reshape(len(CANDS), -1)[pick].sum(axis=0)
+        assert pooled_score(name, stats, len(pick)) == pytest.approx(float(corpus[key]), rel=1e-9, abs=1e-12), name

@@ -7,103 +7,142 @@ import numpy as np
 import pytest
 
 from adcacc.cli import main
-from evals.compare import paired_bootstrap
-from evals.report_html import POOLED_NOTE
+from evals.compare import compare_experiment
+from evals.paper_numbers import AUDIOCAPS_OVERLAP
+from evals.report_tables import POOLED_NOTE
 from evals.retention_sets import TASK_LABELS
+from evals.verdicts import Claim
 from tests.evals.files import write_jsonl
 
 LABELS = TASK_LABELS["vsc"]
 
 
-def test_paired_bootstrap_brackets_a_known_shift_and_is_seeded():
-    rng = np.random.default_rng(1)
-    base = rng.normal(0.5, 0.2, 400)
-    low, high = paired_bootstrap(base, base + 0.1, 500, seed=0)
-    assert low == pytest.approx(0.1) and high == pytest.approx(0.1)  # constant paired shift
-    arm = base + rng.normal(0.05, 0.1, 400)
-    low, high = paired_bootstrap(base, arm, 500, seed=0)
-    assert low < 0.05 < high and high - low < 0.05
-    assert paired_bootstrap(base, arm, 500, seed=0) == (low, high)
-
-
-def _arm(root, name, skill, n=40, seed=0, eval_name="vsc_proxy", ids=None):
+def _vsc(folder, skill, seed, n=60, eval_name="vsc_proxy", labels=None):
+    """A retention run: correct label with probability `skill`, else an off-label answer."""
     rnd = random.Random(seed)
-    rows = []
-    for i in range(n):
-        lab = LABELS[i % 6]
-        rows.append({"id": (ids or (lambda k: f"v{k}"))(i), "label": lab,
-                     "prediction": lab if rnd.random() < skill else rnd.choice(["hmm", "sneezing", "a giggle"])})
-    run = root / name / "vsc"
-    write_jsonl(run / "predictions.jsonl", rows)
-    (run / "run.json").write_text(json.dumps({"eval_set": {"name": eval_name, "task": "vsc", "proxy": True}}))
-    return root / name
+    rows = [{"id": f"v{i}", "label": (labels or LABELS)[i % 6],
+             "prediction": LABELS[i % 6] if rnd.random() < skill else rnd.choice(["hmm", "cough", "a giggle"])}
+            for i in range(n)]
+    write_jsonl(folder / "predictions.jsonl", rows)
+    (folder / "run.json").write_text(json.dumps({"eval_set": {"name": eval_name, "task": "vsc", "proxy": True}}))
+    return folder
 
 
-def _caption_arm(root, name, good):
-    rnd = random.Random(1)
-    refs = [[f"a dog barks number {i}", "a dog is barking loudly"] for i in range(8)]
+def _captions(folder, good, seed, name="audiocaps_test"):
+    rnd = random.Random(seed)
+    refs = [[f"a dog barks number {i}", "a dog is barking loudly"] for i in range(10)]
     rows = [{"id": f"c{i}", "references": r, "prediction": r[0] if rnd.random() < good else "rain falls"}
             for i, r in enumerate(refs)]
-    run = root / name / "caps"
-    write_jsonl(run / "predictions.jsonl", rows)
-    (run / "run.json").write_text(json.dumps({"eval_set": {"name": "audiocaps_test", "task": "caption"}}))
+    write_jsonl(folder / "predictions.jsonl", rows)
+    (folder / "run.json").write_text(json.dumps({"eval_set": {"name": name, "task": "caption"}}))
+
+
+def _experiment(root, with_captions=False):
+    skills = {"base": [0.6], "acc": [0.85, 0.9, 0.8], "adc": [0.3, 0.25, 0.35]}
+    arms = {}
+    for arm, per_seed in skills.items():
+        arms[arm] = []
+        for s, skill in enumerate(per_seed):
+            rep = root / arm / f"seed{s}"
+            _vsc(rep / "vsc", skill, seed=10 * s + len(arm))
+            if with_captions:
+                _captions(rep / "caps", skill, seed=s + len(arm))
+            arms[arm].append(rep)
+    return arms
+
+
+CLAIMS = [Claim("1", "ACC keeps VSC at least as well as ADC", "accuracy_strict", "retention", "acc", "adc", "greater"),
+          Claim("2", "ADC forgets", "accuracy_strict", "vsc_proxy", "adc", "base", "less"),
+          Claim("3", "ACC matches base", "accuracy_mapped", "vsc_proxy", "acc", "base", "equivalent", 0.01)]
+
+
+def test_seeds_are_replicates_with_per_seed_values_cis_and_verdicts(tmp_path):
+    arms = _experiment(tmp_path)
+    out = tmp_path / "report"
+    result = compare_experiment(arms, out, contrasts=[("acc", "adc")], claims=CLAIMS, n_boot=300)
+    vsc = result["eval_sets"]["vsc_proxy"]
+    acc = next(r for r in vsc["values"] if r["arm"] == "acc" and r["metric"] == "accuracy_strict")
+    assert len(acc["per_seed"]) == 3 and acc["mean"] == pytest.approx(np.mean(acc["per_seed"]))
+    assert acc["ci"][0] < acc["mean"] < acc["ci"][1]
+    delta = next(d for d in vsc["deltas"] if (d["a"], d["b"], d["metric"]) == ("acc", "adc", "accuracy_strict"))
+    assert delta["per_seed"] == pytest.approx([x - y for x, y in zip(delta["per_seed_a"], delta["per_seed_b"])])
+    verdicts = {v["id"]: v["verdict"] for v in result["verdicts"]}
+    assert verdicts["1"] == "holds" and verdicts["2"] == "holds" and verdicts["3"] != "holds"
+    strict = {r["arm"]: r for r in vsc["values"] if r["metric"] == "accuracy_strict"}
+    mapped = {r["arm"]: r for r in vsc["values"] if r["metric"] == "accuracy_mapped"}
+    assert mapped["adc"]["mean"] > strict["adc"]["mean"]  # the fallback credits "a giggle" etc.
+    md = (out / "comparison.md").read_text()
+    assert md.index("## Verdicts") < md.index("## Retention") and "seeds: " in md
+    assert "| acc |" in md and "strict accuracy" in md  # one row per arm, metrics as columns
+    assert (out / "comparison.csv").read_text().startswith("kind,eval_set,metric,arm,value,ci_low")
+
+
+def test_byte_identical_on_rerun_and_cli_compare_uses_the_same_path(tmp_path):
+    arms = _experiment(tmp_path)
+    out = tmp_path / "report"
+    compare_experiment(arms, out, claims=CLAIMS, n_boot=200)
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert len(before) == 6  # md, csv, json, html, 2 retention figures
+    compare_experiment(arms, out, claims=CLAIMS, n_boot=200)
+    assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    flat = tmp_path / "flat"
+    assert main(["compare", str(arms["base"][0]), str(arms["acc"][0] / "vsc"), "--out", str(flat),
+                 "--names", "base", "acc", "--bootstrap", "200"]) == 0  # a flat run pairs by eval set
+    result = json.loads((flat / "comparison.json").read_text())
+    assert [len(f) for f in result["arms"].values()] == [1, 1] and result["eval_sets"]["vsc_proxy"]["deltas"]
+
+
+def test_refuses_same_ids_with_other_labels_and_a_flat_arm_that_shares_nothing(tmp_path, capsys):
+    base = _vsc(tmp_path / "base" / "vsc", 0.6, 0)
+    relabelled = _vsc(tmp_path / "other" / "vsc", 0.6, 0, labels=list(reversed(LABELS)))
+    assert main(["compare", str(base.parent), str(relabelled.parent), "--out", str(tmp_path / "o")]) == 2
+    assert "different label" in capsys.readouterr().err
+    elsewhere = _vsc(tmp_path / "flat", 0.6, 0, eval_name="vocalsound_test")
+    assert main(["compare", str(base.parent), str(elsewhere), "--out", str(tmp_path / "o")]) == 2
+    assert "nothing to compare" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_set_without_an_arm_is_unavailable_not_zero(tmp_path):
+    arms = _experiment(tmp_path)
+    _vsc(arms["base"][0] / "mic", 0.5, 1, eval_name="extra_vsc")
+    result = compare_experiment(arms, tmp_path / "r", n_boot=100)
+    extra = result["eval_sets"]["extra_vsc"]
+    assert extra["arms_missing"] == ["acc", "adc"]
+    rec = next(r for r in extra["values"] if r["arm"] == "acc")
+    assert "mean" not in rec and "no run of arm 'acc'" in rec["unavailable"]
+    assert "unavailable" in (tmp_path / "r" / "comparison.md").read_text()
 
 
 @pytest.mark.slow
-def test_compare_writes_tables_figures_and_html_that_chromium_renders(tmp_path):
-    arms = [_arm(tmp_path, "base", 0.6), _arm(tmp_path, "ACC", 0.9, seed=1), _arm(tmp_path, "ADC", 0.3, seed=2)]
-    for name, good in (("base", 0.3), ("ACC", 0.8)):  # ADC has no captioning run: its cells stay empty
-        _caption_arm(tmp_path, name, good)
+def test_report_with_captions_renders_in_chromium(tmp_path):
+    arms = _experiment(tmp_path, with_captions=True)
     out = tmp_path / "report"
-    assert main(["compare", *map(str, arms), "--out", str(out), "--bootstrap", "300"]) == 0
-    rows = json.loads((out / "comparison.json").read_text())["rows"]
-    acc = {r["arm"]: r for r in rows if r["metric"] == "accuracy"}
-    assert acc["ACC"]["delta"] == pytest.approx(acc["ACC"]["value"] - acc["base"]["value"])
-    assert acc["ACC"]["ci_low"] < acc["ACC"]["delta"] < acc["ACC"]["ci_high"]
-    assert acc["base"]["paper"] is None  # a proxy is never paired with the paper's Table 3
-    cider = {r["arm"]: r for r in rows if r["metric"] == "CIDEr-D"}
-    assert cider["ACC"]["paper"] == 2.4699 and cider["ACC"]["ci_low"] is not None
-    pooled = [r for r in rows if r["metric"].startswith(("BLEU", "METEOR")) and r["arm"] == "ACC"]
-    assert len(pooled) == 5 and all(r["ci_low"] <= r["delta"] <= r["ci_high"] for r in pooled)
+    claims = CLAIMS + [Claim("4", "ACC captions better than ADC", "CIDEr-D", "captioning", "acc", "adc", "greater")]
+    result = compare_experiment(arms, out, contrasts=[("acc", "adc")], claims=claims, n_boot=300)
+    caps = result["eval_sets"]["audiocaps_test"]
+    pooled = [d for d in caps["deltas"] if d["metric"] in ("BLEU-4", "METEOR") and d["a"] == "acc"]
+    assert len(pooled) == 4 and all(d["ci"][0] <= d["delta"] <= d["ci"][1] for d in pooled)
+    assert [len(e["captions"]) for e in caps["examples"]] == [3, 3, 3]
     md = (out / "comparison.md").read_text()
-    assert "[PROXY]" in md and "CIDEr-D" in md and "unavailable" in md and POOLED_NOTE in md
-    assert (out / "comparison.csv").read_text().startswith("eval_set,kind,metric,arm,value")
+    assert "CIDEr-D" in md and POOLED_NOTE in md and "Example captions" in md
+    assert "| paper: ADC |" in md and AUDIOCAPS_OVERLAP in md  # the paper's rows, with their caveats
+    assert "* paper ADC SPICE 0.4480: inconsistent with the paper's own SPIDEr" in md
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
         "caption_metrics.png", "forgetting.png", "retention_accuracy.png"]
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 3 and "src='http" not in html
+    assert html.index("Verdicts") < html.index("Captioning on")
 
     chromium = shutil.which("chromium")
     assert chromium, "Debian chromium is installed by scripts/setup.sh"
     shot = tmp_path / "shot.png"
     subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--no-first-run",
-                    f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1200,1600",
+                    f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1300,1600",
                     f"--screenshot={shot}", (out / "report.html").as_uri()],
                    check=True, capture_output=True, timeout=120)
     from PIL import Image
 
     img = np.asarray(Image.open(shot).convert("L"), dtype=float)
-    assert img.shape == (1600, 1200)
-    assert img.std() > 20  # text, tables and bars drawn, not a blank page
-
-
-def test_compare_is_byte_identical_on_rerun(tmp_path):
-    arms = [_arm(tmp_path, "base", 0.6), _arm(tmp_path, "ACC", 0.9, seed=1)]
-    out = tmp_path / "report"
-    assert main(["compare", *map(str, arms), "--out", str(out), "--bootstrap", "200"]) == 0
-    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert len(before) == 6  # md, csv, json, html, 2 figures (no captioning run)
-    assert main(["compare", *map(str, arms), "--out", str(out), "--bootstrap", "200"]) == 0
-    assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-
-
-def test_compare_refuses_runs_from_different_eval_sets(tmp_path, capsys):
-    base = _arm(tmp_path, "base", 0.5)
-    other = _arm(tmp_path, "ACC", 0.5, ids=lambda k: f"w{k}")
-    assert main(["compare", str(base), str(other), "--out", str(tmp_path / "out")]) == 2
-    assert "different eval set" in capsys.readouterr().err
-    renamed = _arm(tmp_path, "ADC", 0.5, eval_name="vocalsound_test")
-    assert main(["compare", str(base), str(renamed), "--out", str(tmp_path / "out")]) == 2
-    assert "is from eval set 'vocalsound_test'" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
+    assert img.shape == (1600, 1300) and img.std() > 20  # tables and bars drawn, not a blank page

@@ -1,0 +1,70 @@
+"""Hierarchical bootstrap over training seeds and eval clips, paired on clips.
+
+An arm trained with S seeds is S models; its value is the mean of their per-seed values.
+Two sources of variation enter a comparison: which seeds were trained (a new seed gives a
+new model) and which clips were evaluated. Each resample therefore draws S seeds with
+replacement and then the clips with replacement, and scores every drawn seed's model on
+the drawn clips. The clip draw of an eval set is shared by all arms and metrics (deltas are
+paired on clips); an arm's seed draw is shared by all eval sets and metrics (a seed is one
+model everywhere). With one seed per arm this is the paired clip bootstrap.
+
+Scores are computed from summed per-clip statistics, so corpus-pooled metrics (BLEU,
+METEOR) are rescored per resample rather than averaged (evals.pooled_metrics).
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Callable
+
+import numpy as np
+
+Score = Callable[[np.ndarray, int], np.ndarray]  # (summed statistics, n clips) -> score
+
+
+def _key(*parts: str) -> list[int]:
+    """Stable integers from names, so draws do not depend on the order things are computed in."""
+    digest = hashlib.sha256("\0".join(parts).encode()).digest()
+    return [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
+
+
+def clip_counts(rng: np.random.Generator, n_boot: int, n: int) -> np.ndarray:
+    """(n_boot, n): how often each clip is drawn in each resample of n clips."""
+    draws = rng.integers(0, n, size=(n_boot, n))
+    return np.stack([np.bincount(row, minlength=n) for row in draws]).astype(np.float64)
+
+
+class Resampler:
+    """The seeded draws of one comparison: clip counts per eval set, seed draws per arm."""
+
+    def __init__(self, n_boot: int, seed: int):
+        self.n_boot, self.seed = n_boot, seed
+        self._clips: dict[tuple[str, int], np.ndarray] = {}
+        self._seeds: dict[tuple[str, int], np.ndarray] = {}
+
+    def clips(self, eval_set: str, n: int) -> np.ndarray:
+        if (eval_set, n) not in self._clips:
+            rng = np.random.default_rng([self.seed, 0, *_key(eval_set)])
+            self._clips[eval_set, n] = clip_counts(rng, self.n_boot, n)
+        return self._clips[eval_set, n]
+
+    def seeds(self, arm: str, n_seeds: int) -> np.ndarray:
+        """(n_boot, n_seeds) indices of the seeds drawn in each resample."""
+        if (arm, n_seeds) not in self._seeds:
+            rng = np.random.default_rng([self.seed, 1, *_key(arm)])
+            self._seeds[arm, n_seeds] = rng.integers(0, n_seeds, size=(self.n_boot, n_seeds))
+        return self._seeds[arm, n_seeds]
+
+    def values(self, eval_set: str, arm: str, per_seed_stats: list[np.ndarray], score: Score) -> np.ndarray:
+        """(n_boot,) resampled values of the arm: mean over drawn seeds of each seed's score
+        on the drawn clips. `per_seed_stats[s]` is (clips, k) statistics of seed s."""
+        n = len(per_seed_stats[0])
+        counts = self.clips(eval_set, n)
+        by_seed = np.stack([score(counts @ x.reshape(n, -1), n) for x in per_seed_stats])  # (S, B)
+        drawn = self.seeds(arm, len(per_seed_stats))
+        return by_seed[drawn, np.arange(self.n_boot)[:, None]].mean(axis=1)
+
+
+def interval(samples: np.ndarray) -> tuple[float, float]:
+    """The 95% percentile interval of bootstrap samples."""
+    low, high = np.percentile(samples, [2.5, 97.5])
+    return float(low), float(high)

@@ -1,0 +1,107 @@
+"""Score many captioning runs with one start of each Java program.
+
+Scoring one run through `aac_metrics.evaluate` starts Java four times (the PTB tokenizer for
+candidates and for references, METEOR, and METEOR again for per-clip statistics), about 20 s
+of start-up even for 60 captions. An experiment has dozens of runs (arms x seeds x eval
+sets), so here all runs' sentences go through one PTB tokenizer call (it reads one sentence
+per line, independently) and all runs' segments through one METEOR `-stdio` call (each
+segment is scored alone). Each run's corpus scores then come from its own per-clip
+statistics: BLEU and METEOR rescored from summed counts (`evals.pooled_metrics`, equal to
+aac-metrics' corpus scores to 1e-9, tested), ROUGE-L and CIDEr-D from aac-metrics' Python
+functions on the run alone (CIDEr-D's document frequencies are per corpus). SPICE, SPIDEr(-FL)
+and FENSE, when their artifacts are installed, still run per run through aac-metrics.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from evals.captioning import ITEM_MEAN_METRICS, METRIC_NAMES, OPTIONAL, CaptionScores, check_inputs, one_line
+from evals.metric_assets import load_aac_metrics, missing_artifacts
+from evals.pooled_metrics import BLEU_N, bleu_stats, meteor_stats, pooled_score
+
+CaptionRun = tuple[list[str], list[list[str]]]  # (candidates, references per candidate)
+
+
+def _tokenize_all(runs: list[CaptionRun]) -> list[CaptionRun]:
+    """PTB-tokenize every run's candidates and references in one tokenizer call."""
+    from aac_metrics.utils.tokenization import preprocess_mono_sents
+
+    flat: list[str] = []
+    for cands, refs in runs:  # references last: the tokenizer drops a trailing empty line
+        flat += [one_line(c) for c in cands]
+    for cands, refs in runs:
+        flat += [one_line(r) for rs in refs for r in rs]
+    tokens = iter(preprocess_mono_sents(flat))
+    tok_cands = [[next(tokens) for _ in cands] for cands, _ in runs]
+    tok_refs = [[[next(tokens) for _ in rs] for rs in refs] for _, refs in runs]
+    return list(zip(tok_cands, tok_refs))
+
+
+def _meteor_all(runs: list[CaptionRun]) -> list[np.ndarray]:
+    """Per-clip METEOR statistics of every run from one METEOR process."""
+    stats = meteor_stats([c for cands, _ in runs for c in cands], [r for _, refs in runs for r in refs])
+    bounds = np.cumsum([0] + [len(cands) for cands, _ in runs])
+    return [stats[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _python_metrics(cands: list[str], refs: list[list[str]], scores: CaptionScores) -> None:
+    """ROUGE-L and CIDEr-D (per-clip scores) of one tokenized run."""
+    from aac_metrics.functional.cider_d import cider_d
+    from aac_metrics.functional.rouge_l import rouge_l
+
+    metrics = [("ROUGE-L", rouge_l, "rouge_l")]
+    if len(cands) >= 2:
+        metrics.append(("CIDEr-D", cider_d, "cider_d"))
+    else:  # CIDEr-D's document frequencies need a corpus; aac-metrics raises on one clip
+        why = "needs at least 2 clips (CIDEr-D's document frequencies are over the corpus)"
+        scores.unavailable.update({m: why for m in ("CIDEr-D", "SPIDEr", "SPIDEr-FL")})
+    for name, fn, key in metrics:
+        _, sents = fn(cands, refs, return_all_scores=True)
+        scores.items[name] = [float(x) for x in sents[key].tolist()]
+
+
+def _optional_metrics(cands: list[str], refs: list[list[str]], scores: CaptionScores) -> None:
+    """SPICE / SPIDEr / SPIDEr-FL / FENSE through aac-metrics, only those installed here."""
+    keys = [k for k in OPTIONAL if METRIC_NAMES[k] not in scores.unavailable]
+    if not keys:
+        return
+    _, sents = load_aac_metrics().evaluate(cands, refs, preprocess=False, metrics=keys, device="cpu")
+    for key in keys:
+        scores.items[METRIC_NAMES[key]] = [float(x) for x in sents[key].tolist()]
+
+
+def _finish(scores: CaptionScores, bleu: np.ndarray, meteor: np.ndarray, n: int) -> CaptionScores:
+    """Per-clip statistics for every metric, and corpus scores rescored from their sums."""
+    scores.stats.update({f"BLEU-{k}": bleu for k in range(1, BLEU_N + 1)})
+    scores.stats["METEOR"] = meteor
+    scores.stats.update({m: np.asarray(v, dtype=np.float64) for m, v in scores.items.items()
+                         if m in ITEM_MEAN_METRICS})
+    order = list(METRIC_NAMES.values())
+    for name in sorted(scores.stats, key=order.index):
+        rows = scores.stats[name].reshape(n, -1)
+        scores.corpus[name] = float(pooled_score(name, rows.sum(axis=0), n))
+        if name not in scores.items:  # BLEU / METEOR of each clip alone (sentence scores)
+            scores.items[name] = pooled_score(name, rows, 1).tolist()
+    return scores
+
+
+def score_caption_runs(runs: list[CaptionRun]) -> list[CaptionScores]:
+    """Corpus scores, per-clip scores and per-clip statistics of each run, in input order.
+
+    Each run is (candidates, references): `candidates[i]` is scored against `references[i]`.
+    Metrics that cannot run here are in each result's `unavailable`, with the missing
+    artifact named, never scored as 0.
+    """
+    for cands, refs in runs:
+        check_inputs(cands, refs)
+    load_aac_metrics()
+    unavailable = missing_artifacts()
+    tokenized = _tokenize_all(runs)
+    meteors = _meteor_all(tokenized)
+    results = []
+    for (cands, refs), meteor in zip(tokenized, meteors):
+        scores = CaptionScores(corpus={}, unavailable=dict(unavailable))
+        _python_metrics(cands, refs, scores)
+        _optional_metrics(cands, refs, scores)
+        results.append(_finish(scores, bleu_stats(cands, refs), meteor, len(cands)))
+    return results

@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from evals.bootstrap import Resampler, interval
+from evals.pooled_metrics import mean_score
+
+
+def _clips(rng, n=300):
+    return rng.normal(0.5, 0.2, n).reshape(n, 1)
+
+
+def test_one_seed_per_arm_is_the_paired_clip_bootstrap():
+    rng = np.random.default_rng(1)
+    base, arm = _clips(rng), _clips(rng)
+    res = Resampler(400, seed=3)
+    delta = res.values("set", "arm", [arm], mean_score) - res.values("set", "base", [base], mean_score)
+    counts = res.clips("set", len(base))
+    by_hand = (counts @ arm)[:, 0] / len(arm) - (counts @ base)[:, 0] / len(base)
+    assert np.array_equal(delta, by_hand)
+    shift = res.values("set", "arm", [base + 0.1], mean_score) - res.values("set", "base", [base], mean_score)
+    assert interval(shift) == pytest.approx((0.1, 0.1))  # a constant paired shift has no clip noise
+
+
+def test_seed_variation_widens_the_interval_and_draws_are_seeded():
+    rng = np.random.default_rng(2)
+    clips = _clips(rng)
+    same = [clips, clips, clips]
+    spread = [clips - 0.05, clips, clips + 0.05]
+    res = Resampler(500, seed=0)
+    lo1, hi1 = interval(res.values("set", "same", same, mean_score))
+    lo2, hi2 = interval(res.values("set", "spread", spread, mean_score))
+    assert hi2 - lo2 > 1.5 * (hi1 - lo1)
+    again = Resampler(500, seed=0)
+    assert interval(again.values("set", "spread", spread, mean_score)) == (lo2, hi2)
+    assert interval(Resampler(500, seed=1).values("set", "spread", spread, mean_score)) != (lo2, hi2)

@@ -37,7 +37,7 @@ def cmd_explain(args) -> int:
     model, _ = checkpoint.load_model(args.checkpoint, args.trust_checkpoint)
     prompt = args.prompt or prompts.canonical(prompts.TIERS[args.tier])
     print(explain_files(model, (args.audio1, args.audio2), prompt, _decoding(args),
-                        Path(args.figure) if args.figure else None))
+                        Path(args.figure) if args.figure else None, args.audioset_labels))
     if args.figure:
         print(f"figure: {args.figure}")
     return 0
@@ -112,6 +112,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tier", type=int, choices=[1, 2, 3], default=1)
     p.add_argument("--prompt", help="free-form request instead of the tier's canonical prompt")
     p.add_argument("--figure", help="also draw spectrograms + event probabilities to this PNG")
+    p.add_argument("--audioset-labels", help="AudioSet's class_labels_indices.csv (index,mid,"
+                   "display_name): names HTSAT's event classes in the figure")
     _add_decoding(p)
     _add_trust(p)
     p.set_defaults(func=cmd_explain)

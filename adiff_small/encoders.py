@@ -134,6 +134,7 @@ class HTSATEncoder(nn.Module):
     sample_rate = 32_000
     embed_dim = 768
     clip_samples = 320_000
+    event_classes = 527  # its own AudioSet head: frames are probabilities, no event head needed
 
     def __init__(self, checkpoint: str | None = None, trust: bool = False):
         super().__init__()

@@ -48,8 +48,9 @@ def draw(out: Path, explanation: str, audios: list[tuple[str, np.ndarray, int]],
 
 
 def explain_files(model, paths: tuple[Path, Path], prompt: str, dec,
-                  figure_path: Path | None = None) -> str:
-    """Explain two audio files with `model`; with `figure_path`, also draw Figure 5."""
+                  figure_path: Path | None = None, audioset_labels: Path | None = None) -> str:
+    """Explain two audio files with `model`; with `figure_path`, also draw Figure 5
+    (HTSAT's classes named from `audioset_labels`, AudioSet's class_labels_indices.csv)."""
     from adiff_small.events import event_probs
     from adiff_small.generate import explain
     from common.audio import load_audio
@@ -61,5 +62,5 @@ def explain_files(model, paths: tuple[Path, Path], prompt: str, dec,
     text = explain(model, emb[:1], emb[1:], [prompt], dec)[0]
     if figure_path is not None:
         draw(figure_path, text, [("Audio 1", waves[0], sr), ("Audio 2", waves[1], sr)],
-             [event_probs(model, encoded, i) for i in range(2)])
+             [event_probs(model, encoded, i, audioset_labels) for i in range(2)])
     return text

@@ -46,8 +46,9 @@ class ADiff(nn.Module):
         if cfg.prompt_format not in ("plain", "release") or cfg.audio_fit not in ("pad", "repeat"):
             raise InputError(None, f"model.prompt_format {cfg.prompt_format!r} / model.audio_fit "
                                    f"{cfg.audio_fit!r}: choose plain|release and pad|repeat")
-        labels = cfg.event_labels
-        self.event_head = nn.Linear(d_enc, len(labels)) if labels else None
+        # A small event head only for encoders without their own (HTSAT has AudioSet's).
+        own_head = getattr(self.encoder, "event_classes", None) is not None
+        self.event_head = nn.Linear(d_enc, len(cfg.event_labels)) if cfg.event_labels and not own_head else None
         self.freeze(encoder=True, lm=True)
 
     # --- freezing -------------------------------------------------------------------

@@ -98,6 +98,15 @@ class Trainer:
         enc = m.random_encoder or m.encoder == "tiny" or bool(m.encoder_checkpoint)
         return lm, enc
 
+    def training_event_clips(self) -> list[tuple[Path, str]]:
+        """The labelled clips of data.events that training rows use: held-out clips never
+        shape the event head that later explains them."""
+        used = {p.resolve() for r in self.rows for p in (r.audio1, r.audio2)}
+        clips = [(p, lab) for p, lab in event_clips(Path(self.cfg.data.events)) if p.resolve() in used]
+        if not clips:
+            raise InputError(self.cfg.data.events, "none of its clips occur in the training rows")
+        return clips
+
     def save(self, opt, sched) -> Path:
         lm, enc = self.include_flags(self.state["stage"])
         weights = self.model.trainable_state(include_lm=lm, include_encoder=enc)
@@ -122,10 +131,14 @@ class Trainer:
         saved = self.resume()
         if saved is None and self.cfg.model.standardize:
             self.model.set_embedding_stats(torch.stack(list(self.cache.store.values())))
-        if saved is None and self.cfg.data.events:
-            acc = fit_event_head(self.model, event_clips(Path(self.cfg.data.events)),
-                                 seed=self.cfg.train.seed, progress=self.progress, cache=self.cache)
-            print(f"event head: {len(self.cfg.model.event_labels)} labels, frame accuracy {acc:.2f}")
+        if saved is None and self.cfg.data.events and self.model.event_head is not None:
+            clips = self.training_event_clips()
+            acc = fit_event_head(self.model, clips, seed=self.cfg.train.seed, progress=self.progress,
+                                 cache=self.cache)
+            print(f"event head: {len(self.cfg.model.event_labels)} labels, fitted on {len(clips)} "
+                  f"training clips, frame accuracy on them {acc:.2f}")
+        elif saved is None and self.cfg.data.events:
+            print(f"event view: the {self.cfg.model.encoder} encoder's own AudioSet head; data.events not used")
         last = None
         for si in range(self.state["stage"], len(self.stages)):
             last = self._run_stage(si, saved if si == self.state["stage"] else None)
@@ -190,7 +203,7 @@ def train(cfg: ADiffConfig, progress: bool = True, trust_checkpoint: bool = Fals
     from adiff_small.model import ADiff
 
     run = Path(cfg.train.out_dir)
-    if cfg.data.events and not cfg.model.event_labels:
+    if cfg.data.events and not cfg.model.event_labels and cfg.model.encoder != "htsat":
         cfg.model.event_labels = sorted({lab for _, lab in event_clips(Path(cfg.data.events))})
     torch.manual_seed(cfg.train.seed)  # the same random init (mappers, random encoder) per seed
     model = ADiff(cfg.model, trust_checkpoint=trust_checkpoint)  # bad weights: nothing written yet

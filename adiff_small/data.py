@@ -24,7 +24,7 @@ FILE_RE = re.compile(r"^(?P<name>[a-z0-9]+)_(?P<split>[a-z]+)_adiff_(?P<tier>few
 class Row:
     audio1: Path
     audio2: Path
-    task: str  # tier1 | tier2 | tier3 | caption1 | caption2
+    task: str  # tier1 | tier2 | tier3 | caption1 | caption2 | caption_both
     answer: str
     caption1: str
     caption2: str
@@ -115,16 +115,24 @@ def read_clips(path: Path) -> list[Clip]:
     return clips
 
 
+def both_captions(caption1: str, caption2: str) -> str:
+    """Target of "caption both audios" (the release's third position-captioning prompt list;
+    its training code and target format are unreleased, so this format is our choice)."""
+    return f"Audio 1: {caption1.rstrip('. ')}. Audio 2: {caption2.rstrip('. ')}."
+
+
 def position_rows(rows: list[Row]) -> list[Row]:
-    """Position-captioning rows (paper 5.4): one "caption the first/second audio" per pair."""
+    """Position-captioning rows (paper 5.4): "caption the first / the second / both audios"
+    once per pair."""
     seen, out = set(), []
     for r in rows:
         key = (r.audio1, r.audio2)
         if key in seen or not (r.caption1 and r.caption2):
             continue
         seen.add(key)
-        out.append(Row(r.audio1, r.audio2, "caption1", r.caption1, r.caption1, r.caption2, r.where))
-        out.append(Row(r.audio1, r.audio2, "caption2", r.caption2, r.caption1, r.caption2, r.where))
+        for task, answer in (("caption1", r.caption1), ("caption2", r.caption2),
+                             ("caption_both", both_captions(r.caption1, r.caption2))):
+            out.append(Row(r.audio1, r.audio2, task, answer, r.caption1, r.caption2, r.where))
     return out
 
 

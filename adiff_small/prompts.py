@@ -1,7 +1,10 @@
-"""User-prompt pools (paper appendix H): one pool per tier plus first/second-audio captioning.
+"""User-prompt pools (paper appendix H): one pool per tier plus position captioning (first,
+second and both audios, the release's three prompt lists).
 
 Training samples a paraphrase per row so the model follows free-form requests; the canonical
 inputs of the released ACD/CLD files are the first entry of each pool and always map back.
+Each pool is its hand-written entries followed by composed ones (every request of
+`compose.<task>` with every length phrasing), about 100 per tier as the paper describes.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from importlib import resources
 
 import yaml
 
-TASKS = ("tier1", "tier2", "tier3", "caption1", "caption2")
+TASKS = ("tier1", "tier2", "tier3", "caption1", "caption2", "caption_both")
 TIERS = {1: "tier1", 2: "tier2", 3: "tier3"}
 # The released CSVs name the tier in the file and in `input`; these are its spellings.
 FILE_TIER = {"fewwords": "tier1", "sentence": "tier2", "detail": "tier3"}
@@ -21,7 +24,15 @@ FILE_TIER = {"fewwords": "tier1", "sentence": "tier2", "detail": "tier3"}
 def pools() -> dict[str, tuple[str, ...]]:
     text = resources.files("adiff_small").joinpath("prompts.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
-    return {task: tuple(data[task]) for task in TASKS}
+    out = {}
+    for task in TASKS:
+        parts = data["compose"][task]
+        composed = [f"{r} {x}." for r in parts["requests"] for x in parts["lengths"]]
+        seen: dict[str, str] = {}
+        for p in [*data[task], *composed]:
+            seen.setdefault(" ".join(p.lower().split()), p)
+        out[task] = tuple(seen.values())
+    return out
 
 
 def canonical(task: str) -> str:

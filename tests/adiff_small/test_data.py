@@ -44,9 +44,11 @@ def test_reads_released_layout_and_resolves_audio_roots(released):
     cld = data.load_split([str(meta)], [str(root)], "evaluation")
     assert cld[0].task == "tier2" and cld[0].audio1.name == "Santa Motor.wav"
     pos = data.position_rows(rows)
-    assert [(r.task, r.answer) for r in pos[:2]] == [
+    assert [(r.task, r.answer) for r in pos[:3]] == [
         ("caption1", "Constant rattling noise and sharp vibrations"),
-        ("caption2", "Sawing wood with music playing in the distance")]
+        ("caption2", "Sawing wood with music playing in the distance"),
+        ("caption_both", "Audio 1: Constant rattling noise and sharp vibrations. "
+                         "Audio 2: Sawing wood with music playing in the distance.")]
 
 
 def test_missing_audio_names_file_row_and_roots(released):
@@ -70,10 +72,15 @@ def test_wrong_columns_and_unknown_input(tmp_path, released):
 
 
 def test_prompt_pools():
+    norm = lambda p: " ".join(p.lower().split())  # noqa: E731
+    owners = {}
     for task in prompts.TASKS:
         pool = prompts.pools()[task]
-        assert len(set(pool)) >= 50
+        assert len({norm(p) for p in pool}) >= (100 if task.startswith("tier") else 50)  # paper: ~100 per tier
         assert prompts.task_of_input(pool[7].upper()) == task
+        assert prompts.task_of_input(pool[-1]) == task  # a composed paraphrase
+        for p in pool:
+            assert owners.setdefault(norm(p), task) == task, p  # no prompt names two tasks
     assert prompts.canonical("tier3") == "explain the difference in detail"
     assert prompts.task_of_input("Explain the difference in  few words") == "tier1"
 

@@ -22,7 +22,7 @@ CPU_RATES = {
     "train_step_s": 0.5,  # one optimizer step of 2 rows (CPU overrides: accumulation 2)
     "infer_start_s": 10.0,
     "infer_clip_s": 0.35,  # greedy decoding at batch 16
-    "build_base_s": 0.05,  # one base: three 10 s mixes written
+    "build_base_s": 0.008,  # one base: three 10 s mixes (README build benchmark, 2 workers)
     "compare_s": 90.0,  # Java metrics start-up and bootstrap
 }
 ROWS_PER_BASE = {"ac": 1, "adc": 6, "acc": 6, "ac_adc": 7, "ac_acc": 7, "ac_matched": 6}
@@ -92,4 +92,5 @@ def plan_text(exp: Experiment) -> str:
     head = (f"experiment {exp.name} -> {exp.out}: {len(stages)} stages, "
             f"{sum(not is_done(s) for s in stages)} to run")
     total = f"estimated total: {cpu:.0f} CPU minutes" + (f", {gpu:.1f} GPU-hours" if gpu else "")
-    return "\n".join([head, *lines, total])
+    notes = [f"not found here (fine for a plan; needed to run): {m}" for m in exp.missing]
+    return "\n".join([head, *lines, total, *notes])

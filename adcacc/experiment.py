@@ -7,7 +7,7 @@ documented with a complete example in the README ("Experiments") and in experime
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,7 @@ class Experiment:
     eval_sets: tuple[EvalSetSpec, ...]
     eval_options: dict[str, Any]
     claims: tuple[ClaimSpec, ...] = ()
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    missing: tuple[str, ...] = ()  # data paths not found (only when loaded for a dry run)
 
     @property
     def trained_arms(self) -> list[str]:
@@ -120,8 +120,11 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
-def load_experiment(path: Path, out: Path | None = None) -> Experiment:
-    """Read and fully validate an experiment file (see the module docstring)."""
+def load_experiment(path: Path, out: Path | None = None, check_paths: bool = True) -> Experiment:
+    """Read and fully validate an experiment file (see the module docstring).
+
+    `check_paths=False` (for --dry-run) lists missing data paths in `Experiment.missing`
+    instead of refusing the file, so a plan can be read before the data is in place."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "experiment file not found")
@@ -129,19 +132,27 @@ def load_experiment(path: Path, out: Path | None = None) -> Experiment:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise InputError(path, f"not a readable YAML file ({str(err).splitlines()[0]})") from None
+    missing: list[str] | None = None if check_paths else []
     top = _Reader(path, raw, "", ("name", "out", "data", "model", "hardware", "device", "overrides",
                                    "arms", "seeds", "eval", "claims"))
     exp = Experiment(
         path=path, name=top.get("name", str, path.stem), out=Path(out or top.get("out", str, f"runs/{path.stem}")),
-        data=_data(top), model=_model(top), hardware=top.get("hardware", str, "rtx4090"),
+        data=_data(top, missing), model=_model(top), hardware=top.get("hardware", str, "rtx4090"),
         device=top.get("device", str, "cpu"), overrides=top.get("overrides", dict, {}),
-        arms=_arms(top), seeds=_seeds(top), eval_sets=_eval_sets(top),
-        eval_options=_eval_options(top), claims=_claims(top), raw=raw)
+        arms=_arms(top), seeds=_seeds(top), eval_sets=_eval_sets(top, missing),
+        eval_options=_eval_options(top), claims=_claims(top), missing=tuple(missing or ()))
     _check_cross_refs(exp, top)
     return exp
 
 
-def _data(top: _Reader) -> DataSpec:
+def _missing(r: _Reader, key: str, problem: str, missing: list[str] | None) -> None:
+    """A missing data path: an error, or (dry run) a note in `missing`."""
+    if missing is None:
+        r.fail(problem, key)
+    missing.append(f"{r._at(key)}: {problem}")
+
+
+def _data(top: _Reader, missing: list[str] | None) -> DataSpec:
     d = top.sub("data", ("corpus", "audiocaps", "subset", "event_dir", "build"))
     if d is None:
         top.fail("is required", "data")
@@ -153,7 +164,7 @@ def _data(top: _Reader) -> DataSpec:
         d.fail("is required with audiocaps", "event_dir")
     for key, value in (("audiocaps", audiocaps), ("event_dir", event_dir)):
         if value is not None and not Path(value).expanduser().is_dir():
-            d.fail(f"folder not found: {value}", key)
+            _missing(d, key, f"folder not found: {value}", missing)
     build = d.sub("build", ("seed", "splits", "max_bases", "duration_s", "ratio_db", "workers"), {})
     for key, kind in (("seed", int), ("splits", list), ("max_bases", int), ("duration_s", (int, float)),
                       ("ratio_db", list), ("workers", int)):
@@ -208,7 +219,7 @@ def _seeds(top: _Reader) -> tuple[int, ...]:
 EVAL_KEYS = ("sets", "batch_size", "max_new_tokens", "limit", "bootstrap")
 
 
-def _eval_sets(top: _Reader) -> tuple[EvalSetSpec, ...]:
+def _eval_sets(top: _Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ...]:
     e = top.sub("eval", EVAL_KEYS)
     if e is None:
         top.fail("is required", "eval")
@@ -222,7 +233,7 @@ def _eval_sets(top: _Reader) -> tuple[EvalSetSpec, ...]:
         if name not in names:
             s.fail(f"unknown eval set {name!r}; choose from {', '.join(names)}", "name")
         if not data.startswith(CORPUS_PREFIX) and not Path(data).expanduser().exists():
-            s.fail(f"data path not found: {data}", "data")
+            _missing(s, "data", f"data path not found: {data}", missing)
         sets.append(EvalSetSpec(name, data))
     if len({s.name for s in sets}) != len(sets):
         e.fail("lists an eval set twice", "sets")

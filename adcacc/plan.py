@@ -18,15 +18,16 @@ from adcacc.experiment import CORPUS_PREFIX, Experiment
 from common.files import write_json
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = {  # the source a stage kind runs: a change here reruns that kind
+CODE = {  # the source a stage kind runs: a change here reruns that kind (and what follows)
     "corpus": ["common", "data_builders/corpus"],
     "build": ["common", "data_builders"],
     "matched": ["data_builders/matched.py"],
     "model": ["recipes/tiny_model.py"],
-    "pretrain": ["recipes", "common"],
-    "train": ["recipes", "common"],
-    "infer": ["evals", "common"],
-    "compare": ["evals", "common"],
+    "pretrain": ["recipes/launch.py", "recipes/qwen2_audio"],
+    "train": ["recipes/launch.py", "recipes/qwen2_audio"],
+    "infer": ["common", "evals/infer.py", "evals/backends", "evals/eval_sets.py", "evals/eval_items.py",
+              "evals/caption_sets.py", "evals/retention_sets.py", "evals/tasks.py"],
+    "compare": ["common", "evals"],
 }
 LIBRARIES = ("torch", "transformers", "ms-swift", "peft", "aac-metrics")
 
@@ -118,7 +119,7 @@ def code_version(kind: str) -> str:
         h = hashlib.sha256()
         for rel in CODE[kind]:
             base = ROOT / rel
-            files = sorted(base.rglob("*.py")) + sorted(base.rglob("*.yaml")) if base.is_dir() else [base]
+            files = sorted(base.rglob("*.py")) + sorted(base.rglob("*.yaml")) if base.is_dir() else [base] if base.is_file() else []
             for f in files:
                 h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
         for lib in LIBRARIES:

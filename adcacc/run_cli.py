@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from adcacc.experiment import load_experiment
 
-    exp = load_experiment(args.experiment, args.out)
+    exp = load_experiment(args.experiment, args.out, check_paths=not (args.dry_run or args.emit_slurm))
     if args.dry_run:
         from adcacc.dry_run import plan_text
 

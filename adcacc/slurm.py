@@ -21,9 +21,14 @@ STEPS = (("prepare", ("corpus", "build", "model", "pretrain", "matched")), ("tra
          ("infer", ("infer",)), ("compare", ("compare",)))
 
 
+UNKNOWN_HOURS = 4.0  # our choice where no measurement exists (e.g. 7B inference): generous
+
+
 def _hours(stages: list[Stage], exp: Experiment, slack: float = 1.5) -> str:
     """Wall time of the longest element, with slack, as HH:MM:SS (at least 30 minutes)."""
     costs = [stage_cost(s, exp) for s in stages]
+    if not any(costs):
+        return f"{int(UNKNOWN_HOURS):02d}:00:00"
     worst = max((c.get("gpu_hours", c.get("cpu_min", 0) / 60) for c in costs), default=0.0)
     minutes = max(30, math.ceil(worst * 60 * slack))
     return f"{minutes // 60:02d}:{minutes % 60:02d}:00"

@@ -42,7 +42,13 @@ def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: 
     _check_same_run(out, meta)
     pred_file = out / PREDICTIONS
     done = _resume(pred_file, {i.id for i in es.items})
-    todo = sorted((i for i in es.items if i.id not in done), key=lambda i: _duration(i, es.name))
+    # Batches are cut from the whole set in duration order (less padding) BEFORE finished ids are
+    # dropped, so a resumed run decodes exactly the batches an uninterrupted one would (batched
+    # greedy decoding depends on a clip's batch mates through padding).
+    order = sorted(es.items, key=lambda i: _duration(i, es.name))
+    batches = [[i for i in order[s:s + batch_size] if i.id not in done] for s in range(0, len(order), batch_size)]
+    batches = [b for b in batches if b]
+    todo = [i for b in batches for i in b]
     print(f"[infer] {es.name}: {len(es.items)} clips, {len(done)} already done, {len(todo)} to go"
           + (f"; {len(es.skipped)} listed clips have no audio (recorded in run.json)" if es.skipped else ""))
     generate = (open_backend(backend, model, adapter, max_new_tokens=max_new_tokens, batch_size=batch_size,
@@ -51,8 +57,7 @@ def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: 
     if not todo:
         return out
     with open(pred_file, "a", encoding="utf-8") as f, tqdm(total=len(todo), desc="infer", unit="clip") as bar:
-        for start in range(0, len(todo), batch_size):
-            batch = todo[start:start + batch_size]
+        for batch in batches:
             audios = [load_audio(i.audio, sr=generate.sample_rate, where=f"{es.name} clip {i.id}") for i in batch]
             preds = generate(audios, [prompt] * len(batch))
             f.write("".join(json.dumps(_row(i, prompt, p, meta), ensure_ascii=False) + "\n"

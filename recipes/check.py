@@ -23,7 +23,7 @@ from recipes.generate import render
 from recipes.spec import (DEFAULT_DATA_DIR, EFFECTIVE_BATCH, HARDWARE, SHARED, TASKS,
                           effective_batch)
 
-PAPER_KEYS = ("lora_rank", "lora_alpha", "lora_dropout", "target_modules", "learning_rate",
+PAPER_KEYS = ("lora_rank", "lora_alpha", "lora_dropout", "learning_rate",
               "weight_decay", "lr_scheduler_type", "per_device_train_batch_size", "max_length")
 
 
@@ -136,10 +136,16 @@ def _verify_row(path: Path, row: int, line: str) -> None:
             raise InputError(path, f"audio file not found: {audio}{hint}", row)
 
 
-def _audio_found(audio: str) -> bool:
+def _audio_path(audio: str) -> Path:
     """As ms-swift resolves a media path: as given (cwd), else under $ROOT_IMAGE_DIR."""
     root = os.environ.get("ROOT_IMAGE_DIR")
-    return Path(audio).is_file() or (root is not None and (Path(root) / audio).is_file())
+    if Path(audio).is_file() or root is None:
+        return Path(audio)
+    return Path(root) / audio
+
+
+def _audio_found(audio: str) -> bool:
+    return _audio_path(audio).is_file()
 
 
 def check_recipe(path: Path, data_dir: Path | None) -> dict[str, str]:
@@ -198,9 +204,19 @@ def run_check(recipe_dir: Path, data_dir: Path | None) -> int:
     bad = [r for r in rows if any(v != "ok" for k, v in r.items()
                                   if k not in ("recipe", "data"))]
     if data_dir is not None:
-        used = sorted({f for p in paths for f in dataset_files(load_recipe(p), data_dir)})
-        for f in used:
-            print(f"{f}: {verify_dataset(f)} rows ok")
+        from recipes.lengths import file_lengths
+
+        limits: dict[Path, int] = {}
+        for p in paths:
+            recipe = load_recipe(p)
+            for f in dataset_files(recipe, data_dir):
+                limits[f] = min(limits.get(f, 10**9), int(recipe.get("max_length", 10**9)))
+        for f in sorted(limits):
+            rows = verify_dataset(f)
+            lengths = file_lengths(f, _audio_path)
+            over = sum(n > limits[f] for n in lengths)
+            print(f"{f}: {rows} rows ok; true length (audio expanded) max {max(lengths)} tokens, "
+                  f"{over} rows over max_length {limits[f]}")
     elif any(r["data"] != "ok" for r in rows):
         print(f"datasets not built yet: run `adcacc build --out {DEFAULT_DATA_DIR}`, then "
               f"`adcacc recipes check --data {DEFAULT_DATA_DIR}`")

@@ -26,9 +26,12 @@ SHARED: list[tuple[str, Any, str]] = [
     ("lora_rank", 8, "paper"),
     ("lora_alpha", 32, "paper"),
     ("lora_dropout", 0.05, "paper"),
-    ("target_modules", "all-linear", "paper: all linear layers of the language model"),
-    ("freeze_vit", True, "audio tower frozen: the paper adapts the LM only; saves memory"),
-    ("freeze_aligner", True, "projector frozen too, so only LoRA weights train"),
+    ("target_modules", "all-linear", "our choice (the paper names no target modules): every "
+                                      "linear layer of the parts left unfrozen below"),
+    ("freeze_vit", True, "our choice (paper silent): the audio encoder gets no LoRA; saves memory"),
+    ("freeze_aligner", True, "our choice (paper silent): LoRA on the language model only; "
+                             "--freeze_aligner false also puts LoRA on the audio projector, as "
+                             "ms-swift 2.x (which the paper likely used) did by default"),
     ("learning_rate", 1.0e-4, "paper: AdamW lr 1e-4"),
     ("weight_decay", 0.1, "paper"),
     ("optim", "adamw_torch", "paper: AdamW"),
@@ -37,12 +40,15 @@ SHARED: list[tuple[str, Any, str]] = [
                            "stable at lr 1e-4"),
     ("num_train_epochs", 1, "our choice (paper silent): one pass over 10^4-10^5 rows; "
                             "raise with --num_train_epochs"),
-    ("max_length", 2048, "paper: maximum input length 2048; ms-swift counts each <|AUDIO|> "
-                         "as 1 token, the model then expands it (250 per 10 s audio)"),
-    ("truncation_strategy", "delete", "drop over-long rows rather than cut an answer"),
+    ("max_length", 2048, "paper (long version): maximum input length 2048. It never binds "
+                         "here: ms-swift counts each audio as 1 token before the model expands "
+                         "it (250 per 10 s), so rows are far shorter than it; `adcacc recipes "
+                         "check --data` reports the true lengths"),
+    ("truncation_strategy", "delete", "our choice: drop over-long rows rather than cut an answer "
+                                      "(by ms-swift's count, so it never fires: see max_length)"),
     ("per_device_train_batch_size", 1, "paper: batch size 1"),
     ("per_device_eval_batch_size", 1, "same memory profile as training"),
-    ("seed", 42, "fixed seed (paper: seed fixed)"),
+    ("seed", 42, "our choice (the paper states no seed): fixed, so reruns match"),
     ("data_seed", 42, "fixed data order"),
     ("split_dataset_ratio", 0.0, "the val split comes from `adcacc build`, not carved out"),
     ("eval_strategy", "steps", "evaluate on the val split during training"),

@@ -1,28 +1,24 @@
-"""Shared fixtures: one tiny Qwen2-Audio per session and a small dataset in the exact
-format `adcacc build` writes (data/adcacc/{ac,adc,acc}_{train,val,test}.jsonl with
-absolute audio paths). The WAVs are synthesized tones and noise, 1 s at 16 kHz."""
+"""Shared fixtures: one tiny Qwen2-Audio per session, and a small dataset written by the real
+builder (`build_datasets`, as `adcacc build` runs it) plus the ac_matched control rows, so
+the recipes train on exactly the schema users get. The audio is synthesized: 1 s tone-and-
+noise scenes as bases, short chirps and clicks as events, at 16 kHz."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from common.audio import write_wav
+from common.files import csv_text, write_text
+from data_builders.datasets import build_datasets
+from data_builders.matched import write_matched
 from recipes.tiny_model import build_tiny_qwen2_audio
 
-PROMPTS = {
-    "ac": "<audio>Describe the audio in one sentence.",
-    "adc": "<audio><audio>Describe the differences between the two audios.",
-    "acc": "<audio><audio>Describe what the two audios have in common.",
-}
-TARGETS = {
-    "ac": "A steady tone plays while noise hisses.",
-    "adc": "The second audio is louder and higher pitched than the first.",
-    "acc": "Both audios contain a steady tone over background noise.",
-}
-SPLIT_ROWS = {"train": 4, "val": 2, "test": 2}
+SR = 16000
+BASES = [("b0", "A low hum with soft hiss."), ("b1", "A bright tone rings over noise."),
+         ("b2", "Steady noise fills the room."), ("b3", "Two tones alternate slowly.")]
+EVENTS = [("e0", "chirp", "synthetic"), ("e1", "click", "synthetic"), ("e2", "beep", "synthetic")]
 
 
 @pytest.fixture(scope="session")
@@ -30,35 +26,31 @@ def tiny_model(tmp_path_factory) -> Path:
     return build_tiny_qwen2_audio(tmp_path_factory.mktemp("models") / "tiny-qwen2-audio")
 
 
-def _wavs(root: Path, n: int = 6) -> list[str]:
+def _inputs(root: Path) -> tuple[Path, Path]:
     rng = np.random.default_rng(0)
-    t = np.arange(16000) / 16000
-    paths = []
-    for i in range(n):
+    t = np.arange(SR) / SR
+    for i, (bid, _) in enumerate(BASES):
         audio = 0.3 * np.sin(2 * np.pi * (220 + 110 * i) * t) + 0.05 * rng.standard_normal(t.size)
-        path = root / f"clip{i}.wav"
-        write_wav(path, audio.astype(np.float32), 16000)
-        paths.append(str(path.resolve()))
-    return paths
-
-
-def write_rows(path: Path, rows: list[dict]) -> Path:
-    """JSONL, one row a line, as `adcacc build` writes it."""
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
+        write_wav(root / "audio" / f"{bid}.wav", audio.astype(np.float32), SR)
+    for i, (eid, _, _) in enumerate(EVENTS):
+        n = SR // 4
+        audio = np.sin(2 * np.pi * (800 + 400 * i) * t[:n] * (1 + i * t[:n])) * np.hanning(n)
+        write_wav(root / "audio" / f"{eid}.wav", (0.5 * audio).astype(np.float32), SR)
+    bases, events = root / "bases.csv", root / "events.csv"
+    write_text(bases, csv_text(["id", "path", "caption"], [[b, f"audio/{b}.wav", c] for b, c in BASES]))
+    write_text(events, csv_text(["id", "path", "label", "category"],
+                                [[e, f"audio/{e}.wav", lab, cat] for e, lab, cat in EVENTS]))
+    return bases, events
 
 
 @pytest.fixture(scope="session")
-def dataset_dir(tmp_path_factory) -> Path:
-    """DIR/{ac,adc,acc}_{train,val,test}.jsonl, as `adcacc build --out DIR` writes them."""
-    root = tmp_path_factory.mktemp("adcacc")
-    wavs = _wavs(root / "audio")
-    for task, prompt in PROMPTS.items():
-        n_audio = prompt.count("<audio>")
-        for split, n in SPLIT_ROWS.items():
-            rows = [{"messages": [{"role": "user", "content": prompt},
-                                  {"role": "assistant", "content": TARGETS[task]}],
-                     "audios": [wavs[(i + k) % len(wavs)] for k in range(n_audio)]}
-                    for i in range(n)]
-            write_rows(root / f"{task}_{split}.jsonl", rows)
-    return root
+def dataset_dir(tmp_path_factory, tiny_model) -> Path:
+    """DIR/{ac,adc,acc}_{train,val,test}.jsonl from `build_datasets`, plus ac_matched_*."""
+    from transformers import AutoTokenizer
+
+    bases, events = _inputs(tmp_path_factory.mktemp("inputs"))
+    out = tmp_path_factory.mktemp("adcacc") / "data"
+    build_datasets(out, bases_csv=bases, events_csv=events, seed=0, duration_s=1.0, workers=1)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    write_matched(out, out, lambda text: len(tokenizer(text)["input_ids"]))
+    return out

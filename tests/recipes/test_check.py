@@ -54,7 +54,8 @@ def test_stale_or_misnamed_recipe(tmp_path):
 def test_data_dir_verifies_every_dataset(dataset_dir, capsys):
     assert run_check(RECIPE_DIR, dataset_dir) == 0
     out = capsys.readouterr().out
-    assert f"{dataset_dir / 'acc_train.jsonl'}: 4 rows ok" in out
+    rows = len((dataset_dir / "acc_train.jsonl").read_text().splitlines())
+    assert rows == 12 and f"{dataset_dir / 'acc_train.jsonl'}: {rows} rows ok" in out  # 2 train bases x 6
     assert "missing" not in out
 
 

@@ -61,6 +61,11 @@ class DataConfig:
     max_rows: int | None = None  # per file, for smoke runs
     events: str | None = None  # events.csv (id,path,label): fits the small event head
     max_answer_tokens: int = 256
+    # Training audio: the paper encodes a random 10 s crop per epoch. Our choice: `crops_per_clip`
+    # crops per clip longer than `crop_seconds`, at seeded random starts, encoded once (epoch e
+    # uses crop e mod n), which keeps CPU training at one encoder pass per crop.
+    crop_seconds: float | None = None  # None: the whole clip (HTSAT then fits it to its 10 s)
+    crops_per_clip: int = 1
 
 
 @dataclass

@@ -1,12 +1,16 @@
-"""Clip embeddings of a frozen encoder, computed once per audio file.
+"""Clip embeddings of a frozen encoder, computed once per audio file (and crop).
 
 The encoder stays frozen in every paper stage, so training reads each file once instead of
-once per epoch; unreadable audio fails here with the file and row that named it.
+once per epoch; unreadable audio fails here with the file and row that named it. The paper
+encodes a random 10 s crop of each clip per epoch; here `crops` crops per clip are encoded
+once, at seeded random starts, and epoch e uses crop e mod `crops` (`get(paths, e)`).
 """
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -14,10 +18,18 @@ from common.audio import load_audio
 
 
 class EmbeddingCache:
-    def __init__(self, model):
-        self.model = model
-        self.store: dict[Path, torch.Tensor] = {}
-        self.frames: dict[Path, torch.Tensor] = {}  # per-frame embeddings, for the event head
+    def __init__(self, model, crops: int = 1, crop_seconds: float | None = None, seed: int = 0):
+        """`crop_seconds` None: the whole clip (fitted to a fixed-window encoder by the model)."""
+        self.model, self.crops, self.crop_seconds, self.seed = model, crops, crop_seconds, seed
+        self.store: dict[Path, torch.Tensor] = {}  # [crops, D] per clip (one row if it is short)
+        self.frames: dict[Path, torch.Tensor] = {}  # per-frame embeddings of crop 0, for the event head
+
+    def _crops(self, path: Path, wave: np.ndarray) -> list[np.ndarray]:
+        n = int(round(self.crop_seconds * self.model.encoder.sample_rate)) if self.crop_seconds else 0
+        if not n or len(wave) <= n:
+            return [wave]
+        rng = np.random.default_rng([self.seed, zlib.crc32(str(path).encode())])
+        return [wave[s:s + n] for s in rng.integers(0, len(wave) - n + 1, self.crops)]
 
     def fill(self, items: list[tuple[Path, str]], progress: bool = True) -> None:
         """`items` = (audio path, where it was named); computes the missing embeddings."""
@@ -30,9 +42,14 @@ class EmbeddingCache:
                                 unit="clip"):
             wave = load_audio(path, enc.sample_rate, where=where)
             with torch.no_grad():
-                out = self.model.encode([wave])
-            self.store[path] = out.embedding[0].detach().cpu()
-            self.frames[path] = out.frames[0].detach().cpu()
+                outs = [self.model.encode([w]) for w in self._crops(path, wave)]
+            self.store[path] = torch.stack([o.embedding[0].detach().cpu() for o in outs])
+            self.frames[path] = outs[0].frames[0].detach().cpu()
 
-    def get(self, paths: list[Path]) -> torch.Tensor:
-        return torch.stack([self.store[p] for p in paths])
+    def get(self, paths: list[Path], epoch: int = 0) -> torch.Tensor:
+        """[B, D]: each clip's crop for this epoch."""
+        return torch.stack([self.store[p][epoch % len(self.store[p])] for p in paths])
+
+    def all_embeddings(self) -> torch.Tensor:
+        """Every stored crop embedding, one per row (for standardization statistics)."""
+        return torch.cat(list(self.store.values()))

@@ -86,7 +86,10 @@ class Trainer:
         self.run = Path(cfg.train.out_dir)
         self.stages = cfg.active_stages()
         self.rows = training_rows(cfg)
-        self.cache = EmbeddingCache(model)
+        d = cfg.data
+        if d.crops_per_clip < 1 or (d.crop_seconds is not None and not d.crop_seconds > 0):
+            raise InputError(None, "data.crops_per_clip must be >= 1 and data.crop_seconds > 0 (or null)")
+        self.cache = EmbeddingCache(model, d.crops_per_clip, d.crop_seconds, cfg.train.seed)
         self.state = {"stage": 0, "epoch": 0, "batch": 0, "step": 0, "losses": []}
 
     def include_flags(self, upto: int) -> tuple[bool, bool]:
@@ -130,7 +133,7 @@ class Trainer:
         self.cache.fill([(p, r.where) for r in self.rows for p in (r.audio1, r.audio2)], self.progress)
         saved = self.resume()
         if saved is None and self.cfg.model.standardize:
-            self.model.set_embedding_stats(torch.stack(list(self.cache.store.values())))
+            self.model.set_embedding_stats(self.cache.all_embeddings())
         if saved is None and self.cfg.data.events and self.model.event_head is not None:
             clips = self.training_event_clips()
             acc = fit_event_head(self.model, clips, seed=self.cfg.train.seed, progress=self.progress,
@@ -171,7 +174,8 @@ class Trainer:
                        desc=f"{stage.name} epoch {epoch + 1}/{stage.epochs}", unit="step")
             for b in bar:
                 batch = [self.rows[i] for i in batches[b]]
-                loss = self._step(batch, _batch_prompts(batch, cfg.seed, si, epoch, b), opt, sched, params)
+                loss = self._step(batch, _batch_prompts(batch, cfg.seed, si, epoch, b), opt, sched, params,
+                                  epoch)
                 self.state.update(epoch=epoch, batch=b + 1, step=self.state["step"] + 1)
                 self.state["losses"].append({"stage": stage.name, "epoch": epoch, "step": self.state["step"],
                                              "loss": round(loss, 6)})
@@ -183,10 +187,10 @@ class Trainer:
         self.state.update(stage=si + 1, epoch=0, batch=0)
         return ck
 
-    def _step(self, batch, batch_prompts, opt, sched, params) -> float:
+    def _step(self, batch, batch_prompts, opt, sched, params, epoch: int = 0) -> float:
         m = self.model
-        emb1 = self.cache.get([r.audio1 for r in batch])
-        emb2 = self.cache.get([r.audio2 for r in batch])
+        emb1 = self.cache.get([r.audio1 for r in batch], epoch)
+        emb2 = self.cache.get([r.audio2 for r in batch], epoch)
         ids, labels = m.tokenize_targets([r.answer for r in batch], self.cfg.data.max_answer_tokens)
         loss = m(emb1, emb2, m.tokenize_prompts(batch_prompts), ids, labels)
         opt.zero_grad(set_to_none=True)

@@ -29,7 +29,7 @@ from data_builders.layout import REPORT_JSON
 from data_builders.mixing import MixParams, add_event, check_level, draw_onset, event_gain, limit_gain
 from data_builders.pairs import chat_row, six_pairs
 from data_builders.plan import BaseJob, assign_splits, plan, rng_for, sample_bases
-from data_builders.targets import CONNECTORS
+from data_builders.targets import CONNECTORS, insertion_context
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def _build_one(job: BaseJob, cfg: BuildConfig) -> dict:
         ratio = float(rng.uniform(*cfg.ratio_db))
         gain = event_gain(base, event, ratio, SAMPLE_RATE)
         sums[key] = add_event(base, event, onset, gain)
-        mix_params[key] = (onset, ratio, gain)
+        mix_params[key] = (onset, ratio, gain, len(event))
     scale = limit_gain(base, *sums.values())  # the same gain for A in every file of a pair
     audio = {"A": base * scale, **{k: v * scale for k, v in sums.items()}}
     written = {}
@@ -112,14 +112,17 @@ def _build_one(job: BaseJob, cfg: BuildConfig) -> dict:
         rel = f"{outdir.AUDIO}/{job.stem}/{key}.wav"
         written[key] = {"path": rel, "sha256": write_wav(cfg.out / rel, samples.astype(np.float32))}
     params = {k: asdict(MixParams(round(o / SAMPLE_RATE, 6), r, float(g), float(scale)))
-              for k, (o, r, g) in mix_params.items()}
-    return _shard(job, cfg, written, params)
+              for k, (o, r, g, _) in mix_params.items()}
+    contexts = {k: insertion_context(o / SAMPLE_RATE, m / SAMPLE_RATE, cfg.duration_s)
+                for k, (o, _, _, m) in mix_params.items()}
+    return _shard(job, cfg, written, params, contexts)
 
 
-def _shard(job: BaseJob, cfg: BuildConfig, written: dict, mix_params: dict) -> dict:
+def _shard(job: BaseJob, cfg: BuildConfig, written: dict, mix_params: dict, contexts: dict) -> dict:
     rng = rng_for(cfg.seed, "text", job.base.id)
     conn_b, conn_c = (CONNECTORS[int(rng.integers(len(CONNECTORS)))] for _ in range(2))
-    pairs = six_pairs(job.base.text, job.b.text, job.c.text, conn_b, conn_c, rng)
+    pairs = six_pairs(job.base.text, job.b.text, job.c.text, conn_b, conn_c, rng,
+                      contexts["AB"], contexts["AC"])
     path = {k: v["path"] for k, v in written.items()}
     rows = {
         "ac": [chat_row("ac", [path["A"]], job.base.text, rng)],

@@ -90,6 +90,8 @@ def _clip_from_row(
     check_text(text, text_column, csv_path, row_no)
     if not rel:
         raise bad(f"empty path for id {clip_id!r}")
+    if "\x00" in rel:
+        raise bad(f"path for id {clip_id!r} contains a NUL character")
     audio = inside(root, rel, csv_path, row_no)
     if not audio.is_file():
         raise bad(f"audio file not found: {rel}")

@@ -32,14 +32,17 @@ def six_pairs(
     connector_b: str,
     connector_c: str,
     rng: np.random.Generator,
+    context_b: str = "",
+    context_c: str = "",
 ) -> list[Pair]:
-    """All six pairs, in the paper's order; `rng` draws the instruction templates."""
+    """All six pairs, in the paper's order; `rng` draws the instruction templates and the
+    contexts say where each event sits ("at the beginning", ...; none if empty)."""
     captions = {
         "A": caption_a.strip(),
-        "AB": targets.post_caption(caption_a, label_b, connector_b),
-        "AC": targets.post_caption(caption_a, label_c, connector_c),
+        "AB": targets.post_caption(caption_a, label_b, connector_b, context_b),
+        "AC": targets.post_caption(caption_a, label_c, connector_c, context_c),
     }
-    label = {"AB": label_b, "AC": label_c}
+    event = {"AB": (label_b, context_b), "AC": (label_c, context_c)}
     pairs = []
     for op, src, tgt in (
         ("add", "A", "AB"), ("add", "A", "AC"),
@@ -47,11 +50,14 @@ def six_pairs(
         ("replace", "AB", "AC"), ("replace", "AC", "AB"),
     ):
         if op == "add":
-            instr = targets.instruction("add", rng, label[tgt])
+            label, context = event[tgt]
+            instr = targets.instruction("add", rng, label, context=context)
         elif op == "delete":
-            instr = targets.instruction("delete", rng, label[src])
+            label, context = event[src]
+            instr = targets.instruction("delete", rng, label, context=context)
         else:
-            instr = targets.instruction("replace", rng, label[src], label[tgt])
+            (old, old_ctx), (new, new_ctx) = event[src], event[tgt]
+            instr = targets.instruction("replace", rng, old, new, old_ctx, new_ctx)
         pre, post = captions[src], captions[tgt]
         pairs.append(Pair(op, src, tgt, pre, post, instr, targets.commonality(op, pre, post)))
     return pairs

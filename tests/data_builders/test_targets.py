@@ -76,3 +76,56 @@ def test_overlap_is_the_earliest_longest_shared_run_trimmed(pre_words, post_word
     while expected and expected[-1] in DANGLING:
         expected.pop()
     assert got == expected
+
+
+def test_clause_final_words_are_kept():
+    pre = "A man talks while a vehicle passes by."
+    ab = targets.post_caption(pre, "dog barking", ", with")
+    ac = targets.post_caption(pre, "bell ringing", ", and")
+    assert targets.commonality("replace", ab, ac) == "A man talks while a vehicle passes by."
+    assert targets.longest_overlap("a dog barks, with a", "a dog barks, with a cat") == "a dog barks"
+
+
+def test_insertion_context_from_the_onset():
+    assert targets.insertion_context(0.2, 1.0, 10.0) == "at the beginning"
+    assert targets.insertion_context(4.5, 1.0, 10.0) == "in the middle"
+    assert targets.insertion_context(8.5, 1.0, 10.0) == "towards the end"
+    assert targets.insertion_context(0.5, 9.0, 10.0) == "throughout"
+    assert (targets.post_caption("A man speaks.", "dog barking", ", while", "towards the end")
+            == "A man speaks, while a dog barking towards the end.")
+    text = targets.instruction("replace", np.random.default_rng(0), "dog barking", "bell ringing",
+                               "at the beginning", "in the middle")
+    assert "dog barking at the beginning" in text and "bell ringing in the middle" in text
+
+
+def test_shared_context_alone_is_not_the_commonality():
+    ab = targets.post_caption("Wind blows.", "dog barking", ", with", "at the beginning")
+    ac = targets.post_caption("Wind blows.", "bell ringing", ", and", "at the beginning")
+    assert targets.commonality("replace", ab, ac) == "Wind blows."
+
+
+CAPTION = st.lists(st.sampled_from("a man speaks dog barks by the road car passes rain falls "
+                                   "loudly in on wind".split()), min_size=1, max_size=10)
+LABEL = st.sampled_from(["dog barking", "bell ringing", "rain falling", "engine idling", "car horn"])
+
+
+def contiguous(sub: list[str], seq: list[str]) -> bool:
+    return any(seq[i:i + len(sub)] == sub for i in range(len(seq) - len(sub) + 1))
+
+
+@given(CAPTION, st.sampled_from([".", ""]), LABEL, LABEL, st.sampled_from(targets.CONNECTORS),
+       st.sampled_from(targets.CONNECTORS), st.sampled_from(("",) + targets.CONTEXTS),
+       st.sampled_from(("",) + targets.CONTEXTS))
+def test_pair_targets_hold_for_any_caption(words, end, b, c, conn_b, conn_c, ctx_b, ctx_c):
+    """Replace: the commonality is one contiguous span of both captions. Add/delete: the
+    shorter (pre for add, post for delete) caption, unchanged."""
+    from data_builders.pairs import six_pairs
+
+    base = " ".join(words).capitalize() + end
+    for p in six_pairs(base, b, c, conn_b, conn_c, np.random.default_rng(0), ctx_b, ctx_c):
+        if p.op == "replace":
+            span = norm(p.commonality.split())
+            assert span == [] or (contiguous(span, norm(p.pre_caption.split()))
+                                  and contiguous(span, norm(p.post_caption.split())))
+        else:
+            assert p.commonality == (p.pre_caption if p.op == "add" else p.post_caption) == base.strip()

@@ -48,7 +48,9 @@ class StageConfig:
     epochs: int = 1
     lr: float = 1e-4
     warmup_steps: int = 0
-    scheduler: str = "cosine"  # cosine | constant
+    scheduler: str = "cosine"  # cosine | constant | step (warmup, then x step_gamma every step_epochs)
+    step_epochs: int = 10
+    step_gamma: float = 0.1
     train_lm: bool = False
 
 
@@ -78,6 +80,7 @@ class TrainConfig:
     save_every: int = 200  # steps between checkpoints (and one at each epoch end)
     position_captioning: bool = True  # ablation: False drops "caption the first audio" rows
     finetune: bool = True  # ablation: False skips stages named `finetune` (no stage 3)
+    init_from: str | None = None  # start from this checkpoint's weights (e.g. an imported release)
     stages: list[StageConfig] = field(default_factory=lambda: [StageConfig()])
 
 

@@ -70,14 +70,18 @@ def _check_run_dir(run: Path, cfg_dict: dict) -> None:
     write_text(saved, yaml.safe_dump(cfg_dict, sort_keys=False))
 
 
-def _scheduler(opt, stage, total: int):
+def _scheduler(opt, stage, total: int, per_epoch: int):
     from transformers import get_constant_schedule_with_warmup, get_cosine_schedule_with_warmup
 
     if stage.scheduler == "cosine":
         return get_cosine_schedule_with_warmup(opt, stage.warmup_steps, max(total, 1))
     if stage.scheduler == "constant":
         return get_constant_schedule_with_warmup(opt, stage.warmup_steps)
-    raise InputError(None, f"unknown scheduler {stage.scheduler!r} (cosine or constant)")
+    if stage.scheduler == "step":  # the paper's "warmup and step decay" (appendix G)
+        every, warm = max(1, stage.step_epochs * per_epoch), stage.warmup_steps
+        return torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: min(1.0, (s + 1) / warm if warm else 1.0) * stage.step_gamma ** (s // every))
+    raise InputError(None, f"unknown scheduler {stage.scheduler!r} (cosine, constant or step)")
 
 
 class Trainer:
@@ -97,9 +101,9 @@ class Trainer:
         lm = any(s.train_lm for s in done)
         # The encoder stays frozen; its weights are saved when a package or hub cannot restore
         # them (random or tiny) or came from a user's checkpoint (later loads then need no pickle).
-        m = self.cfg.model
-        enc = m.random_encoder or m.encoder == "tiny" or bool(m.encoder_checkpoint)
-        return lm, enc
+        m, init = self.cfg.model, bool(self.cfg.train.init_from)  # an init checkpoint may hold both
+        enc = m.random_encoder or m.encoder == "tiny" or bool(m.encoder_checkpoint) or init
+        return lm or init, enc
 
     def training_event_clips(self) -> list[tuple[Path, str]]:
         """The labelled clips of data.events that training rows use: held-out clips never
@@ -132,7 +136,9 @@ class Trainer:
     def fit(self) -> Path:
         self.cache.fill([(p, r.where) for r in self.rows for p in (r.audio1, r.audio2)], self.progress)
         saved = self.resume()
-        if saved is None and self.cfg.model.standardize:
+        if saved is None and self.cfg.train.init_from:  # its embedding statistics come with it
+            checkpoint.restore(self.model, checkpoint.resolve(self.cfg.train.init_from))
+        elif saved is None and self.cfg.model.standardize:
             self.model.set_embedding_stats(self.cache.all_embeddings())
         if saved is None and self.cfg.data.events and self.model.event_head is not None:
             clips = self.training_event_clips()
@@ -152,9 +158,9 @@ class Trainer:
         stage, cfg = self.stages[si], self.cfg.train
         self.model.freeze(encoder=True, lm=not stage.train_lm)
         params = [p for p in self.model.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW(params, lr=stage.lr, weight_decay=0.0)
+        opt = torch.optim.Adam(params, lr=stage.lr)  # paper: Adam (appendix G)
         per_epoch = math.ceil(len(self.rows) / cfg.batch_size)
-        sched = _scheduler(opt, stage, per_epoch * stage.epochs)
+        sched = _scheduler(opt, stage, per_epoch * stage.epochs, per_epoch)
         if saved is not None and self.state["stage"] == si:
             opt.load_state_dict(saved["opt"])
             sched.load_state_dict(saved["sched"])

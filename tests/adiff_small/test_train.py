@@ -106,6 +106,17 @@ def test_tiny_model_overfits_and_names_the_right_events(tiny_lm, pairs_dir, corp
     assert right >= 7, list(zip([r.answer for r in rows], preds))
 
 
+def test_training_continues_from_an_init_checkpoint(tiny_lm, pairs_dir, tmp_path):
+    """train.init_from (e.g. an imported release): at lr 0 the weights stay those it started from."""
+    first = train(_cfg(tiny_lm, pairs_dir, tmp_path / "a", [StageConfig("grounding", 1, 1e-3)], tiers=[1],
+                       max_rows=4), progress=False)
+    cfg = _cfg(tiny_lm, pairs_dir, tmp_path / "b", [StageConfig("grounding", 1, 0.0)], tiers=[1], max_rows=4)
+    cfg.train.init_from = str(tmp_path / "a")
+    second = train(cfg, progress=False)
+    a, b = load_file(str(first / "model.safetensors")), load_file(str(second / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a) and any(k.startswith("lm.") for k in b)
+
+
 def test_cli_errors_are_one_line(corpus, tmp_path, capsys):
     bad = tmp_path / "events.csv"
     rows = list(csv.DictReader((corpus / "events.csv").open()))

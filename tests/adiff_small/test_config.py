@@ -1,0 +1,50 @@
+"""The shipped configs load, and the paper config says where each value comes from."""
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import pytest
+import torch
+
+from adiff_small.config import StageConfig, load_config
+from adiff_small.train import _scheduler
+from common.errors import InputError
+
+CONFIGS = resources.files("adiff_small").joinpath("configs")
+
+
+@pytest.mark.parametrize("name", ["paper_gpt2.yaml", "paper_smollm2.yaml", "demo_smollm2.yaml"])
+def test_shipped_configs_load(name):
+    load_config(str(CONFIGS.joinpath(name)))
+
+
+def test_paper_config_marks_every_value_and_follows_the_release():
+    text = CONFIGS.joinpath("paper_gpt2.yaml").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if re.match(r"^\s+[-\w]+:\s*[^#\s]", line) and not line.strip().startswith("- name"):
+            assert re.search(r"#.*\b(paper|release|our choice)\b", line), line
+    cfg = load_config(str(CONFIGS.joinpath("paper_gpt2.yaml")))
+    m = cfg.model
+    assert (m.mapper_layers, m.cross_layers, m.standardize, m.prompt_format) == (4, 4, False, "release")
+    assert [s.epochs for s in cfg.train.stages] == [30, 10] and cfg.train.stages[1].lr == 1e-6
+    assert not cfg.train.stages[0].train_lm and cfg.train.stages[1].train_lm
+
+
+def test_unknown_keys_are_errors(tmp_path):
+    bad = tmp_path / "c.yaml"
+    bad.write_text("train:\n  stages:\n    - {name: grounding, train_encoder: true}\n")
+    with pytest.raises(InputError, match="unknown key train.stages\\[0\\].train_encoder"):
+        load_config(bad)
+
+
+def test_step_schedule_warms_up_then_decays_per_epochs():
+    opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    stage = StageConfig("grounding", 4, 1.0, warmup_steps=2, scheduler="step", step_epochs=1, step_gamma=0.5)
+    sched = _scheduler(opt, stage, total=12, per_epoch=3)
+    lrs = []
+    for _ in range(9):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs == pytest.approx([0.5, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25])

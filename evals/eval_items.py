@@ -38,6 +38,8 @@ def finish(name: str, task: str, source: Path, candidates: list[EvalItem], **kw)
     """Keep items whose audio exists, record the others as skips; reject empty or duplicate sets."""
     items, skipped, seen = [], [], set()
     for item in candidates:
+        if not item.id.strip():
+            raise InputError(source, f"a clip has an empty id (audio {item.audio})")
         if item.id in seen:
             raise InputError(source, f"duplicate id {item.id!r}")
         seen.add(item.id)

@@ -30,6 +30,8 @@ def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: 
 
     from common.audio import load_audio
 
+    if Path(out).exists() and not Path(out).is_dir():
+        raise InputError(out, "--out must be a folder (the run folder), not a file")
     if adapter and not Path(adapter, "adapter_config.json").is_file():
         raise InputError(adapter, "not a LoRA adapter folder (no adapter_config.json)")
     es = load_eval_set(eval_set, Path(data), sessions)

@@ -77,7 +77,7 @@ def read_run_meta(path: Path) -> dict:
     es = meta.get("eval_set", {})
     for key, kind in (("name", str), ("task", str), ("n_items", int), ("proxy", bool)):
         if key in es and not isinstance(es[key], kind):
-            raise InputError(path, f"eval_set.{key} must be a {kind.__name__}; {fix}")
+            raise InputError(path, f"eval_set.{key} must be of type {kind.__name__}; {fix}")
     skipped, notes = meta.get("skipped", []), meta.get("notes", [])
     if not (isinstance(skipped, list) and all(isinstance(s, dict) and isinstance(s.get("id"), str) for s in skipped)):
         raise InputError(path, f"'skipped' must be a list of objects with an 'id' string; {fix}")

@@ -49,9 +49,8 @@ def score_retention(rows: list[dict], task: str, source=None) -> dict:
         confusion[row["label"]][m.label or "(none)"] += 1
         correct.append(m.label == row["label"])
         strict.append(m.strict_label == row["label"])
-        # "correct" = correct_mapped, kept while compare reads it
         per_row.append({"id": row["id"], "label": row["label"], "prediction": row["prediction"],
-                        "mapped": m.label, "rule": m.rule, "similarity": m.score, "correct": correct[-1],
+                        "mapped": m.label, "rule": m.rule, "similarity": m.score,
                         "correct_mapped": correct[-1], "correct_strict": strict[-1]})
     support = Counter(r["label"] for r in rows)
     rules = Counter(m.rule for m in mapped)
@@ -59,7 +58,6 @@ def score_retention(rows: list[dict], task: str, source=None) -> dict:
     return {
         "task": task,
         "n_items": n,
-        "accuracy": sum(correct) / n,  # = accuracy_mapped, kept while compare reads it
         "accuracy_mapped": sum(correct) / n,
         "accuracy_strict": sum(strict) / n,
         "strict_mapped_agreement": sum(a == b for a, b in zip(strict, correct)) / n,
@@ -67,7 +65,7 @@ def score_retention(rows: list[dict], task: str, source=None) -> dict:
         "support": {lab: support[lab] for lab in labels if support[lab]},
         "confusion": confusion,
         "rules": dict(sorted(rules.items())),
-        "fallback_share": rules["embedding"] / len(rows),
+        "fallback_share": rules["embedding"] / n,
         "predictions": per_row,
     }
 

@@ -78,7 +78,7 @@ def iemocap(root: Path, sessions: tuple[int, ...] = PAPER_SESSIONS) -> EvalSet:
                 m = re.match(r"\[[\d.]+ - [\d.]+\]\t(\S+)\t(\w+)\t", line)
                 if m and m.group(2) in IEMOCAP_MAP:
                     utt = m.group(1)
-                    wav = session / "sentences" / "wav" / utt.rsplit("_", 1)[0] / f"{utt}.wav"
+                    wav = inside(session / "sentences" / "wav", f"{utt.rsplit('_', 1)[0]}/{utt}.wav", txt)
                     items.append(EvalItem(utt, wav, label=IEMOCAP_MAP[m.group(2)]))
     if not items:
         raise InputError(root, "no neu/hap/exc/sad/ang utterances in EmoEvaluation/*.txt")

@@ -112,3 +112,10 @@ def test_an_unreadable_clip_stops_before_anything_is_written(tiny_model, gtzan_r
     err = captured.err.strip().splitlines()
     assert len(err) == 1 and "gtzan clip blues.00001" in err[0] and "unreadable or corrupt audio" in err[0]
     assert not out.exists()
+
+
+def test_out_that_is_a_file_is_refused_in_one_line(captions_csv, tmp_path, capsys):
+    (tmp_path / "file").write_text("mine")
+    assert main(["infer", "--model", "m", "--eval-set", "captions-csv", "--data", str(captions_csv),
+                 "--out", str(tmp_path / "file")]) == 2
+    assert "--out must be a folder" in capsys.readouterr().err and (tmp_path / "file").read_text() == "mine"

@@ -45,3 +45,30 @@ def test_runs_from_different_eval_sets_are_refused(tmp_path):
     with pytest.raises(InputError, match="different eval set.*1 ids not in it"):
         check_same_eval_set(a, b)
     check_same_eval_set(a, a)
+
+
+def test_non_utf8_bytes_and_deep_nesting_are_one_line_errors(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(json.dumps(_row("a")).encode() + b"\n{\"id\": \"b\xff\"}\n")
+    with pytest.raises(InputError, match="row 2: not UTF-8"):
+        read_predictions(path)
+    path.write_text("[" * 100000 + "\n")
+    with pytest.raises(InputError, match="row 1: not valid JSON"):
+        read_predictions(path)
+
+
+@pytest.mark.parametrize("meta, message", [
+    (b"{not json", "not a valid UTF-8 JSON file"),
+    (b"\xff\xfe", "not a valid UTF-8 JSON file"),
+    (b"[1, 2]", "must be a JSON object"),
+    (b'{"eval_set": "vsc"}', "must be a JSON object with an 'eval_set' object"),
+    (b'{"eval_set": {"n_items": "8"}}', "eval_set.n_items must be of type int"),
+    (b'{"eval_set": {}, "skipped": ["a"]}', "'skipped' must be a list of objects"),
+    (b'{"eval_set": {}, "notes": [1]}', "'notes' must be a list of strings"),
+])
+def test_malformed_run_json_is_one_line_naming_it(tmp_path, meta, message):
+    write_jsonl(tmp_path / "run" / "predictions.jsonl", [_row("a")])
+    (tmp_path / "run" / "run.json").write_bytes(meta)
+    with pytest.raises(InputError, match=message) as err:
+        read_predictions(tmp_path / "run")
+    assert str(tmp_path / "run" / "run.json") in str(err.value)

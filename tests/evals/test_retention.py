@@ -16,7 +16,7 @@ def _rows():
 
 def test_accuracy_recall_confusion_and_rule_shares():
     res = score_retention(_rows(), "vsc")
-    assert res["accuracy"] == 0.5
+    assert res["accuracy_mapped"] == 0.5
     assert res["per_class_recall"] == {"laughter": 1.0, "cough": 0.5, "sniff": 0.0}
     assert res["confusion"]["cough"]["sneeze"] == 1 and res["confusion"]["sniff"]["(none)"] == 1
     assert res["rules"] == {"empty": 1, "exact": 1, "synonym": 2} and res["fallback_share"] == 0.0
@@ -43,7 +43,7 @@ def test_eval_retention_cli_writes_json_and_markdown(tmp_path, capsys):
                                               "skipped": [{"id": "gone", "reason": "audio file missing: x"}]}))
     assert main(["eval", "retention", "--preds", str(run), "--out", str(tmp_path / "out")]) == 0
     payload = json.loads((tmp_path / "out" / "retention.json").read_text())
-    assert payload["accuracy"] == 0.5 and payload["proxy"] is True
+    assert payload["accuracy_mapped"] == 0.5 and payload["proxy"] is True
     md = (tmp_path / "out" / "retention.md").read_text()
     assert "PROXY" in md and "Confusion matrix" in md and "1 listed clip(s) had no audio" in md
     assert "| 0.5000 | 0.0000 | 4 | 0.5000 | 1.0000 |" in capsys.readouterr().out

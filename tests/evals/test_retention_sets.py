@@ -40,6 +40,13 @@ def test_iemocap_defaults_to_session_5_and_records_the_count(iemocap_root):
         load_eval_set("gtzan", iemocap_root, sessions=(5,))
 
 
+def test_iemocap_utterance_paths_stay_inside_the_release(iemocap_root):
+    txt = next((iemocap_root / "Session5" / "dialog" / "EmoEvaluation").glob("*.txt"))
+    txt.write_text("[1.0 - 2.0]\t../../../../outside_F000\tang\t[2.0, 4.0, 4.0]\n")
+    with pytest.raises(InputError, match="escapes its folder"):
+        iemocap(iemocap_root)
+
+
 def test_vocalsound_records_its_split_and_count(vocalsound_root):
     assert vocalsound_test(vocalsound_root).notes == [
         "VocalSound test split (the 2 speakers of meta/te_meta.csv): 3 clips listed"]

@@ -20,6 +20,8 @@ from tqdm import tqdm
 from adiff_small import prompts
 from adiff_small.audio_facts import Facts, measure
 from adiff_small.data import Clip, read_clips, resolve_audio, write_rows
+from adiff_small.lm import load_lm
+from common.chat import OpenAIBackend, TransformersBackend
 from common.files import csv_records
 from common.errors import InputError
 
@@ -152,39 +154,6 @@ def llm_messages(pair: Pair, tier: int) -> list[dict]:
     return [{"role": "system", "content": BASE_PROMPT}, {"role": "user", "content": user}]
 
 
-class OpenAIBackend:
-    def __init__(self, base_url: str, model: str, seed: int):
-        import os
-
-        from openai import OpenAI
-
-        self.client = OpenAI(base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY", "EMPTY"))
-        self.model, self.seed = model, seed
-
-    def __call__(self, messages: list[dict]) -> str:
-        out = self.client.chat.completions.create(model=self.model, messages=messages,
-                                                  temperature=0.0, seed=self.seed)
-        return out.choices[0].message.content.strip()
-
-
-class TransformersBackend:
-    def __init__(self, model: str, max_new_tokens: int = 320):
-        from adiff_small.lm import load_lm
-
-        self.model, self.tok = load_lm(model)
-        self.max_new_tokens = max_new_tokens
-
-    def __call__(self, messages: list[dict]) -> str:
-        import torch
-
-        ids = self.tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt")
-        with torch.no_grad():
-            out = self.model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False,
-                                      max_new_tokens=self.max_new_tokens,
-                                      pad_token_id=self.tok.pad_token_id)
-        return self.tok.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip()
-
-
 def make(clips_csv: Path, out: Path, backend: str, *, name: str = "demo", seed: int = 0,
          test_fraction: float = 0.2, per_clip: int = 1, base_url: str | None = None,
          model: str | None = None, progress: bool = True) -> dict[str, int]:
@@ -206,7 +175,7 @@ def make(clips_csv: Path, out: Path, backend: str, *, name: str = "demo", seed: 
     else:
         if not model or (backend == "openai" and not base_url):
             raise InputError(None, f"backend {backend!r} needs --model" + (" and --base-url" if backend == "openai" else ""))
-        llm = OpenAIBackend(base_url, model, seed) if backend == "openai" else TransformersBackend(model)
+        llm = OpenAIBackend(base_url, model, seed) if backend == "openai" else TransformersBackend(model, load=load_lm)
         answer = _cached(llm, out / ".work" / f"{backend}_responses.jsonl")
     out.mkdir(parents=True, exist_ok=True)
     counts = {}

@@ -11,6 +11,7 @@ from pathlib import Path
 from common.files import atomic_path
 from data_builders.layout import PAIRS_CSV, TASKS, dataset_file, dataset_files
 from data_builders.outdir import WORK
+from data_builders.rewrite import Rewriter, rewrite_shard
 
 PAIR_COLUMNS = (
     "pair_id", "split", "base_id", "op", "src_audio", "tgt_audio",
@@ -27,7 +28,8 @@ def shard_file(cfg, stem: str) -> Path:
     return cfg.out / WORK / "shards" / f"{stem}.json"
 
 
-def write_outputs(jobs, splits: dict[str, str], cfg, problems, fingerprint: dict) -> dict:
+def write_outputs(jobs, splits: dict[str, str], cfg, problems, fingerprint: dict,
+                  rewrite: Rewriter | None = None) -> dict:
     """Stream the shards of the built bases (the keys of `splits`, base id -> split), in input
     order, from disk into the JSONL and CSV files (one shard in memory at a time); return counts."""
     names = dataset_files() + [PAIRS_CSV]
@@ -44,6 +46,8 @@ def write_outputs(jobs, splits: dict[str, str], cfg, problems, fingerprint: dict
             if job.base.id not in splits:
                 continue
             shard = json.loads(shard_file(cfg, job.stem).read_text(encoding="utf-8"))
+            if rewrite is not None:
+                shard = rewrite_shard(shard, rewrite)
             for t in TASKS:
                 name = dataset_file(t, splits[job.base.id])
                 for row in shard["rows"][t]:

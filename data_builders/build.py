@@ -29,6 +29,7 @@ from data_builders.layout import REPORT_JSON
 from data_builders.mixing import MixParams, add_event, check_level, draw_onset, event_gain, limit_gain
 from data_builders.pairs import chat_row, six_pairs
 from data_builders.plan import BaseJob, assign_splits, plan, rng_for, sample_bases
+from data_builders.rewrite import RewriteConfig, make_rewriter
 from data_builders.targets import CONNECTORS, insertion_context
 
 
@@ -43,6 +44,7 @@ class BuildConfig:
     workers: int = 2
     skip_bad: bool = False
     relative_paths: bool = False
+    rewrite: RewriteConfig | None = None
 
 
 # --- worker side ---------------------------------------------------------------------
@@ -170,7 +172,12 @@ def run_build(bases: list[Clip], events: list[Clip], cfg: BuildConfig, problems:
         reused = _run_all(jobs, cfg, problems)
         built = [j.base.id for j in jobs if j.base.id in reused]  # input order
         splits = assign_splits(built, cfg.seed, cfg.split_fractions)
-        report = assemble.write_outputs(jobs, splits, cfg, problems, fingerprint)
+        rewriter = make_rewriter(cfg.rewrite, cfg.out / outdir.WORK, cfg.seed) if cfg.rewrite else None
+        report = assemble.write_outputs(jobs, splits, cfg, problems, fingerprint, rewriter)
+        if rewriter:
+            report["rewrite"] = {"backend": cfg.rewrite.backend, "model": cfg.rewrite.model,
+                                 "replies_asked_this_run": rewriter.chat.asked,
+                                 "replies_not_used": rewriter.kept_template}
         if cfg.max_bases is not None:
             report["max_bases"] = {"n": cfg.max_bases, "ids": [b.id for b in bases]}
         report["timing"] = _timing(reused, cfg, time.perf_counter() - start)

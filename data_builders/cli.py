@@ -35,6 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--splits", type=_fractions, default=(0.8, 0.1, 0.1), metavar="TRAIN,VAL,TEST",
                    help="fractions of the bases per split (default 0.8,0.1,0.1); e.g. "
                         "0.98,0.02,0 trains on nearly all bases and evaluates elsewhere")
+    b.add_argument("--rewrite-backend", choices=("openai", "transformers"),
+                   help="have a chat model reword post-edit captions and instructions (cached)")
+    b.add_argument("--rewrite-model", help="model name (openai) or local model folder (transformers)")
+    b.add_argument("--rewrite-url", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
     b.add_argument("--skip-bad", action="store_true", help="skip bad rows/clips, record why")
     b.add_argument("--relative-paths", action="store_true",
                    help="write audio paths relative to --out instead of absolute")
@@ -56,6 +60,8 @@ def _build(args: argparse.Namespace) -> int:
         subset=args.subset, event_dir=args.event_dir, seed=args.seed, duration_s=args.duration,
         ratio_db=tuple(args.ratio_db), splits=args.splits, max_bases=args.max_bases, workers=args.workers,
         skip_bad=args.skip_bad, relative_paths=args.relative_paths,
+        rewrite_backend=args.rewrite_backend, rewrite_model=args.rewrite_model,
+        rewrite_url=args.rewrite_url,
     )
     rows = report["rows"]
     print(f"built {report['bases_built']}/{report['bases_requested']} bases, "

@@ -8,6 +8,7 @@ from pathlib import Path
 from common.errors import InputError
 from data_builders.build import BuildConfig, run_build
 from data_builders.inputs import Problems, load_inputs
+from data_builders.rewrite import RewriteConfig
 
 RATIO_DB_RANGE = (-30.0, 30.0)  # our choice: past 30 dB one sound masks the other entirely
 
@@ -28,20 +29,29 @@ def build_datasets(
     workers: int = 2,
     skip_bad: bool = False,
     relative_paths: bool = False,
+    rewrite_backend: str | None = None,
+    rewrite_model: str | None = None,
+    rewrite_url: str | None = None,
 ) -> dict:
     """Build the AC/ADC/ACC datasets into `out` from bases (a CSV or AudioCaps) and events
     (a CSV or an event folder); returns the report also written as build_report.json.
 
     `max_bases` takes a seeded random sample of that many bases (ids in the report);
-    `splits` are the train/val/test fractions of the bases that build."""
+    `splits` are the train/val/test fractions of the bases that build. `rewrite_backend`
+    ("openai" with `rewrite_url`, or "transformers") has `rewrite_model` reword the post-edit
+    captions and instructions (data_builders/rewrite.py)."""
     if (bases_csv is None) == (audiocaps is None):
         raise ValueError("give exactly one of bases_csv and audiocaps")
     if (events_csv is None) == (event_dir is None):
         raise ValueError("give exactly one of events_csv and event_dir")
+    rewrite = None
+    if rewrite_backend is not None:
+        rewrite = RewriteConfig(rewrite_backend, rewrite_model or "", rewrite_url)
+        rewrite.check()
     cfg = BuildConfig(out=Path(out), seed=seed, duration_s=float(duration_s),
                       ratio_db=check_ratio_db(ratio_db), split_fractions=check_splits(splits),
                       max_bases=max_bases, workers=workers, skip_bad=skip_bad,
-                      relative_paths=relative_paths)
+                      relative_paths=relative_paths, rewrite=rewrite)
     check_counts(cfg)
     problems = Problems(skip_bad=skip_bad)
     bases, events = load_inputs(problems, bases_csv, events_csv, audiocaps, subset, event_dir)

@@ -65,6 +65,8 @@ def fingerprint(cfg, bases, events) -> dict:
     """What decides the outputs: settings (not workers/skip policy/out) and every input,
     including each audio file's content hash, so a replaced file is a different build."""
     settings = {k: v for k, v in asdict(cfg).items() if k not in ("out", "workers", "skip_bad")}
+    if settings.get("rewrite"):
+        settings["rewrite"].pop("base_url")  # where the model is served does not change its text
     hashes = input_hashes(cfg.out, [c.path for c in (*bases, *events)])
     h = hashlib.sha256()
     for clip in (*bases, *events):

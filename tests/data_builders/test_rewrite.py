@@ -1,52 +1,32 @@
-"""LLM rewording of captions and instructions through an OpenAI-compatible endpoint. The
-endpoint is a stand-in HTTP server on 127.0.0.1 (no model can be reached here); everything
-from the openai client on is real."""
+"""LLM rewording of captions and instructions through an OpenAI-compatible endpoint: a
+stand-in server on 127.0.0.1 (tests/chat_server.py; no model can be reached here)."""
 import csv
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
 from adcacc.cli import main
+from tests.chat_server import chat_server
 from data_builders.layout import SPLITS, dataset_file
 from tests.data_builders.test_targets import contiguous, norm
 
 
+def reword(body: dict) -> str:
+    """Captions become 'In this recording, ...', instructions 'Please ...'; a caption that
+    mentions 'number 3' gets a reply with a media tag, which must not be used."""
+    ask = body["messages"][-1]["content"]
+    text = ask.split(": ", 1)[1]
+    if "number 3" in text:
+        return "<audio> " + text
+    if ask.startswith("Reword this audio caption"):
+        return "In this recording, " + text[0].lower() + text[1:]
+    return "Please " + text[0].lower() + text[1:]
+
+
 @pytest.fixture
 def endpoint():
-    """Rewords captions as 'In this recording, ...' and instructions as 'Please ...'; a caption
-    mentioning 'number 3' gets a reply with a media tag, which must not be used."""
-    seen = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server API
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append(body)
-            ask = body["messages"][-1]["content"]
-            text = ask.split(": ", 1)[1]
-            if "number 3" in text:
-                reply = "<audio> " + text
-            elif ask.startswith("Reword this audio caption"):
-                reply = "In this recording, " + text[0].lower() + text[1:]
-            else:
-                reply = "Please " + text[0].lower() + text[1:]
-            data = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                               "choices": [{"index": 0, "finish_reason": "stop",
-                                            "message": {"role": "assistant", "content": reply}}]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *a):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/v1", seen
-    server.shutdown()
+    with chat_server(reword) as (url, seen):
+        yield url, seen
 
 
 def outputs(out):

@@ -24,11 +24,9 @@ from evals.replicates import EvalSetRuns, load
 from evals.verdicts import Claim, check_claim, verdict
 
 CAPTION_METRICS = tuple(METRIC_NAMES.values())
-# accuracy_strict: exact, mentioned-label or listed-synonym match only; accuracy_mapped: also
-# the embedding fallback; agreement: share of clips both judge alike; fallback_share: answers
-# that needed the fallback
+# per clip from evals.retention: strict (label or listed synonym named; else wrong), mapped
+# (also the embedding fallback), agreement of the two, and whether the fallback was needed
 RETENTION_METRICS = ("accuracy_strict", "accuracy_mapped", "agreement", "fallback_share")
-STRICT_RULES = ("exact", "normalised", "synonym")
 
 
 class Stats:
@@ -63,14 +61,14 @@ class Stats:
         for arm, reps in es.rows.items():
             for run, rows in zip(es.runs[arm], reps):
                 preds = score_retention(rows, es.task, run.path)["predictions"]
-                mapped = np.array([p.get("correct_mapped", p["correct"]) for p in preds], dtype=float)
-                strict = np.array([p.get("correct_strict", p["correct"] and p["rule"] in STRICT_RULES)
-                                   for p in preds], dtype=float)
+                mapped = np.array([p["correct_mapped"] for p in preds], dtype=float)
+                strict = np.array([p["correct_strict"] for p in preds], dtype=float)
                 fallback = np.array([p["rule"] == "embedding" for p in preds], dtype=float)
                 for metric, values in zip(RETENTION_METRICS, (strict, mapped, strict == mapped, fallback)):
                     self.by.setdefault((es.name, metric, arm), []).append(values.astype(float))
 
     def metrics(self, eval_set: str) -> list[str]:
+        """The eval set's metrics in table order, the unavailable ones included."""
         if self.sets[eval_set].task != "caption":
             return list(RETENTION_METRICS)
         return [m for m in CAPTION_METRICS
@@ -112,6 +110,7 @@ def _paired_effects(a: list[float], b: list[float]) -> list[float] | None:
 
 
 def value_record(est: Estimates, sets: list[str], metric: str, arm: str) -> dict:
+    """An arm's per-seed values, their mean and its 95% CI; or why it is unavailable."""
     got = est.of(sets, metric, arm)
     if isinstance(got, str):
         return {"arm": arm, "metric": metric, "unavailable": got}
@@ -121,6 +120,7 @@ def value_record(est: Estimates, sets: list[str], metric: str, arm: str) -> dict
 
 
 def delta_record(est: Estimates, sets: list[str], metric: str, a: str, b: str) -> dict:
+    """metric(a) - metric(b): per-seed values of both, per-seed effects, mean and 95% CI."""
     got_a, got_b = est.of(sets, metric, a), est.of(sets, metric, b)
     rec = {"a": a, "b": b, "metric": metric}
     for got in (got_a, got_b):
@@ -148,7 +148,7 @@ def _examples(es: EvalSetRuns, k: int) -> list[dict]:
              "captions": {arm: reps[0][i]["prediction"] for arm, reps in es.rows.items()}} for i in picks]
 
 
-def _check_request(arms: dict, base: str, contrasts, claims, sets: dict[str, EvalSetRuns]) -> dict:
+def _check_request(arms: dict, contrasts, claims, sets: dict[str, EvalSetRuns]) -> dict:
     """Refuse contrasts and claims that name what is not compared, before anything is scored."""
     for a, b in contrasts:
         for arm in (a, b):
@@ -174,7 +174,7 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
     from evals.paper_numbers import paper_entry
 
     sets, notes = load(arms, base)
-    claim_sets = _check_request(arms, base, contrasts, claims, sets)
+    claim_sets = _check_request(arms, contrasts, claims, sets)
     stats = Stats(sets)
     est = Estimates(stats, Resampler(n_boot, seed))
     pairs = [(a, base) for a in arms if a != base]

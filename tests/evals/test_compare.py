@@ -10,7 +10,7 @@ from adcacc.cli import main
 from evals.compare import compare_experiment
 from evals.paper_numbers import AUDIOCAPS_OVERLAP
 from evals.report_tables import POOLED_NOTE
-from evals.retention_sets import TASK_LABELS
+from evals.tasks import TASK_LABELS
 from evals.verdicts import Claim
 from tests.evals.files import write_jsonl
 
@@ -146,3 +146,17 @@ def test_report_with_captions_renders_in_chromium(tmp_path):
 
     img = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert img.shape == (1600, 1300) and img.std() > 20  # tables and bars drawn, not a blank page
+
+
+def test_claims_seeds_and_contrasts_are_checked_before_scoring(tmp_path):
+    from common.errors import InputError
+
+    arms = _experiment(tmp_path)
+    with pytest.raises(InputError, match="metric 'CIDEr-D' is not one of eval set 'vsc_proxy'"):
+        compare_experiment(arms, tmp_path / "o", claims=[Claim("x", "", "CIDEr-D", "vsc_proxy", "acc", "adc", "greater")])
+    with pytest.raises(InputError, match="contrast"):
+        compare_experiment(arms, tmp_path / "o", contrasts=[("acc", "ac_matched")])
+    _vsc(arms["acc"][1] / "more", 0.5, 3, eval_name="other_vsc")
+    with pytest.raises(InputError, match="every seed needs the same sets"):
+        compare_experiment(arms, tmp_path / "o")
+    assert not (tmp_path / "o").exists()

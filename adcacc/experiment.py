@@ -275,8 +275,13 @@ def _check_cross_refs(exp: Experiment, top: _Reader) -> None:
             top.fail(f"no recipe {recipe.name} for arm {arm!r} (see recipes/qwen2_audio/)", "hardware")
     if any(s.data.startswith(CORPUS_PREFIX) for s in exp.eval_sets) and exp.data.corpus is None:
         top.fail("eval data 'corpus:...' needs data.corpus", "eval")
+    from evals.compare import CAPTION_METRICS, RETENTION_METRICS
+
     sets = {s.name for s in exp.eval_sets} | {"retention", "captioning"}
     for i, c in enumerate(exp.claims):
+        if c.metric not in (*CAPTION_METRICS, *RETENTION_METRICS):
+            top.fail(f"unknown metric {c.metric!r}; choose from "
+                     f"{', '.join((*CAPTION_METRICS, *RETENTION_METRICS))}", f"claims[{i}].metric")
         for key in ("a", "b"):
             if getattr(c, key) not in exp.arms:
                 top.fail(f"arm {getattr(c, key)!r} is not in arms", f"claims[{i}].{key}")

@@ -36,6 +36,8 @@ def _write(tmp_path: Path, edit) -> Path:
         "direction": "greater"}]), "claims[0].b: arm 'base' is not in arms"),
     (lambda e: e.update(claims=[{"id": "x", "text": "t", "metric": "m", "eval_set": "captions-csv",
                                  "a": "acc", "b": "ac", "direction": "bigger"}]), "claims[0].direction"),
+    (lambda e: e.update(claims=[{"id": "x", "text": "t", "metric": "accuracy", "eval_set": "retention",
+                                 "a": "acc", "b": "ac", "direction": "less"}]), "claims[0].metric: unknown metric"),
 ])
 def test_bad_experiment_is_one_line_and_writes_nothing(tmp_path, capsys, edit, where):
     path = _write(tmp_path, edit)

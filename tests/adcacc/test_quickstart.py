@@ -52,6 +52,6 @@ def test_quickstart_trains_infers_and_reports_every_arm(tmp_path):
             rows = (out / "runs" / arm / eval_set / "predictions.jsonl").read_text().splitlines()
             assert len(rows) == n
     table = json.loads((out / "report" / "comparison.json").read_text())
-    assert table["arms"] == ["base", "ac", "adc", "acc"]
+    assert list(table["arms"]) == ["base", "ac", "adc", "acc"]
     html = (out / "report" / "report.html").read_text()
     assert "CIDEr-D" in html and "PROXY" in html and "data:image/png;base64" in html

@@ -1,0 +1,82 @@
+"""`adcacc run experiments/smoke.yaml` end to end (real corpus, real `swift sft` per arm,
+real inference and metrics), then killed with SIGKILL during training and during inference
+and rerun: it must finish with a comparison.json byte-identical to the uninterrupted run's.
+The tiny random Qwen2-Audio stands in for the 7B model (no hub here)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from adcacc.cli import main
+
+pytestmark = pytest.mark.slow
+EXPERIMENT = Path(__file__).resolve().parents[2] / "experiments" / "smoke.yaml"
+ADCACC = str(Path(sys.executable).parent / "adcacc")
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("smoke") / "run"
+    assert main(["run", str(EXPERIMENT), "--out", str(out)]) == 0
+    return out
+
+
+def test_smoke_experiment_runs_every_stage(smoke_run, capsys):
+    states = {p.stem: json.loads(p.read_text()) for p in (smoke_run / ".stages").glob("*.json")}
+    assert len(states) == 24 and all(s["status"] == "done" for s in states.values())
+    for arm in ("ac", "adc", "acc", "ac_matched"):
+        train = smoke_run / "train" / arm / "s0"
+        assert (train / "command.txt").read_text().split()[1] == "sft" and (train / "sft.log").is_file()
+        assert (train / "checkpoint-3" / "adapter_model.safetensors").is_file()
+    matched = json.loads((smoke_run / "data_matched" / "ac_matched_report.json").read_text())
+    assert matched["rows"] == matched["acc_rows"] and abs(matched["token_ratio"] - 1) <= 0.05
+    comparison = json.loads((smoke_run / "report" / "comparison.json").read_text())
+    assert set(comparison["arms"]) == {"base", "ac", "adc", "acc", "ac_matched"}
+    assert "data:image/png;base64" in (smoke_run / "report" / "report.html").read_text()
+    capsys.readouterr()
+    assert main(["run", str(EXPERIMENT), "--out", str(smoke_run)]) == 0  # all done: all skipped
+    out = capsys.readouterr().out
+    assert out.count("[skip]") == 24 and "[run]" not in out
+
+
+def _run_until(out: Path, stage_prefix: str, log: Path) -> None:
+    """Start the run; SIGKILL it (and its swift child) once a `stage_prefix` stage is running."""
+    with log.open("a") as f:
+        proc = subprocess.Popen([ADCACC, "run", str(EXPERIMENT), "--out", str(out)], stdout=f,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 600
+    while time.time() < deadline and proc.poll() is None:
+        running = [json.loads(p.read_text()) for p in (out / ".stages").glob(f"{stage_prefix}*.json")
+                   if p.is_file()] if (out / ".stages").is_dir() else []
+        if any(s.get("status") == "running" for s in running):
+            time.sleep(2.0)  # well inside the stage
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return
+        time.sleep(0.2)
+    pytest.fail(f"no {stage_prefix} stage was seen running; log: {log.read_text()[-2000:]}")
+
+
+def test_killed_during_training_and_inference_resumes_to_the_same_comparison(smoke_run, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    for shared in ("corpus", "data", "model", "data_matched"):  # done stages, copied to save CI time
+        shutil.copytree(smoke_run / shared, out / shared)
+    (out / ".stages").mkdir()
+    for stage in ("corpus", "build", "model", "matched"):
+        shutil.copy(smoke_run / ".stages" / f"{stage}.json", out / ".stages")
+    log = tmp_path / "run.log"
+    _run_until(out, "train__adc", log)
+    assert not (out / "train" / "adc" / "s0").exists()  # a killed training never looks finished
+    _run_until(out, "infer__acc", log)
+    assert main(["run", str(EXPERIMENT), "--out", str(out)]) == 0
+    assert (out / "report" / "comparison.json").read_bytes() == \
+        (smoke_run / "report" / "comparison.json").read_bytes()

@@ -32,7 +32,7 @@ def _bars(ax, groups: list[str], arms: list[str], get, first_color: int = 0) -> 
         ax.bar(x + (i - (len(arms) - 1) / 2) * width, vals, width, yerr=err, capsize=3, label=arm,
                color=f"C{first_color + i}")
     ax.set_xticks(x, groups, rotation=20, ha="right")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars, never over them
 
 
 def _value(rec: dict | None, sign: float = 1.0):

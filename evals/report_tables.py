@@ -43,24 +43,30 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
+def num(value: float, signed: bool = False) -> str:
+    """4 decimals as the papers print them; a rounded-away negative sign is dropped (no -0.0000)."""
+    value = round(value, 4) + 0.0
+    return f"{value:+.4f}" if signed else f"{value:.4f}"
+
+
 def _seeds(values: list[float] | None, signed: bool = False) -> str:
     if not values or len(values) < 2:
         return ""
-    return "seeds: " + ", ".join(f"{v:+.4f}" if signed else f"{v:.4f}" for v in values)
+    return "seeds: " + ", ".join(num(v, signed) for v in values)
 
 
 def value_cell(rec: dict) -> Cell:
     if "unavailable" in rec:
         return Cell("unavailable", flag="unavailable")
     lo, hi = rec["ci"]
-    return Cell(f"{rec['mean']:.4f}", _seeds(rec["per_seed"]), ci=f"[{lo:.4f}, {hi:.4f}]")
+    return Cell(num(rec["mean"]), _seeds(rec["per_seed"]), ci=f"[{num(lo)}, {num(hi)}]")
 
 
 def delta_cell(rec: dict) -> Cell:
     if "unavailable" in rec:
         return Cell("unavailable", flag="unavailable")
     lo, hi = rec["ci"]
-    return Cell(f"{rec['delta']:+.4f}", _seeds(rec["per_seed"], signed=True), ci=f"[{lo:+.4f}, {hi:+.4f}]")
+    return Cell(num(rec["delta"], True), _seeds(rec["per_seed"], True), ci=f"[{num(lo, True)}, {num(hi, True)}]")
 
 
 def _paper_cell(paper: dict | None) -> Cell:

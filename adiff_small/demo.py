@@ -15,8 +15,9 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from adiff_small import checkpoint, data, evaluate, explanations, prompts
+from adiff_small import checkpoint, data, evaluate, explanations, listening, prompts
 from adiff_small.config import load_config
+from adiff_small.embeddings import EmbeddingCache
 from adiff_small.generate import Decoding
 from adiff_small.train import train
 from common.files import write_text
@@ -42,7 +43,7 @@ def run_demo(corpus: Path, out: Path, config: str | None = None, overrides=(),
     cfg.data.train, cfg.data.events = train_files, str(events_csv)
     runs = {"full": cfg, "language-only": dataclasses.replace(
         cfg, model=dataclasses.replace(cfg.model, random_encoder=True))}
-    results, timings = {}, {}
+    results, timings, heard = {}, {}, {}
     for name, c in runs.items():
         c = dataclasses.replace(c, train=dataclasses.replace(c.train, out_dir=str(out / name)))
         t = time.monotonic()
@@ -54,18 +55,34 @@ def run_demo(corpus: Path, out: Path, config: str | None = None, overrides=(),
         results[name] = evaluate.score_tiers(test_rows, preds)
         results[name]["grounding"] = grounding(test_rows, preds)
         evaluate.write_report(out / name / "eval", test_rows, preds, results[name])
+        heard[name] = listening.forced_choice(model, test_rows, EmbeddingCache(model), seed=cfg.train.seed)
         timings[name] = round(time.monotonic() - t, 1)
     print(evaluate.format_table(results))
+    print(format_listening(heard))
     evaluate.plot(out / "cider_per_tier.png", results)
     _example(full_model, out, test_rows)
     summary = _verdict(results)
     print(summary)
     total = round(time.monotonic() - start, 1)
     write_text(out / "demo_report.json", json.dumps(
-        {"results": results, "seconds": {**timings, "total": total}, "verdict": summary,
+        {"results": results, "forced_choice": heard, "seconds": {**timings, "total": total}, "verdict": summary,
          "train_rows": {n: counts[n] for n in counts}}, indent=1) + "\n")
     print(f"total {total / 60:.1f} min; report: {out / 'demo_report.json'}, plot: {out / 'cider_per_tier.png'}")
     return 0
+
+
+def format_listening(heard: dict) -> str:
+    """Forced-choice lines: accuracy [95% CI] per model and audio condition, with chance."""
+    lines = []
+    for name, r in heard.items():
+        if "unavailable" in r:
+            lines.append(f"{name:<14} forced choice unavailable: {r['unavailable']}")
+            continue
+        for cond in ("matched", "shuffled", "swapped"):
+            cells = [f"{k} {v['accuracy']:.2f} [{v['ci95'][0]:.2f}, {v['ci95'][1]:.2f}] (chance {r['chance'][k]:.2f})"
+                     for k, v in r[cond].items()]
+            lines.append(f"{name:<14} forced choice, {cond} audio (n={r['pairs']}): " + "; ".join(cells))
+    return "\n".join(lines)
 
 
 def grounding(rows: list[data.Row], preds: list[str]) -> dict:

@@ -3,8 +3,8 @@ second and both audios, the release's three prompt lists).
 
 Training samples a paraphrase per row so the model follows free-form requests; the canonical
 inputs of the released ACD/CLD files are the first entry of each pool and always map back.
-Each pool is its hand-written entries followed by composed ones (every request of
-`compose.<task>` with every length phrasing), about 100 per tier as the paper describes.
+Each pool is its hand-written entries followed by composed ones (every lead phrase of
+`compose.<task>` with every request), about 100 per tier as the paper describes.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def pools() -> dict[str, tuple[str, ...]]:
     out = {}
     for task in TASKS:
         parts = data["compose"][task]
-        composed = [f"{r} {x}." for r in parts["requests"] for x in parts["lengths"]]
+        composed = [f"{lead}, {r}." for r in parts["requests"] for lead in parts["leads"]]
         seen: dict[str, str] = {}
         for p in [*data[task], *composed]:
             seen.setdefault(" ".join(p.lower().split()), p)

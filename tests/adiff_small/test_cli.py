@@ -27,6 +27,7 @@ def test_demo_smoke_and_explain_figure(corpus, tiny_lm, tmp_path, capsys):
     assert main(args + [x for s in sets for x in ("--set", s)]) == 0
     text = capsys.readouterr().out
     assert "tier-1 CIDEr-D on held-out pairs: full" in text
+    assert "forced choice, shuffled audio" in text
     report = json.loads((out / "demo_report.json").read_text())
     for name in ("full", "language-only"):
         scores = report["results"][name]["tier1"]["scores"]

@@ -103,7 +103,10 @@ def test_tiny_model_overfits_and_names_the_right_events(tiny_lm, pairs_dir, corp
     for r, p in zip(rows, preds):
         named = sorted((lab for lab in labels if f"of {lab}" in p), key=lambda lab: p.index(f"of {lab}"))
         right += named == [r.caption1, r.caption2] or (r.caption1 == r.caption2 and named == [r.caption1])
-    assert right >= 7, list(zip([r.answer for r in rows], preds))
+    # chance is about 1 in 25 per row (5 labels, ordered). Measured: 7 of 8 with the earlier
+    # 52-prompt pools, 6 of 8 with the paper's ~100 paraphrases per tier (the canonical prompt
+    # used here is then sampled half as often in training).
+    assert right >= 6, list(zip([r.answer for r in rows], preds))
 
 
 def test_training_continues_from_an_init_checkpoint(tiny_lm, pairs_dir, tmp_path):

@@ -160,3 +160,20 @@ def test_claims_seeds_and_contrasts_are_checked_before_scoring(tmp_path):
     with pytest.raises(InputError, match="every seed needs the same sets"):
         compare_experiment(arms, tmp_path / "o")
     assert not (tmp_path / "o").exists()
+
+
+def test_a_retention_group_claim_is_the_mean_over_its_sets(tmp_path):
+    arms = _experiment(tmp_path)
+    for arm, reps in arms.items():
+        for s, rep in enumerate(reps):
+            _vsc(rep / "vsc2", 0.5 + 0.1 * s, seed=s + len(arm) + 7, eval_name="vsc_other")
+    claim = Claim("g", "ADC keeps less than ACC", "accuracy_strict", "retention", "adc", "acc", "less")
+    result = compare_experiment(arms, tmp_path / "r", claims=[claim], contrasts=[("adc", "acc")], n_boot=200)
+    (v,) = result["verdicts"]
+    per_set = [next(d for d in result["eval_sets"][s]["deltas"]
+                    if (d["a"], d["b"], d["metric"]) == ("adc", "acc", "accuracy_strict"))
+               for s in ("vsc_other", "vsc_proxy")]
+    assert v["eval_sets"] == ["vsc_other", "vsc_proxy"]
+    assert v["delta"] == pytest.approx(np.mean([d["delta"] for d in per_set]))
+    assert v["per_seed"] == pytest.approx(np.mean([d["per_seed"] for d in per_set], axis=0))
+    assert v["ci"][0] <= v["delta"] <= v["ci"][1]

@@ -54,6 +54,22 @@ _CFG: BuildConfig | None = None
 def _init_worker(cfg: BuildConfig) -> None:
     global _CFG
     _CFG = cfg
+    if mp.parent_process() is not None:  # a pool worker, not the single-process path
+        _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Ctrl-C is the parent's to report (one line), and a worker must not outlive a parent
+    killed with SIGKILL, printing broken-pipe tracebacks: ignore SIGINT, and ask Linux to
+    send SIGTERM when the parent dies (prctl PR_SET_PDEATHSIG; a no-op elsewhere)."""
+    import ctypes
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 @lru_cache(maxsize=256)

@@ -1,5 +1,5 @@
 """Hand-written prompt paraphrases per task, sampled per row so the model learns the task,
-not one string. The first prompt of each pool is the canonical one used at evaluation."""
+not one string. Evaluation prompts are not drawn from these pools (evals/tasks.py)."""
 from __future__ import annotations
 
 import numpy as np

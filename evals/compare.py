@@ -18,7 +18,7 @@ import numpy as np
 from common.errors import InputError
 from common.files import write_bytes, write_text
 from evals.bootstrap import Resampler, interval
-from evals.captioning import METRIC_NAMES
+from evals.caption_metrics import METRIC_NAMES
 from evals.pooled_metrics import pooled_score
 from evals.replicates import EvalSetRuns, load
 from evals.verdicts import Claim, check_claim, verdict

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evals.captioning import ITEM_MEAN_METRICS, METRIC_NAMES, OPTIONAL, CaptionScores, check_inputs, one_line
+from evals.caption_metrics import ITEM_MEAN_METRICS, METRIC_NAMES, OPTIONAL, CaptionScores, check_inputs, one_line
 from evals.metric_assets import load_aac_metrics, missing_artifacts
 from evals.pooled_metrics import BLEU_N, bleu_stats, meteor_stats, pooled_score
 

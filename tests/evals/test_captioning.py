@@ -1,7 +1,8 @@
 """Our aac-metrics numbers must equal pycocoevalcap's own scorers (the papers' reference)."""
 import pytest
 
-from evals.captioning import ITEM_MEAN_METRICS, score_captions, score_captions_detailed
+from evals.caption_metrics import ITEM_MEAN_METRICS
+from evals.captioning import score_captions, score_captions_detailed
 from evals.metric_assets import missing_artifacts
 
 CANDS = [
@@ -73,7 +74,7 @@ def test_bad_inputs_are_rejected_before_any_java_runs():
 def test_pooled_counts_of_a_subset_rescore_to_aac_metrics_on_that_subset():
     """A bootstrap resample is a sub-multiset of clips: its summed statistics must score as
     aac-metrics scores those clips alone (the full set is checked in test_scoring_session)."""
-    from evals.captioning import one_line
+    from evals.caption_metrics import one_line
     from evals.metric_assets import load_aac_metrics
     from evals.pooled_metrics import pooled_score
 

@@ -1,7 +1,7 @@
 """One scorer session over many runs must give each run the numbers aac-metrics gives it alone."""
 import pytest
 
-from evals.captioning import one_line
+from evals.caption_metrics import one_line
 from evals.scoring_session import score_caption_runs
 from tests.evals.test_captioning import CANDS, REFS
 

@@ -180,3 +180,12 @@ def test_wrong_packing_or_key_fails_and_module_prefix_loads(imported, tiny_lm, t
     with pytest.raises(InputError, match=r"audio_map1\.transformer\.layers\.2\.linear1\.weight missing"):
         import_release(tmp_path / "bad.pt", tmp_path / "out", lm=str(tiny_lm))
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_refuses_a_file_that_is_not_a_release(tmp_path, capsys):
+    from adcacc.cli import main
+
+    torch.save({"encoder.weight": torch.zeros(2)}, tmp_path / "other.pt")
+    assert main(["adiff", "import-release", str(tmp_path / "other.pt"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "not an ADIFF release checkpoint" in err and not (tmp_path / "o").exists()

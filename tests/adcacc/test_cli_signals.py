@@ -37,7 +37,8 @@ def inputs(tmp_path_factory) -> tuple[Path, Path]:
 def _start(inputs, out: Path) -> subprocess.Popen:
     bases, events = inputs
     return subprocess.Popen([ADCACC, "build", "--bases", str(bases), "--events", str(events), "--out", str(out),
-                             "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own process group, as a terminal job
 
 
 def _wait_building(out: Path, proc: subprocess.Popen) -> None:
@@ -49,14 +50,16 @@ def _wait_building(out: Path, proc: subprocess.Popen) -> None:
     pytest.fail("the build never started writing shards")
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.3, 0.8])
+@pytest.mark.parametrize("delay", [0.1, 0.4, 0.8, 1.5, 3.0])
 def test_ctrl_c_prints_one_line(inputs, tmp_path, delay):
+    """At any moment: while modules load, while events are checked, while workers build."""
     out = tmp_path / "out"
     proc = _start(inputs, out)
-    _wait_building(out, proc)
     time.sleep(delay)
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches every process of the foreground group
     _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the build finished before the interrupt")
     lines = [line for line in err.replace("\r", "\n").splitlines() if line.strip() and "%|" not in line]
     assert proc.returncode == 130 and "Traceback" not in err, err[-2000:]
     assert lines == ["adcacc: interrupted; rerun the same command to resume."], lines
@@ -68,9 +71,11 @@ def test_sigkill_leaves_no_workers(inputs, tmp_path):
     _wait_building(out, proc)
     children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert children, "the build runs worker processes"
-    os.kill(proc.pid, signal.SIGKILL)
+    os.kill(proc.pid, signal.SIGKILL)  # the parent only, as `kill -9 PID` does
     proc.wait()
-    time.sleep(1.0)
+    time.sleep(0.3)
     alive = [pid for pid in children if Path(f"/proc/{pid}").exists()
              and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]
+    err = proc.stderr.read()  # returns once no worker holds the pipe open any more
     assert not alive, f"workers outlived their killed parent: {alive}"
+    assert "Traceback" not in err and "BrokenPipe" not in err, err[-2000:]

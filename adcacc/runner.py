@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from pathlib import Path
 from typing import Callable
 
 from adcacc.experiment import Experiment

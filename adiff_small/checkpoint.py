@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import pickle
 import shutil
 from pathlib import Path
 
@@ -16,26 +15,6 @@ from safetensors.torch import load_file, save_file
 from common.errors import InputError
 
 KEEP = 2  # newest checkpoints kept on disk
-TRUST_HINT = ("convert it to .safetensors, or pass --trust-checkpoint if you trust where it came "
-              "from (unpickling arbitrary objects can run code)")
-
-
-def load_torch_file(path: str | Path, *, trust: bool = False, allow: tuple = ()):
-    """`torch.load` that never runs code from the file unless the user said `trust`.
-
-    weights_only unpickling builds only tensors, containers, numbers and the `allow`-listed
-    plain-data types. A file that needs more (a Lightning checkpoint pickling its
-    hyper-parameters) is refused with a one-line error naming --trust-checkpoint.
-    """
-    try:
-        with torch.serialization.safe_globals(list(allow)):
-            return torch.load(str(path), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as err:
-        if not trust:
-            why = next((ln.strip() for ln in str(err).splitlines() if "Unsupported global" in ln
-                        or "Can only build" in ln), "it pickles Python objects besides tensors")
-            raise InputError(path, f"refused: not a plain tensor file ({why[:160]}); {TRUST_HINT}") from None
-    return torch.load(str(path), map_location="cpu", weights_only=False)
 
 
 def save(run_dir: Path, step: int, weights: dict, cfg: dict, state: dict,

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from adiff_small.checkpoint import load_torch_file
+from common.torch_files import load_torch_file
 from common.errors import InputError
 
 # aisfx's shipped weights file pickles numpy integers in its dataset table: plain data, so

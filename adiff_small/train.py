@@ -23,6 +23,7 @@ from adiff_small.embeddings import EmbeddingCache
 from adiff_small.events import fit_event_head
 from common.files import write_text
 from common.errors import InputError
+from common.torch_files import load_torch_file
 
 
 def training_rows(cfg: ADiffConfig) -> list[data.Row]:
@@ -131,7 +132,7 @@ class Trainer:
         checkpoint.restore(self.model, ck)
         self.state = json.loads((ck / "state.json").read_text(encoding="utf-8"))
         optim = ck / "optimizer.pt"
-        return checkpoint.load_torch_file(optim) if optim.is_file() else None
+        return load_torch_file(optim) if optim.is_file() else None
 
     def fit(self) -> Path:
         self.cache.fill([(p, r.where) for r in self.rows for p in (r.audio1, r.audio2)], self.progress)

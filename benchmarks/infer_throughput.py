@@ -32,7 +32,7 @@ def main() -> None:
 
     import torch
 
-    from evals.backends import greedy_decoding
+    from evals.backends.chat import greedy_decoding
     from evals.backends.transformers import generate_batch, load_model
     from evals.tasks import CAPTION_PROMPT
     from recipes.tiny_model import build_tiny_qwen2_audio

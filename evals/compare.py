@@ -10,6 +10,7 @@ unavailable with the reason, never as a number.
 from __future__ import annotations
 
 import json
+import os
 from functools import partial
 from pathlib import Path
 
@@ -209,6 +210,10 @@ def compare_experiment(arms: dict[str, list[Path]], out: Path, *, base: str = "b
     if n_boot < 1:
         raise InputError(None, f"n_boot must be >= 1, got {n_boot}")
     result = comparison(arms, base, list(contrasts), list(claims), n_boot, seed)
+    # run folders relative to the report: the same experiment in another folder (or moved
+    # with its report) gives the same comparison.json
+    result["arms"] = {arm: [os.path.relpath(Path(p).resolve(), Path(out).resolve()) for p in folders]
+                      for arm, folders in arms.items()}
     text = json.dumps(result, indent=1, ensure_ascii=False) + "\n"
     md, csv = comparison_markdown(result), comparison_csv(result)
     page, figures = render_report(result)  # everything computed before the first write

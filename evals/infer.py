@@ -14,7 +14,8 @@ from pathlib import Path
 
 from common.errors import InputError
 from common.files import write_text
-from evals.backends import greedy_decoding, open_backend
+from evals.backends import open_backend
+from evals.backends.chat import greedy_decoding
 from evals.eval_items import EvalItem, EvalSet
 from evals.eval_sets import load_eval_set
 from evals.predictions import PREDICTIONS, RUN_META, iter_jsonl, read_run_meta

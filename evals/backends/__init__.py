@@ -12,11 +12,6 @@ from common.errors import InputError
 BACKENDS = ("transformers", "vllm")
 
 
-def greedy_decoding(max_new_tokens: int) -> dict:
-    """The decoding every backend runs and every run.json records."""
-    return {"do_sample": False, "num_beams": 1, "max_new_tokens": max_new_tokens}
-
-
 class Generator(Protocol):
     """Greedy generation: one text per (audio, prompt); audio at `sample_rate` Hz."""
 

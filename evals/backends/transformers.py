@@ -9,8 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from common.errors import InputError
-from evals.backends import greedy_decoding
-from evals.backends.chat import chat_texts
+from evals.backends.chat import chat_texts, greedy_decoding
 
 
 def load_model(model_id: str, adapter: str | None, dtype: str, device: str):

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from adcacc.cli import main
-from adiff_small.checkpoint import load_torch_file
+from common.torch_files import load_torch_file
 from adiff_small.encoders import read_state_dict
 from common.errors import InputError
 

@@ -72,33 +72,10 @@ def test_llm_prompt_follows_the_paper():
 
 def test_openai_backend_against_a_local_endpoint(corpus, tmp_path):
     """A stand-in OpenAI-compatible server (no real LLM endpoint is reachable here)."""
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
+    from tests.chat_server import chat_server
 
-    seen = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server API
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append(body)
-            reply = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                     "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                         "role": "assistant", "content": f"answer {len(seen)}"}}]}
-            data = json.dumps(reply).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *a):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/v1"
-    try:
+    answers = iter(range(1, 10**6))
+    with chat_server(lambda body: f"answer {next(answers)}") as (url, seen):
         counts = explanations.make(corpus / "events.csv", tmp_path, "openai", base_url=url,
                                    model="my-llm", test_fraction=0.0, progress=False)
         n_calls = len(seen)
@@ -109,8 +86,6 @@ def test_openai_backend_against_a_local_endpoint(corpus, tmp_path):
         explanations.make(corpus / "events.csv", tmp_path, "openai", base_url=url,
                           model="my-llm", test_fraction=0.0, progress=False)
         assert len(seen) == n_calls  # the rerun is answered from the resume cache
-    finally:
-        server.shutdown()
 
 
 def test_transformers_backend_generates_with_a_chat_template(tiny_lm):

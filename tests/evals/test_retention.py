@@ -1,7 +1,5 @@
 import json
 
-import pytest
-
 from adcacc.cli import main
 from evals.retention import score_retention
 from tests.evals.files import write_jsonl

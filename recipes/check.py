@@ -58,7 +58,10 @@ def swift_problems(recipe: dict[str, Any]) -> list[str]:
             _, unknown = parser.parse_known_args(recipe_argv(recipe))
     except SystemExit:
         return [err.getvalue().strip().splitlines()[-1]]
-    return [f"unknown ms-swift argument {u}" for u in unknown if u.startswith("--")]
+    # a leftover value (a list given to a one-value flag: `num_train_epochs: [1, 2]`) is
+    # refused by `swift sft`, so it is a problem here too
+    return [f"unknown ms-swift argument {u}" if u.startswith("--") else
+            f"value {u!r} left over: a key holds more values than ms-swift takes" for u in unknown]
 
 
 def hardware_problems(recipe: dict[str, Any], hw: str) -> list[str]:
@@ -174,6 +177,13 @@ def load_recipe(path: Path) -> dict[str, Any]:
                          mark.line + 1 if mark else None) from None
     if not isinstance(recipe, dict):
         raise InputError(path, "a recipe must be a mapping of ms-swift arguments")
+    env = recipe.get("ENV", {})
+    if not isinstance(env, dict) or not all(isinstance(v, (str, int, float)) for v in env.values()):
+        raise InputError(path, f"ENV must map variable names to plain values, got {env!r}")
+    for key in ("dataset", "val_dataset"):
+        values = recipe.get(key, [])
+        if not all(isinstance(v, str) for v in (values if isinstance(values, list) else [values])):
+            raise InputError(path, f"{key} must be a path or a list of paths, got {values!r}")
     return recipe
 
 

@@ -118,3 +118,21 @@ def test_broken_yaml_is_one_line(tmp_path, capsys):
     assert main(["recipes", "check", "--recipes", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "acc_rtx4090.yaml row 2: not valid YAML" in err[0]
+
+
+@pytest.mark.parametrize("key, value, problem", [
+    ("num_train_epochs", [1, 2], "value '2' left over"),
+    ("ENV", "notadict", "ENV must map variable names"),
+    ("dataset", [123], "dataset must be a path or a list of paths"),
+])
+def test_values_swift_would_refuse_are_refused(tmp_path, capsys, key, value, problem):
+    recipe = yaml.safe_load((RECIPE_DIR / "acc_rtx4090.yaml").read_text())
+    recipe[key] = value
+    (tmp_path / "acc_rtx4090.yaml").write_text(yaml.safe_dump(recipe))
+    try:
+        code = run_check(tmp_path, None)
+    except InputError as err:
+        code, message = 2, str(err)
+    else:
+        message = capsys.readouterr().out
+    assert code != 0 and problem in message, message

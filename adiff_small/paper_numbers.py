@@ -1,4 +1,5 @@
-"""Published ADIFF numbers (Deshmukh et al., ICLR 2025; ../shared/papers/adiff_iclr2025.md).
+"""Published ADIFF numbers (Deshmukh et al., "ADIFF: Explaining audio difference using natural
+language", ICLR 2025).
 
 Table 2 prints BLEU-4, METEOR and SPIDEr of ADIFF (GPT-2 base, trained on the ACD and CLD
 train splits) on the ACD test and CLD evaluation splits, per tier; its appendix Table 15

@@ -1,4 +1,4 @@
-"""Published numbers of the ACC paper (shared/papers/acc_commonality_short.md and _long.md).
+"""Published numbers of the ACC paper ("From Contrast to Commonality", short and long versions).
 
 Table 1 (long version; Table 2 of the short one): Qwen2-Audio-7B fine-tuned on AC / ADC /
 ACC, AudioCaps and Clotho; its bottom part (Table 2 of the long version): AC+ADC and

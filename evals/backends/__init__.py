@@ -1,7 +1,7 @@
 """Generation backends of `adcacc infer`: each turns (audios, prompts) into generated texts.
 
 `transformers` (default) runs Qwen2-Audio + peft in this environment, the stack ms-swift
-trains with; `vllm` runs a merged model in its own environment (README: "Backends").
+trains with; `vllm` runs a merged model in its own environment (evals/README.md, "Backends").
 """
 from __future__ import annotations
 

@@ -59,9 +59,15 @@ def swift_problems(recipe: dict[str, Any]) -> list[str]:
     except SystemExit:
         return [err.getvalue().strip().splitlines()[-1]]
     # a leftover value (a list given to a one-value flag: `num_train_epochs: [1, 2]`) is
-    # refused by `swift sft`, so it is a problem here too
-    return [f"unknown ms-swift argument {u}" if u.startswith("--") else
-            f"value {u!r} left over: a key holds more values than ms-swift takes" for u in unknown]
+    # refused by `swift sft`, so it is a problem here too; values of an unknown flag are not
+    problems, after_unknown_flag = [], False
+    for u in unknown:
+        if u.startswith("--"):
+            problems.append(f"unknown ms-swift argument {u}")
+            after_unknown_flag = True
+        elif not after_unknown_flag:
+            problems.append(f"value {u!r} left over: a key holds more values than ms-swift takes")
+    return problems
 
 
 def hardware_problems(recipe: dict[str, Any], hw: str) -> list[str]:
@@ -156,7 +162,10 @@ def check_recipe(path: Path, data_dir: Path | None) -> dict[str, str]:
     task, hw = _split_name(path)
     recipe = load_recipe(path)
     swift = swift_problems(recipe)
-    hardware = hardware_problems(recipe, hw)
+    try:
+        hardware = hardware_problems(recipe, hw)
+    except (TypeError, ValueError, AttributeError) as err:  # e.g. gradient_accumulation_steps: null
+        hardware = [f"a batch or hardware setting has the wrong type ({err})"]
     current = path.read_text(encoding="utf-8") == render(task, hw)
     files = dataset_files(recipe, data_dir)
     missing = [str(p) for p in files if not p.is_file()]

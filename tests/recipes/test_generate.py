@@ -11,7 +11,7 @@ def test_checked_in_recipes_are_current():
     expected = all_recipes()
     on_disk = {p.name: p.read_text(encoding="utf-8") for p in RECIPE_DIR.glob("*.yaml")}
     assert on_disk == expected, "run `adcacc recipes generate` and commit the result"
-    assert len(expected) == len(TASKS) * len(HARDWARE) == 15
+    assert len(expected) == len(TASKS) * len(HARDWARE) == 18  # 6 tasks (ac_matched included) x 3
 
 
 def test_yaml_parses_to_the_spec_and_keeps_paper_settings():

@@ -2,7 +2,6 @@
 re-enters a command line; the one subprocess is `swift sft`, as users run it)."""
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
 from typing import Any
@@ -47,13 +46,13 @@ def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
 
 
 def _train_argv(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> list[str]:
-    from recipes.launch import cpu_argv, sft_argv
+    from recipes.launch import train_argv
 
     p = stage.params
     data_dir = by_id["matched"].out if stage.arm == "ac_matched" else by_id["build"].out
     flags = swift_flags({**p["overrides"], "seed": p["seed"], "data_seed": p["seed"]})
-    argv = cpu_argv if p["device"] == "cpu" else sft_argv
-    return argv(stage.arm, p["hardware"], Path(model_path(exp, by_id)), data_dir, stage.out, flags)
+    return train_argv(stage.arm, p["hardware"], Path(model_path(exp, by_id)), data_dir, stage.out, flags,
+                      cpu=p["device"] == "cpu")
 
 
 def run_stage(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None = None) -> dict:
@@ -74,7 +73,7 @@ def _corpus(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 def _build(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     from data_builders.datasets import build_datasets
 
-    p = {k: v for k, v in exp.data.build.items()}
+    p = dict(exp.data.build)
     if "splits" in p:
         p["splits"] = tuple(p["splits"])
     if "ratio_db" in p:
@@ -139,7 +138,7 @@ def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     claims = [Claim(**c) for c in stage.params["claims"]]
     result = compare_experiment(arms, stage.out, base="base" if "base" in arms else next(iter(arms)),
                                 contrasts=contrasts, claims=claims, n_boot=stage.params["bootstrap"], seed=0)
-    return {"verdicts": json.loads(json.dumps(result.get("verdicts", []), default=str))}
+    return {"verdicts": result["verdicts"]}  # comparison() returns JSON-ready values
 
 
 _RUNNERS = {"corpus": _corpus, "build": _build, "matched": _matched, "model": _model,

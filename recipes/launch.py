@@ -33,10 +33,11 @@ def sft_argv(task: str, hw: str, model: Path, data_dir: Path, out: Path,
             "--output_dir", str(out), *overrides]
 
 
-def cpu_argv(task: str, hw: str, model: Path, data_dir: Path, out: Path,
-             overrides: list[str] = ()) -> list[str]:
-    """`sft_argv` with the CPU overrides first (no bf16, a few steps, no worker processes)."""
-    return sft_argv(task, hw, model, data_dir, out, [*CPU_OVERRIDES, *overrides])
+def train_argv(task: str, hw: str, model: Path, data_dir: Path, out: Path,
+               overrides: list[str] = (), cpu: bool = True) -> list[str]:
+    """`sft_argv`, with the CPU overrides first when `cpu` (no bf16, a few steps, no worker
+    processes); `overrides` still come last and win."""
+    return sft_argv(task, hw, model, data_dir, out, [*(CPU_OVERRIDES if cpu else ()), *overrides])
 
 
 def last_checkpoint(out: Path) -> Path | None:
@@ -84,5 +85,4 @@ def run_sft(task: str, hw: str, model: Path, data_dir: Path, out: Path, *,
     """Train one recipe with the real `swift sft`; returns its last checkpoint.
 
     `cpu` adds `CPU_OVERRIDES` (the only flags a CPU run changes); `overrides` come last."""
-    argv = (cpu_argv if cpu else sft_argv)(task, hw, model, data_dir, out, list(overrides))
-    return last_checkpoint(run_swift(argv, out, env))
+    return last_checkpoint(run_swift(train_argv(task, hw, model, data_dir, out, list(overrides), cpu), out, env))

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from adcacc.experiment import CORPUS_PREFIX, Experiment
 from common.files import write_json
+from recipes.spec import HARDWARE
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = {  # the source a stage kind runs: a change here reruns that kind (and what follows)
@@ -42,7 +43,7 @@ class Stage:
     arm: str | None = None
     seed: int | None = None
     fingerprint: str = ""
-    cost: dict[str, float] = field(default_factory=dict)  # cpu_min / gpu_hours estimates
+    gpus: int = 1  # GPUs one run of it takes (its recipe's processes)
 
     @property
     def state_file(self) -> Path:
@@ -81,7 +82,7 @@ def build_plan(exp: Experiment) -> list[Stage]:
                 params = {"hardware": exp.hardware, "device": exp.device, "seed": seed,
                           "overrides": {**exp.overrides, **exp.arms[arm]}}
                 add(Stage(train_id, "train", (*data_needs, *model_needs), params, o / "train" / arm / f"s{seed}",
-                          arm, seed))
+                          arm, seed, gpus=HARDWARE[exp.hardware].nproc))
                 needs = (*model_needs, train_id)
             for es in exp.eval_sets:
                 corpus_need = ("corpus",) if es.data.startswith(CORPUS_PREFIX) else ()

@@ -20,7 +20,7 @@ GPU_KINDS = ("train", "pretrain")  # what runs concurrently, one per listed GPU
 
 def schedule(stages: list[Stage], run_one: Callable[[Stage, str | None], None],
              gpus: list[str] | None = None, done: set[str] | None = None) -> None:
-    """Run every stage once its `needs` are done: GPU kinds on a free GPU from `gpus` (in
+    """Run every stage once its `needs` are done: GPU kinds on `stage.gpus` free GPUs from `gpus` (in
     parallel), the others one at a time here. `done` holds ids already finished."""
     done = set(done or ())
     pending = [s for s in stages if s.id not in done]
@@ -33,8 +33,10 @@ def schedule(stages: list[Stage], run_one: Callable[[Stage, str | None], None],
             progressed = False
             for s in ready:
                 if gpus and s.kind in GPU_KINDS:
-                    if free:
-                        gpu = free.pop(0)
+                    need = min(s.gpus, len(gpus))  # a multi-GPU recipe (a100x8) takes several
+                    if len(free) >= need:
+                        gpu = ",".join(free[:need])
+                        del free[:need]
                         running[pool.submit(run_one, s, gpu)] = (s, gpu)
                         pending.remove(s)
                         progressed = True
@@ -51,7 +53,7 @@ def schedule(stages: list[Stage], run_one: Callable[[Stage, str | None], None],
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for fut in finished:
                     s, gpu = running.pop(fut)
-                    free.append(gpu)
+                    free.extend(gpu.split(","))
                     if fut.exception() is not None and failure is None:
                         failure = fut.exception()
                     elif fut.exception() is None:

@@ -63,3 +63,24 @@ def test_a_failed_training_stops_new_work_but_running_ones_finish():
         schedule(_plan(3), run_one, gpus=["0", "1"])
     assert "train/a1" in finished  # started beside a0 on the other GPU, allowed to finish
     assert "compare" not in finished and not any(s.startswith("infer") for s in finished)
+
+
+def test_a_multi_gpu_recipe_takes_as_many_gpus_as_its_processes():
+    stages = [Stage("build", "build", (), {}, Path("d"))]
+    stages += [Stage(f"train/a{i}", "train", ("build",), {}, Path(f"t{i}"), gpus=2) for i in range(3)]
+    lock, held, seen = threading.Lock(), set(), []
+
+    def run_one(stage, gpu):
+        if stage.kind != "train":
+            return
+        mine = set(gpu.split(","))
+        with lock:
+            assert len(mine) == 2 and not mine & held, f"{stage.id} got {gpu} while {held} busy"
+            held.update(mine)
+            seen.append(gpu)
+        time.sleep(0.05)
+        with lock:
+            held.difference_update(mine)
+
+    schedule(stages, run_one, gpus=["0", "1", "2", "3"])
+    assert len(seen) == 3 and set(seen[:2]) == {"0,1", "2,3"}

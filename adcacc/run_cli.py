@@ -12,7 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, help="run folder (default: the file's `out`)")
     p.add_argument("--dry-run", action="store_true", help="print the plan, skips and costs; run nothing")
     p.add_argument("--gpus", default=None,
-                   help="comma-separated GPU ids: trainings run concurrently, one per GPU")
+                   help="comma-separated GPU ids: trainings run concurrently, each on as many GPUs as its recipe has processes")
     p.add_argument("--emit-slurm", type=Path, default=None, metavar="DIR",
                    help="write sbatch scripts (one per stage kind, arrays over arms x seeds) and submit.sh")
     p.add_argument("--stage", action="append", default=None, metavar="ID",

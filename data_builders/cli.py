@@ -15,6 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="download cache")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--bases", type=int, default=60, help="number of 10 s base scenes")
+    p.add_argument("--heldout", type=int, default=40,
+                   help="number of held-out scenes (new label combinations) for evaluation only")
     p.set_defaults(func=_corpus)
 
     b = sub.add_parser("build", help="mix bases with events into AC / ADC / ACC datasets")
@@ -48,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _corpus(args: argparse.Namespace) -> int:
     from data_builders.corpus.build import build_corpus
 
-    build_corpus(args.out, cache_dir=args.cache, seed=args.seed, n_bases=args.bases)
+    build_corpus(args.out, cache_dir=args.cache, seed=args.seed, n_bases=args.bases, n_heldout=args.heldout)
     return 0
 
 

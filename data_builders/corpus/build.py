@@ -5,7 +5,11 @@ Output (paths in every CSV are relative to that CSV's folder):
   bases.csv   id,path,caption             10 s scenes: a lasting bed + 1-3 foreground sounds
   captions.csv id,path,caption_1..5       the same scenes with five templated paraphrases
   scenes.json                             how each scene was mixed (sources, onsets, ratios)
-  retention/vsc_proxy.csv, retention/mic_proxy.csv   id,path,label (VocalSound/NSynth proxies)
+  heldout/captions.csv, heldout/scenes.json   held-out scenes for evaluation only: label
+                                          combinations (and, where there is a choice,
+                                          recordings) no training scene has
+  retention/vsc_proxy.csv, retention/mic_proxy.csv   id,path,label: VocalSound/NSynth proxy
+                                          TEST clips; retention/train/ the same for training
   LICENSES.md, licenses/<package>.txt, README.md, manifest.json (package versions, sizes)
 
 Same seed and same cached packages give byte-identical files. Every file is written
@@ -23,7 +27,6 @@ from tqdm import tqdm
 
 from common.audio import SAMPLE_RATE, write_wav
 from common.files import csv_text, write_text
-from data_builders.corpus.captions import scene_captions
 from data_builders.corpus.clips import bed_clip, event_clip, fade, level
 from data_builders.corpus.docs import licenses_md, readme_md
 from data_builders.corpus.fetch import Fetched, fetch
@@ -32,12 +35,13 @@ from data_builders.corpus.catalog import (
     BED_LABELS, LABELS, PACKAGES, SOUNDFONT, SOURCES, VSC_SOURCES, Source,
 )
 from common.errors import InputError
-from data_builders.mixing import draw_onset, mix
+from data_builders.corpus.scenes import (
+    HELDOUT_STREAM, TRAIN_STREAM, combination, draw_scenes, split_pool, write_scenes,
+)
 
 BASE_S = 10.0
-RATIO_DB = (2.0, 10.0)  # foreground over the scene so far, like the builders' 0-10 dB
-N_FOREGROUND = (1, 3)  # with the bed, 2-4 sounds per scene
-WAV_DIRS = ("events", "bases", "retention/vsc", "retention/mic")
+WAV_DIRS = ("events", "bases", "heldout/bases", "retention/vsc", "retention/mic",
+            "retention/train/vsc", "retention/train/mic")
 
 
 def slug(label: str) -> str:
@@ -96,61 +100,27 @@ def base_pools(fetched: dict[str, Fetched], music: list[tuple[Piece, np.ndarray]
     return beds, fgs
 
 
-def compose(i: int, seed: int, bed, fgs) -> tuple[np.ndarray, dict]:
-    """Scene i: the bed plus 1-3 foreground sounds of distinct labels, in time order."""
-    rng = np.random.default_rng([seed, i])
-    labels = sorted({lab for lab, _, _ in fgs} - {bed[0]})
-    k = int(rng.integers(N_FOREGROUND[0], N_FOREGROUND[1] + 1))
-    chosen = [labels[j] for j in rng.choice(len(labels), size=k, replace=False)]
-    audio, n = bed[2], len(bed[2])
-    window = n // k
-    layers = []
-    for j, label in enumerate(chosen):
-        options = [f for f in fgs if f[0] == label]
-        _, name, event = options[int(rng.integers(len(options)))]
-        start = min(j * window, n - len(event))  # in window j, or as late as it still fits
-        span = max(len(event), min(window, n - start))
-        onset = start + draw_onset(rng, span, len(event))
-        ratio = float(rng.uniform(*RATIO_DB))
-        audio, params = mix(audio, event, onset, ratio, SAMPLE_RATE)
-        layers.append({"label": label, "source": name, "onset_s": params.onset_s,
-                       "ratio_db": round(ratio, 3), "mix_gain": round(params.mix_gain, 6)})
-    layers.sort(key=lambda ly: ly["onset_s"])  # captions tell them in time order
-    return audio, {"bed": bed[0], "bed_source": bed[1], "foreground": layers}
-
-
-def write_bases(out: Path, seed: int, n_bases: int, beds, fgs) -> list[list[str]]:
-    order = np.random.default_rng(seed).permutation(len(beds))
-    rows, scenes = [], {}
-    for i in tqdm(range(n_bases), desc="base scenes", unit="scene"):
-        audio, scene = compose(i, seed, beds[order[i % len(beds)]], fgs)
-        bid = f"base_{i:04d}"
-        write_wav(out / "bases" / f"{bid}.wav", audio)
-        caps = scene_captions(scene["bed"], [ly["label"] for ly in scene["foreground"]])
-        scenes[bid] = {**scene, "captions": caps}
-        rows.append([bid, f"bases/{bid}.wav", *caps])
-    write_text(out / "bases.csv", csv_text(["id", "path", "caption"], [r[:3] for r in rows]))
-    write_text(out / "captions.csv", csv_text(
-        ["id", "path", *(f"caption_{k}" for k in range(1, 6))], rows))
-    write_text(out / "scenes.json", json.dumps(scenes, indent=1) + "\n")
-    return rows
-
-
-def write_retention(out: Path, fetched: dict[str, Fetched], mic: list[tuple[Piece, np.ndarray]]):
+def write_retention(out: Path, fetched: dict[str, Fetched], mic: list[tuple[str, Piece, np.ndarray]]):
+    """retention/{vsc,mic}_proxy.csv hold the test clips; retention/train/ the training clips
+    (other speakers for VSC, other notes of the same instruments for MIC)."""
     counts: dict[str, int] = {}
 
-    def row(sub: str, label: str, audio: np.ndarray) -> list[str]:
+    def row(split: str, sub: str, label: str, audio: np.ndarray) -> tuple[str, list[str]]:
         counts[label] = counts.get(label, 0) + 1
         rid = f"{label}_{counts[label]:02d}"
-        write_wav(out / "retention" / sub / f"{rid}.wav", audio)
-        return [rid, f"{sub}/{rid}.wav", label]
+        folder = "retention" if split == "test" else "retention/train"
+        write_wav(out / folder / sub / f"{rid}.wav", audio)
+        return split, [rid, f"{sub}/{rid}.wav", label]
 
-    vsc = [row("vsc", s.label, event_clip(s, fetched[s.package].root))
+    vsc = [row("test" if s.pool == "vsc_test" else "train", "vsc", s.label, event_clip(s, fetched[s.package].root))
            for s in tqdm(VSC_SOURCES, desc="VocalSound proxy", unit="clip")]
-    mic_rows = [row("mic", p.label, level(fade(a))) for p, a in mic]
+    mic_rows = [row(split, "mic", p.label, level(fade(a))) for split, p, a in mic]
+    written = {}
     for name, rows in (("vsc_proxy.csv", vsc), ("mic_proxy.csv", mic_rows)):
-        write_text(out / "retention" / name, csv_text(["id", "path", "label"], rows))
-    return vsc, mic_rows
+        for split, folder in (("test", "retention"), ("train", "retention/train")):
+            written[f"{folder}/{name}"] = [r for sp, r in rows if sp == split]
+            write_text(out / folder / name, csv_text(["id", "path", "label"], written[f"{folder}/{name}"]))
+    return written
 
 
 def remove_stale(out: Path, keep: set[str]) -> None:
@@ -163,11 +133,12 @@ def remove_stale(out: Path, keep: set[str]) -> None:
             part.unlink()
 
 
-def build_corpus(out_dir: Path, cache_dir: Path, seed: int = 0, n_bases: int = 60) -> dict:
+def build_corpus(out_dir: Path, cache_dir: Path, seed: int = 0, n_bases: int = 60,
+                 n_heldout: int = 40) -> dict:
     """Fetch the packages (cached), cut, render and mix the corpus into out_dir."""
     out, cache = Path(out_dir), Path(cache_dir).expanduser()
-    if n_bases < 1:
-        raise InputError("--bases", f"must be at least 1, got {n_bases}")
+    if n_bases < 1 or n_heldout < 0:
+        raise InputError("--bases/--heldout", f"need at least 1 base and 0 held-out scenes, got {n_bases}, {n_heldout}")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -175,30 +146,39 @@ def build_corpus(out_dir: Path, cache_dir: Path, seed: int = 0, n_bases: int = 6
     fetched = {p.name: fetch(p, cache) for p in tqdm(PACKAGES, desc="packages", unit="pkg")}
     check_licences(fetched)
     check_pools_disjoint([*SOURCES, *VSC_SOURCES], fetched)
-    pieces = {"event": music_pieces("event"), "base": music_pieces("base"), "mic": mic_pieces()}
+    mic = mic_pieces()
+    pieces = {"event": music_pieces("event"), "base": music_pieces("base"), "mic": [p for _, p in mic]}
     flat = [p for ps in pieces.values() for p in ps]
     audio = iter(render(flat, fetched[SOUNDFONT[0]].root / SOUNDFONT[1], SAMPLE_RATE))
     music = {k: [(p, next(audio)) for p in ps] for k, ps in pieces.items()}
 
     events = write_events(out, fetched, music["event"])
-    bases = write_bases(out, seed, n_bases, *base_pools(fetched, music["base"]))
-    vsc, mic = write_retention(out, fetched, music["mic"])
-    remove_stale(out, {r[1] for r in events + bases} |
-                 {f"retention/{r[1]}" for r in vsc + mic})
+    (beds, held_beds), (fgs, held_fgs) = (split_pool(p) for p in base_pools(fetched, music["base"]))
+    train_scenes = draw_scenes(seed, n_bases, beds, fgs, TRAIN_STREAM)
+    seen = frozenset(combination(sc) for _, sc in train_scenes)
+    bases = write_scenes(out, "", "base", train_scenes)
+    heldout = write_scenes(out, "heldout", "heldout", draw_scenes(seed, n_heldout, held_beds, held_fgs,
+                                                                   HELDOUT_STREAM, avoid=seen))
+    retention = write_retention(out, fetched, [(split, p, a) for (split, _), (p, a) in zip(mic, music["mic"])])
+    remove_stale(out, {r[1] for r in events + bases} | {f"heldout/{r[1]}" for r in heldout} |
+                 {f"{f.rsplit('/', 1)[0]}/{r[1]}" for f, rows in retention.items() for r in rows})
     manifest = {
-        "seed": seed, "n_bases": n_bases,
+        "seed": seed, "n_bases": n_bases, "n_heldout": n_heldout,
         "packages": {f.name: {"version": f.version, "archive": f.archive.name, "bytes": f.size}
                      for f in fetched.values()},
         "download_bytes": sum(f.size for f in fetched.values()),
         "counts": {"events": len(events), "labels": len({r[2] for r in events}),
-                   "bases": len(bases), "vsc_proxy": len(vsc), "mic_proxy": len(mic)},
+                   "bases": len(bases), "heldout": len(heldout),
+                   **{name: len(rows) for name, rows in retention.items()}},
     }
     for pkg in PACKAGES:
         write_text(out / "licenses" / f"{pkg.name}.txt",
                    (fetched[pkg.name].root / pkg.licence_file).read_text(errors="replace"))
     write_text(out / "LICENSES.md", licenses_md(manifest))
-    write_text(out / "README.md", readme_md(manifest, events, vsc, mic))
+    write_text(out / "README.md", readme_md(manifest, events, retention))
     write_text(out / "manifest.json", json.dumps(manifest, indent=1) + "\n")
-    print(f"corpus: {len(events)} events over {manifest['counts']['labels']} labels, "
-          f"{len(bases)} base scenes, {len(vsc)}+{len(mic)} retention clips -> {out}")
+    print(f"corpus: {len(events)} events over {manifest['counts']['labels']} labels, {len(bases)} base "
+          f"scenes + {len(heldout)} held-out, retention clips (train/test) "
+          + ", ".join(f"{n}: {len(retention['retention/train/' + n])}/{len(retention['retention/' + n])}"
+                      for n in ("vsc_proxy.csv", "mic_proxy.csv")) + f" -> {out}")
     return manifest

@@ -56,7 +56,7 @@ class Source:
     label: str
     package: str
     files: tuple[str, ...]
-    pool: str  # "event" | "base" | "vsc"
+    pool: str  # "event" | "base" | "vsc" | "vsc_test"
     part: str = "all"
     steps_every: float = 0.0
 
@@ -300,12 +300,14 @@ SOURCES: tuple[Source, ...] = (
 
 # VocalSound proxy: hedgewars has real laughs and coughs only (no sigh, sneeze, sniff or
 # throat clearing). These recordings are used nowhere else in the corpus; Robot's voice is
-# synthetic and left out.
+# synthetic and left out. Like VocalSound, train and test have different speakers (voices):
+# pool "vsc" clips may be trained on, "vsc_test" clips are for evaluation only.
 VSC_SOURCES: tuple[Source, ...] = (
-    *_voices("laughter", "vsc", "Default_uk/Laugh", "Default_pl/Laugh", "Default_ru/Laugh",
-             "Russian/Laugh", "Russian_pl/Laugh"),
-    *_voices("cough", "vsc", "Default/PoisonCough", "Default_es/PoisonCough",
-             "Default_pl/PoisonCough"),
+    *_voices("laughter", "vsc", "Default_uk/Laugh", "Default_pl/Laugh", "Russian_pl/Laugh",
+             "HillBilly/Laugh"),
+    *_voices("laughter", "vsc_test", "Default_ru/Laugh", "Russian/Laugh"),
+    *_voices("cough", "vsc", "Default/PoisonCough", "Default_pl/PoisonCough"),
+    *_voices("cough", "vsc_test", "Default_es/PoisonCough"),
 )
 VSC_CLASSES = ("laughter", "sigh", "cough", "throatclearing", "sneeze", "sniff")
 

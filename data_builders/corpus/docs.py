@@ -52,9 +52,12 @@ def _counts(rows: list[list[str]], col: int) -> str:
     return ", ".join(f"{k} ({v})" for k, v in Counter(r[col] for r in rows).items())
 
 
-def readme_md(manifest: dict, events: list, vsc: list, mic: list) -> str:
+def readme_md(manifest: dict, events: list, retention: dict[str, list]) -> str:
     c = manifest["counts"]
+    vsc = retention["retention/vsc_proxy.csv"] + retention["retention/train/vsc_proxy.csv"]
     missing = [k for k in VSC_CLASSES if k not in {r[2] for r in vsc}]
+    sizes = {name: f"{len(retention['retention/' + name])} test + {len(retention['retention/train/' + name])} train"
+             for name in ("vsc_proxy.csv", "mic_proxy.csv")}
     return "\n".join([
         "# adcacc embedded corpus", "",
         f"Built by `adcacc corpus` (seed {manifest['seed']}). 16 kHz mono 16-bit WAV; "
@@ -66,15 +69,21 @@ def readme_md(manifest: dict, events: list, vsc: list, mic: list) -> str:
         "mixed at 2-10 dB over it; `scenes.json` records sources, onsets and ratios.",
         "- `captions.csv`: the same scenes with five templated captions each "
         "(caption_1 = the bases.csv caption).",
+        f"- `heldout/captions.csv`: {c['heldout']} held-out scenes for evaluation only. Each has "
+        "a combination of labels that no training scene has; where a label has several "
+        "base-pool recordings (woman speaking, person shouting, person laughing, water flowing, "
+        "fire crackling), held-out scenes use one that training scenes never use.",
         "- Pools: base scenes use other takes of each sound than the events (other files, "
         "other voices, other prompts, other notes), or for single long recordings (animals, "
         "birds, crickets, monkeys, a chainsaw, a chant) the part after the recording's quietest "
         "middle point, while the event takes the part before. So an event mixed into a base is "
         "never already in it. Some labels have no base-pool take and occur only as events.",
-        f"- `retention/vsc_proxy.csv`: {len(vsc)} clips, classes {_counts(vsc, 2)}; "
+        f"- `retention/vsc_proxy.csv`: {sizes['vsc_proxy.csv']} clips (`retention/train/`), "
+        f"classes {_counts(vsc, 2)}; test and train are different speakers (voices). "
         f"VocalSound's {', '.join(missing)} have no real examples in the sources and are absent.",
-        f"- `retention/mic_proxy.csv`: {len(mic)} notes, {len(NSYNTH_FAMILIES)} NSynth families "
-        "x 2 GM programs x 3 pitches, 4 s each (key held 3 s).", "",
+        f"- `retention/mic_proxy.csv`: {sizes['mic_proxy.csv']} notes, {len(NSYNTH_FAMILIES)} NSynth "
+        "families x 2 GM programs x 8 pitches, 4 s each (key held 3 s); test notes are pitches "
+        "that no training note of the same program has.", "",
         CAPTION_NOTE, "", PROXY_NOTE, "",
         "Event labels: " + _counts(events, 2) + ".", "",
     ])

@@ -112,27 +112,34 @@ def music_pieces(pool: str) -> list[Piece]:
     return pieces
 
 
-# NSynth's 11 instrument families -> two GM programs each and the pitches rendered
+# NSynth's 11 instrument families -> two GM programs each and the pitch range rendered
 NSYNTH_FAMILIES = {
-    "bass": ((32, 33), (28, 36, 43)),
-    "brass": ((56, 57), (55, 60, 67)),
-    "flute": ((73, 72), (72, 79, 84)),
-    "guitar": ((24, 25), (48, 55, 64)),
-    "keyboard": ((0, 4), (48, 60, 72)),
-    "mallet": ((11, 12), (60, 67, 74)),
-    "organ": ((16, 19), (48, 60, 67)),
-    "reed": ((65, 71), (55, 62, 69)),
-    "string": ((40, 42), (48, 60, 72)),
-    "synth_lead": ((80, 81), (48, 60, 72)),
-    "vocal": ((52, 53), (55, 60, 67)),
+    "bass": ((32, 33), (28, 52)),
+    "brass": ((56, 57), (52, 72)),
+    "flute": ((73, 72), (67, 91)),
+    "guitar": ((24, 25), (45, 69)),
+    "keyboard": ((0, 4), (45, 77)),
+    "mallet": ((11, 12), (57, 81)),
+    "organ": ((16, 19), (45, 72)),
+    "reed": ((65, 71), (52, 76)),
+    "string": ((40, 42), (45, 77)),
+    "synth_lead": ((80, 81), (45, 77)),
+    "vocal": ((52, 53), (52, 72)),
 }
+MIC_PITCHES = 8  # per program, evenly spread over the family's range
+MIC_TEST_STEPS = (1, 4, 6)  # which of them are test notes: new notes of every instrument
 
 
-def mic_pieces() -> list[Piece]:
-    """NSynth-shaped notes: 4 s, the key held for 3 s, label = instrument family."""
-    return [Piece(family, prog, (Note(pitch, 0.0, 3.0),), 4.0)
-            for family, (programs, pitches) in NSYNTH_FAMILIES.items()
-            for prog in programs for pitch in pitches]
+def mic_pitches(lo: int, hi: int) -> list[int]:
+    return [round(lo + (hi - lo) * k / (MIC_PITCHES - 1)) for k in range(MIC_PITCHES)]
+
+
+def mic_pieces() -> list[tuple[str, Piece]]:
+    """(split, note): NSynth-shaped notes, 4 s with the key held 3 s, label = instrument
+    family. Test notes are pitches no training note of that program has."""
+    return [("test" if k in MIC_TEST_STEPS else "train", Piece(family, prog, (Note(pitch, 0.0, 3.0),), 4.0))
+            for family, (programs, span) in NSYNTH_FAMILIES.items()
+            for prog in programs for k, pitch in enumerate(mic_pitches(*span))]
 
 
 def _midi_file(pieces: list[Piece]):

@@ -81,10 +81,10 @@ def cmd_make(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from adiff_small.demo import run_demo
+    from adiff_small.demo import DemoOptions, run_demo
 
-    return run_demo(Path(args.corpus), Path(args.out), config=args.config,
-                    overrides=args.set, pairs_per_clip=args.pairs_per_clip, progress=not args.quiet)
+    opts = DemoOptions(tuple(args.seeds), args.pairs_per_clip, args.ablation, args.threads, not args.quiet)
+    return run_demo(Path(args.corpus), Path(args.out), config=args.config, overrides=args.set, opts=opts)
 
 
 def _add_trust(p: argparse.ArgumentParser) -> None:
@@ -161,12 +161,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_make)
 
-    p = cmds.add_parser("demo", help="train full and language-only models on the embedded corpus")
+    p = cmds.add_parser("demo", help="train full, audio-blind and ablated models on the embedded corpus; "
+                                     "measure listening with CIs")
     p.add_argument("--corpus", default="data/corpus", help="folder with events.csv (adcacc corpus)")
     p.add_argument("--out", default="runs/adiff-demo")
     p.add_argument("--config", default=None, help="default: adiff_small/configs/demo_smollm2.yaml")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--pairs-per-clip", type=int, default=3,
                    help="partners sampled per clip (train and held-out pairs)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="training seeds (the pairs stay fixed)")
+    p.add_argument("--ablation", default="no-position-captioning",
+                   choices=["no-position-captioning", "no-cross-projection"])
+    p.add_argument("--threads", type=int, default=2,
+                   help="torch CPU threads; the same count reproduces the same numbers")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)

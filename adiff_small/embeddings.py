@@ -19,7 +19,8 @@ from common.audio import load_audio
 
 class EmbeddingCache:
     def __init__(self, model, crops: int = 1, crop_seconds: float | None = None, seed: int = 0):
-        """`crop_seconds` None: the whole clip (fitted to a fixed-window encoder by the model)."""
+        """`crop_seconds` None: the whole clip (fitted to a fixed-window encoder by the model).
+        `model` may be None until the first `fill` (the trainer then sets its own)."""
         self.model, self.crops, self.crop_seconds, self.seed = model, crops, crop_seconds, seed
         self.store: dict[Path, torch.Tensor] = {}  # [crops, D] per clip (one row if it is short)
         self.frames: dict[Path, torch.Tensor] = {}  # per-frame embeddings of crop 0, for the event head
@@ -50,6 +51,7 @@ class EmbeddingCache:
         """[B, D]: each clip's crop for this epoch."""
         return torch.stack([self.store[p][epoch % len(self.store[p])] for p in paths])
 
-    def all_embeddings(self) -> torch.Tensor:
-        """Every stored crop embedding, one per row (for standardization statistics)."""
-        return torch.cat(list(self.store.values()))
+    def all_embeddings(self, paths: list[Path]) -> torch.Tensor:
+        """Every stored crop embedding of these clips, one per row (standardization statistics
+        come from training clips only, also when the cache holds held-out clips)."""
+        return torch.cat([self.store[p] for p in dict.fromkeys(paths)])

@@ -16,7 +16,6 @@ import torch
 from adiff_small import prompts
 from adiff_small.data import Row
 from adiff_small.embeddings import EmbeddingCache
-from evals.bootstrap import clip_counts, interval
 
 
 def _swap(text: str, a: str, b: str) -> str:
@@ -74,25 +73,20 @@ def choices(model, items: list[tuple[Row, list[str]]], cache: EmbeddingCache, co
     return scores
 
 
-def accuracy(correct: np.ndarray, seed: int = 0, n_boot: int = 2000) -> dict:
-    """Mean of 0/1 outcomes with its 95% bootstrap interval over items."""
-    counts = clip_counts(np.random.default_rng(seed), n_boot, len(correct))
-    low, high = interval(counts @ correct / len(correct))
-    return {"accuracy": round(float(correct.mean()), 3), "ci95": [round(low, 3), round(high, 3)],
-            "n": int(len(correct))}
+CHANCE = {"of_three": 1 / 3, "true_vs_swapped": 0.5}
+CONDITIONS = ("matched", "shuffled", "swapped")
 
 
-def forced_choice(model, rows: list[Row], cache: EmbeddingCache, seed: int = 0) -> dict:
-    """Forced-choice accuracies (with CIs and chance levels) under the three conditions."""
-    items = candidates(rows)
-    if not items:
-        return {"unavailable": "no held-out explanation names both distinct labels"}
-    cache.fill([(p, r.where) for r, _ in items for p in (r.audio1, r.audio2)], progress=False)
-    out = {"pairs": len(items), "chance": {"of_three": round(1 / 3, 3), "true_vs_swapped": 0.5}}
-    for cond in ("matched", "shuffled", "swapped"):
+def forced_choice(model, items: list[tuple[Row, list[str]]], cache: EmbeddingCache,
+                  conditions: tuple[str, ...] = CONDITIONS, seed: int = 0) -> dict[str, dict[str, np.ndarray]]:
+    """Per-item 0/1 outcomes {condition: {"of_three", "true_vs_swapped"}}: the candidate that
+    matches the audio as given wins (CHANCE holds the chance levels). `cache` must hold the
+    items' clips."""
+    out = {}
+    for cond in conditions:
         s = choices(model, items, cache, cond, seed=seed)
         # under "swapped" audio the swapped text is the one that matches what is heard
         right = 1 if cond == "swapped" else 0
-        out[cond] = {"of_three": accuracy((s.argmax(1) == right).astype(float), seed),
-                     "true_vs_swapped": accuracy((s[:, right] > s[:, 1 - right]).astype(float), seed)}
+        out[cond] = {"of_three": (s.argmax(1) == right).astype(float),
+                     "true_vs_swapped": (s[:, right] > s[:, 1 - right]).astype(float)}
     return out

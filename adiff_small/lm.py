@@ -52,7 +52,7 @@ def separator_id(tok) -> int:
 
 
 def make_tiny_lm(out_dir: str | Path, texts: list[str], width: int = 64, layers: int = 2,
-                 seed: int = 0) -> Path:
+                 seed: int = 0, vocab_size: int = 400) -> Path:
     """Save a random GPT-2 (with a byte-level BPE trained on `texts`) loadable by `load_lm`.
 
     For tests and smoke runs: the real loading path, without any hub.
@@ -64,7 +64,7 @@ def make_tiny_lm(out_dir: str | Path, texts: list[str], width: int = 64, layers:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(texts, vocab_size=400, min_frequency=1, special_tokens=[SEPARATOR],
+    bpe.train_from_iterator(texts, vocab_size=vocab_size, min_frequency=1, special_tokens=[SEPARATOR],
                             show_progress=False)
     tok = GPT2TokenizerFast(tokenizer_object=bpe._tokenizer, bos_token=SEPARATOR,
                             eos_token=SEPARATOR, unk_token=SEPARATOR)

@@ -120,6 +120,8 @@ class ADiff(nn.Module):
         wte = self.lm.get_input_embeddings()
         device = wte.weight.device
         emb1, emb2 = emb1.to(device), emb2.to(device)
+        if self.cfg.audio_blind:  # one constant input for every clip: nothing to hear
+            emb1, emb2 = torch.zeros_like(emb1), torch.zeros_like(emb2)
         if self.cfg.standardize:
             emb1, emb2 = ((e - self.embed_mean) / self.embed_std for e in (emb1, emb2))
         p1, p2 = self.projection(emb1), self.projection(emb2)

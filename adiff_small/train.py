@@ -86,7 +86,7 @@ def _scheduler(opt, stage, total: int, per_epoch: int):
 
 
 class Trainer:
-    def __init__(self, cfg: ADiffConfig, model, progress: bool = True):
+    def __init__(self, cfg: ADiffConfig, model, progress: bool = True, cache: EmbeddingCache | None = None):
         self.cfg, self.model, self.progress = cfg, model, progress
         self.run = Path(cfg.train.out_dir)
         self.stages = cfg.active_stages()
@@ -94,7 +94,9 @@ class Trainer:
         d = cfg.data
         if d.crops_per_clip < 1 or (d.crop_seconds is not None and not d.crop_seconds > 0):
             raise InputError(None, "data.crops_per_clip must be >= 1 and data.crop_seconds > 0 (or null)")
-        self.cache = EmbeddingCache(model, d.crops_per_clip, d.crop_seconds, cfg.train.seed)
+        self.cache = cache or EmbeddingCache(model, d.crops_per_clip, d.crop_seconds, cfg.train.seed)
+        if self.cache.model is None:
+            self.cache.model = model
         self.state = {"stage": 0, "epoch": 0, "batch": 0, "step": 0, "losses": []}
 
     def include_flags(self, upto: int) -> tuple[bool, bool]:
@@ -140,7 +142,8 @@ class Trainer:
         if saved is None and self.cfg.train.init_from:  # its embedding statistics come with it
             checkpoint.restore(self.model, checkpoint.resolve(self.cfg.train.init_from))
         elif saved is None and self.cfg.model.standardize:
-            self.model.set_embedding_stats(self.cache.all_embeddings())
+            used = [p for r in self.rows for p in (r.audio1, r.audio2)]
+            self.model.set_embedding_stats(self.cache.all_embeddings(used))
         if saved is None and self.cfg.data.events and self.model.event_head is not None:
             clips = self.training_event_clips()
             acc = fit_event_head(self.model, clips, seed=self.cfg.train.seed, progress=self.progress,
@@ -208,9 +211,12 @@ class Trainer:
         return float(loss.detach())
 
 
-def train(cfg: ADiffConfig, progress: bool = True, trust_checkpoint: bool = False) -> Path:
+def train(cfg: ADiffConfig, progress: bool = True, trust_checkpoint: bool = False,
+          cache: EmbeddingCache | None = None) -> Path:
     """Train (or resume) the run in cfg.train.out_dir; returns the final checkpoint folder.
-    `trust_checkpoint` allows an encoder checkpoint that needs full unpickling."""
+    `trust_checkpoint` allows an encoder checkpoint that needs full unpickling. `cache`:
+    clip embeddings shared by runs whose frozen encoder and crops are the same (the demo's
+    arms and seeds), so each clip is encoded once."""
     from adiff_small.model import ADiff
 
     run = Path(cfg.train.out_dir)

@@ -1,4 +1,5 @@
-"""Fixtures: a synthetic labelled corpus (distinct, known sounds) and a tiny local LM."""
+"""Fixtures: a synthetic labelled corpus (distinct, known sounds), a tiny local LM, and files
+in the released ACD/CLD layout."""
 from __future__ import annotations
 
 import csv
@@ -66,3 +67,28 @@ def tiny_lm(tmp_path_factory) -> Path:
     texts += [f"Audio 1 has the sound of {a}, while audio 2 has the sound of {b}."
               for a in LABELS for b in LABELS]
     return make_tiny_lm(tmp_path_factory.mktemp("tiny_lm"), texts * 3)
+
+
+# Two rows as the released acd_test_adiff_fewwords_answer.csv has them (header and quoting).
+ACD = '''taskname,filepath1,filepath2,caption1,caption2,input,answer
+audiocaps,AudioCapsLarger/test/Y7fmOlUlwoNg.wav,AudioCapsLarger/test/YZYWCwfCkBp4.wav,Constant rattling noise and sharp vibrations,Sawing wood with music playing in the distance,explain the difference in few words,"Audio 1 features a constant, high-frequency rattling noise with sharp vibrations, while Audio 2 combines a mid-frequency sawing sound with a distant, low-frequency music accompaniment."
+audiocaps,AudioCapsLarger/test/YZYWCwfCkBp4.wav,AudioCapsLarger/test/Y7fmOlUlwoNg.wav,"Food is frying, and a woman talks",Constant rattling noise and sharp vibrations,explain the difference in few words,"Audio 1 features frying, while Audio 2 rattles."
+'''
+CLD = '''taskname,filepath1,filepath2,caption1,caption2,input,answer
+clothov21,ClothoV21/evaluation/Santa Motor.wav,ClothoV21/evaluation/City forest.wav,A machine whines.,Birds are chirping.,explain the difference in a sentence,"The two audios differ, with the first a machine and the second birds."
+'''
+
+
+@pytest.fixture()
+def released(tmp_path):
+    root = tmp_path / "audio"
+    tone = (0.1 * np.sin(np.arange(8000) / 5)).astype(np.float32)
+    for rel in ("AudioCapsLarger/test/Y7fmOlUlwoNg.wav", "AudioCapsLarger/test/YZYWCwfCkBp4.wav",
+                "ClothoV21/evaluation/Santa Motor.wav", "ClothoV21/evaluation/City forest.wav"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        write_wav(root / rel, tone, 16000)
+    meta = tmp_path / "meta"
+    meta.mkdir()
+    (meta / "acd_test_adiff_fewwords_answer.csv").write_text(ACD)
+    (meta / "cld_evaluation_adiff_sentence_answer.csv").write_text(CLD)
+    return meta, root

@@ -3,37 +3,10 @@ from __future__ import annotations
 
 import csv
 
-import numpy as np
 import pytest
 
 from adiff_small import data, prompts
-from common.audio import write_wav
 from common.errors import InputError
-
-# Two rows as the released acd_test_adiff_fewwords_answer.csv has them (header and quoting).
-ACD = '''taskname,filepath1,filepath2,caption1,caption2,input,answer
-audiocaps,AudioCapsLarger/test/Y7fmOlUlwoNg.wav,AudioCapsLarger/test/YZYWCwfCkBp4.wav,Constant rattling noise and sharp vibrations,Sawing wood with music playing in the distance,explain the difference in few words,"Audio 1 features a constant, high-frequency rattling noise with sharp vibrations, while Audio 2 combines a mid-frequency sawing sound with a distant, low-frequency music accompaniment."
-audiocaps,AudioCapsLarger/test/YZYWCwfCkBp4.wav,AudioCapsLarger/test/Y7fmOlUlwoNg.wav,"Food is frying, and a woman talks",Constant rattling noise and sharp vibrations,explain the difference in few words,"Audio 1 features frying, while Audio 2 rattles."
-'''
-CLD = '''taskname,filepath1,filepath2,caption1,caption2,input,answer
-clothov21,ClothoV21/evaluation/Santa Motor.wav,ClothoV21/evaluation/City forest.wav,A machine whines.,Birds are chirping.,explain the difference in a sentence,"The two audios differ, with the first a machine and the second birds."
-'''
-
-
-@pytest.fixture()
-def released(tmp_path):
-    root = tmp_path / "audio"
-    tone = (0.1 * np.sin(np.arange(8000) / 5)).astype(np.float32)
-    for rel in ("AudioCapsLarger/test/Y7fmOlUlwoNg.wav", "AudioCapsLarger/test/YZYWCwfCkBp4.wav",
-                "ClothoV21/evaluation/Santa Motor.wav", "ClothoV21/evaluation/City forest.wav"):
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        write_wav(root / rel, tone, 16000)
-    meta = tmp_path / "meta"
-    meta.mkdir()
-    (meta / "acd_test_adiff_fewwords_answer.csv").write_text(ACD)
-    (meta / "cld_evaluation_adiff_sentence_answer.csv").write_text(CLD)
-    return meta, root
-
 
 def test_reads_released_layout_and_resolves_audio_roots(released):
     meta, root = released
@@ -59,13 +32,13 @@ def test_missing_audio_names_file_row_and_roots(released):
 
 
 def test_wrong_columns_and_unknown_input(tmp_path, released):
-    _, root = released
+    meta, root = released
     bad = tmp_path / "acd_test_adiff_fewwords_answer.csv"
     bad.write_text("file1,file2,answer\na,b,c\n")
     with pytest.raises(InputError, match="row 1: missing column"):
         data.read_rows(bad, [root])
     odd = tmp_path / "odd.csv"
-    lines = ACD.splitlines()
+    lines = (meta / "acd_test_adiff_fewwords_answer.csv").read_text().splitlines()
     odd.write_text(lines[0] + "\n" + lines[1].replace("explain the difference in few words", "sing a song") + "\n")
     with pytest.raises(InputError, match="row 2: unknown input 'sing a song'"):
         data.read_rows(odd, [root])

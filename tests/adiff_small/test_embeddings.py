@@ -29,7 +29,8 @@ def test_crops_cycle_by_epoch_and_repeat_with_the_seed(tiny_lm, tmp_path):
     other = EmbeddingCache(model, crops=3, crop_seconds=1.0, seed=5)
     other.fill([(long, "long")], progress=False)
     assert not torch.equal(other.store[long], cache.store[long])
-    assert cache.all_embeddings().shape == (4, model.encoder.embed_dim)
+    assert cache.all_embeddings([long, short, long]).shape == (4, model.encoder.embed_dim)
+    assert cache.all_embeddings([short]).shape == (1, model.encoder.embed_dim)  # only the clips asked for
     whole = EmbeddingCache(model)
     whole.fill([(long, "long")], progress=False)
     assert whole.store[long].shape[0] == 1

@@ -12,7 +12,6 @@ from adcacc.cli import main
 from adiff_small import checkpoint, data, evaluate, paper_numbers
 from adiff_small.config import ADiffConfig, ModelConfig, to_dict
 from adiff_small.model import ADiff
-from tests.adiff_small.test_data import released  # noqa: F401 - fixture
 
 PAPER = Path(__file__).resolve().parents[3] / "shared" / "papers" / "adiff_iclr2025.md"
 

@@ -46,21 +46,25 @@ def test_mean_logprob_is_minus_the_training_loss(model):
     assert got.item() == pytest.approx(-loss.item(), abs=1e-5)
 
 
-def test_forced_choice_reports_each_condition_with_cis(model, corpus, tmp_path):
+def test_forced_choice_gives_per_item_outcomes_per_condition(model, corpus, tmp_path):
     explanations.make(corpus / "events.csv", tmp_path / "pairs", "template", seed=0, test_fraction=0.5,
                       progress=False)
     rows = [r for r in load_split([str(tmp_path / "pairs")], [], "test") if r.task == "tier1"]
-    out = listening.forced_choice(model, rows, EmbeddingCache(model), seed=0)
-    assert out["pairs"] == len(listening.candidates(rows)) > 0
-    for cond in ("matched", "shuffled", "swapped"):
-        for k in ("of_three", "true_vs_swapped"):
-            r = out[cond][k]
-            assert 0 <= r["ci95"][0] <= r["accuracy"] <= r["ci95"][1] <= 1
-    # the audio order reaches the scores (audio 1 and audio 2 have their own mappers)
     items = listening.candidates(rows)
     cache = EmbeddingCache(model)
     cache.fill([(p, r.where) for r, _ in items for p in (r.audio1, r.audio2)], progress=False)
+    out = listening.forced_choice(model, items, cache, seed=0)
+    assert set(out) == set(listening.CONDITIONS)
+    for cond in listening.CONDITIONS:
+        for kind in listening.CHANCE:
+            assert out[cond][kind].shape == (len(items),) and set(out[cond][kind]) <= {0.0, 1.0}
+    # outcomes follow the scores: the matched winner is the argmax of the candidates' likelihoods
     m = listening.choices(model, items, cache, "matched")
+    assert np.array_equal(out["matched"]["of_three"], (m.argmax(1) == 0).astype(float))
+    assert np.array_equal(out["matched"]["true_vs_swapped"], (m[:, 0] > m[:, 1]).astype(float))
+    # the audio order reaches the scores (audio 1 and audio 2 have their own mappers), and under
+    # swapped audio the order-swapped text is the right one
     s = listening.choices(model, items, cache, "swapped")
-    assert m.shape == s.shape == (len(items), 3) and not np.allclose(m, s)
-    assert listening.forced_choice(model, [], EmbeddingCache(model))["unavailable"]
+    assert s.shape == m.shape == (len(items), 3) and not np.allclose(m, s)
+    assert np.array_equal(out["swapped"]["true_vs_swapped"], (s[:, 1] > s[:, 0]).astype(float))
+    assert set(listening.forced_choice(model, items, cache, ("matched",))) == {"matched"}

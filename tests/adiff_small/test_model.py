@@ -46,6 +46,20 @@ def test_baseline_without_cross_projection_has_no_separator(tiny_lm):
     assert m.prefix(emb, emb, m.tokenize_prompts(["x", "y"])).shape[1] == 120
 
 
+def test_audio_blind_prefix_does_not_depend_on_the_audio(tiny_lm):
+    cfg = ModelConfig(encoder="tiny", lm=str(tiny_lm), d_proj=32, mapper_layers=1, cross_layers=1)
+    torch.manual_seed(0)
+    hearing = ADiff(cfg).eval()
+    torch.manual_seed(0)
+    blind = ADiff(ModelConfig(**{**cfg.__dict__, "audio_blind": True})).eval()
+    emb = _emb(hearing)
+    prompt = hearing.tokenize_prompts(["x", "x"])
+    with torch.no_grad():
+        assert not torch.allclose(hearing.prefix(emb, emb.flip(0), prompt), hearing.prefix(emb, emb, prompt))
+        assert torch.equal(blind.prefix(emb, emb.flip(0), prompt), blind.prefix(emb.flip(0), emb, prompt))
+        assert torch.equal(blind.prefix(emb, emb, prompt), blind.prefix(torch.randn_like(emb), emb, prompt))
+
+
 def test_freeze_states(model):
     adapters = [model.projection, model.audio_map1, model.audio_map2, model.text_map, model.cross]
     model.freeze(encoder=True, lm=True)

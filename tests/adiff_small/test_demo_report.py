@@ -1,0 +1,37 @@
+"""The demo's report: references per measure, the differences it forms, verdicts from CIs."""
+from __future__ import annotations
+
+import numpy as np
+
+from adiff_small import demo_report
+
+
+def _arm(rng, p: float, n: int = 60, controls: bool = False) -> dict[str, np.ndarray]:
+    draw = lambda q: (rng.random(n) < q).astype(float)  # noqa: E731
+    out = {"label position 1": draw(p), "forced choice true_vs_swapped, matched audio": draw(p),
+           "louder direction": draw(0.5)}
+    if controls:
+        out["forced choice true_vs_swapped, shuffled audio"] = draw(0.5)
+    return out
+
+
+def test_a_listening_model_is_shown_and_a_deaf_one_is_not():
+    rng = np.random.default_rng(0)
+    measured = {"full": [_arm(rng, 0.95, controls=True) for _ in range(2)],
+                "audio-blind": [_arm(rng, 0.1) for _ in range(2)],
+                "no-position-captioning": [_arm(rng, 0.95) for _ in range(2)]}
+    base = {"label position 1": {"chance": 0.02, "majority": 0.2}, "louder direction": {"chance": 0.5, "majority": 0.6}}
+    report = demo_report.build(measured, base, "audio-blind", "no-position-captioning", n_boot=500)
+    got = {(r["arm"], r["measure"]): r for r in report["estimates"]}
+    assert got["full", "label position 1"]["reference"] == {"majority": 0.2}  # the higher baseline
+    assert got["full", "label position 1"]["verdict"] == "shown"
+    assert got["audio-blind", "label position 1"]["verdict"].startswith("not shown (CI lies below majority 0.2")
+    assert got["full", "forced choice true_vs_swapped, matched audio"]["reference"] == {"chance": 0.5}
+    assert got["full", "louder direction"]["verdict"].startswith("not shown")
+    diffs = {(r["a"], r["b"]): r["verdict"] for r in report["differences"]}
+    fc = "forced choice true_vs_swapped, matched audio"
+    assert diffs[f"full: {fc}", f"full: {fc.replace('matched', 'shuffled')}"] == "shown"
+    assert diffs["full: label position 1", "audio-blind: label position 1"] == "shown"
+    assert diffs["full: label position 1", "no-position-captioning: label position 1"].startswith("not shown")
+    text = demo_report.format_report(report, 2)
+    assert "2 training seeds" in text and "differences (paired" in text

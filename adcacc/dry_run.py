@@ -20,6 +20,7 @@ from adcacc.stages import describe, eval_data
 CPU_RATES = {
     "swift_start_s": 30.0,  # imports and model load of one `swift sft`
     "train_step_s": 0.5,  # one optimizer step of 2 rows (CPU overrides: accumulation 2)
+    "pretrain_step_s": 1.2,  # one full-model step of 8 rows, trimmed vocabulary (adcacc/pretraining.py)
     "infer_start_s": 10.0,
     "infer_clip_s": 0.35,  # greedy decoding at batch 16
     "build_base_s": 0.008,  # one base: three 10 s mixes (README build benchmark, 2 workers)
@@ -63,6 +64,11 @@ def stage_cost(stage: Stage, exp: Experiment) -> dict[str, float]:
             rows = over["max_steps"] * EFFECTIVE_BATCH
         epochs = over.get("num_train_epochs", 1)
         return {"gpu_hours": rows * epochs * per_row / 3600} if rows and per_row else {}
+    if stage.kind == "pretrain" and exp.device == "cpu":
+        from adcacc.pretraining import FLAGS
+
+        steps = stage.params.get("overrides", {}).get("max_steps", FLAGS["max_steps"])
+        return {"cpu_min": (CPU_RATES["swift_start_s"] + steps * CPU_RATES["pretrain_step_s"]) / 60}
     if stage.kind == "infer":
         clips = eval_clips(eval_data(exp, stage.params["data"]))
         limit = stage.params.get("limit")

@@ -22,7 +22,7 @@ CORPUS_PREFIX = "corpus:"  # eval data inside the experiment's own corpus folder
 
 @dataclass(frozen=True)
 class DataSpec:
-    corpus: dict[str, Any] | None  # build_corpus options (bases, seed, cache) or None
+    corpus: dict[str, Any] | None  # build_corpus options (bases, heldout, seed, cache) or None
     audiocaps: Path | None
     subset: str
     event_dir: Path | None
@@ -156,7 +156,7 @@ def _data(top: _Reader, missing: list[str] | None) -> DataSpec:
     d = top.sub("data", ("corpus", "audiocaps", "subset", "event_dir", "build"))
     if d is None:
         top.fail("is required", "data")
-    corpus = d.sub("corpus", ("bases", "seed", "cache"))
+    corpus = d.sub("corpus", ("bases", "heldout", "seed", "cache"))
     audiocaps, event_dir = d.get("audiocaps", str), d.get("event_dir", str)
     if (corpus is None) == (audiocaps is None):
         d.fail("give either corpus (the embedded corpus) or audiocaps + event_dir")
@@ -171,6 +171,7 @@ def _data(top: _Reader, missing: list[str] | None) -> DataSpec:
         build.get(key, kind)
     if corpus is not None:
         corpus.get("bases", int)
+        corpus.get("heldout", int)
         corpus.get("seed", int)
         corpus.get("cache", str)
     return DataSpec(corpus=dict(corpus.node) if corpus else None,
@@ -188,7 +189,10 @@ def _model(top: _Reader) -> ModelSpec:
         m.fail("give either id (a hub id or local folder) or tiny (a locally built Qwen2-Audio)")
     if m.get("pretrain", dict) is not None and tiny is None:
         m.fail("pretraining is only for a tiny model", "pretrain")
-    pretrain = m.sub("pretrain", ("hardware", "overrides", "eval"))
+    pretrain = m.sub("pretrain", ("overrides", "retention_repeats"))
+    if pretrain is not None:
+        pretrain.get("overrides", dict)
+        pretrain.get("retention_repeats", int)
     return ModelSpec(id=model_id, tiny=tiny, pretrain=dict(pretrain.node) if pretrain else None)
 
 
@@ -273,6 +277,8 @@ def _check_cross_refs(exp: Experiment, top: _Reader) -> None:
         recipe = RECIPE_DIR / f"{arm}_{exp.hardware}.yaml"
         if not recipe.is_file():
             top.fail(f"no recipe {recipe.name} for arm {arm!r} (see recipes/qwen2_audio/)", "hardware")
+    if exp.model.pretrain is not None and exp.data.corpus is None:
+        top.fail("pretraining needs data.corpus (its retention training clips)", "model")
     if any(s.data.startswith(CORPUS_PREFIX) for s in exp.eval_sets) and exp.data.corpus is None:
         top.fail("eval data 'corpus:...' needs data.corpus", "eval")
     from evals.compare import CAPTION_METRICS, RETENTION_METRICS

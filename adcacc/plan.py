@@ -23,13 +23,16 @@ CODE = {  # the source a stage kind runs: a change here reruns that kind (and wh
     "corpus": ["common", "data_builders/corpus"],
     "build": ["common", "data_builders"],
     "matched": ["data_builders/matched.py"],
-    "model": ["recipes/tiny_model.py"],
-    "pretrain": ["recipes/launch.py", "recipes/qwen2_audio"],
+    "model": ["recipes/tiny_model.py", "recipes/trimmed_vocab.py", "adcacc/pretraining.py"],
+    "pretrain": ["recipes/launch.py", "adcacc/pretraining.py"],
+    "baseline": ["adcacc/pretraining.py", "evals/infer.py", "evals/eval_sets.py", "evals/caption_sets.py",
+                 "evals/retention_sets.py"],
     "train": ["recipes/launch.py", "recipes/qwen2_audio"],
     "infer": ["common", "evals/infer.py", "evals/backends", "evals/eval_sets.py", "evals/eval_items.py",
               "evals/caption_sets.py", "evals/retention_sets.py", "evals/tasks.py"],
     "compare": ["common", "evals"],
 }
+TRIVIAL = "trivial"  # the pseudo-arm of trivial baselines (most frequent caption, majority class)
 LIBRARIES = ("torch", "transformers", "ms-swift", "peft", "aac-metrics")
 
 
@@ -63,12 +66,17 @@ def build_plan(exp: Experiment) -> list[Stage]:
                     "event_dir": _s(exp.data.event_dir)}
     add(Stage("build", "build", ("corpus",) if exp.data.corpus is not None else (), build_params, o / "data"))
     model_needs: tuple[str, ...] = ()
-    if exp.model.tiny is not None:
-        add(Stage("model", "model", (), dict(exp.model.tiny), o / "model"))
+    pretrain = exp.model.pretrain
+    if exp.model.tiny is not None:  # pretraining cuts the vocabulary to the experiment's texts
+        add(Stage("model", "model", ("build",) if pretrain is not None else (),
+                  {**exp.model.tiny, "trim_vocab": pretrain is not None}, o / "model"))
         model_needs = ("model",)
-    if exp.model.pretrain is not None:
-        add(Stage("pretrain", "pretrain", ("model", "build"), dict(exp.model.pretrain), o / "pretrain"))
+    if pretrain is not None:
+        add(Stage("pretrain", "pretrain", ("model", "build", "corpus"), dict(pretrain), o / "pretrain"))
         model_needs = ("pretrain",)
+        for es in exp.eval_sets:  # what a model that ignores the audio would answer
+            add(Stage(f"baseline/{es.name}", "baseline", ("pretrain", "corpus"),
+                      {"eval_set": es.name, "data": es.data}, o / "runs" / TRIVIAL / es.name))
     if "ac_matched" in exp.arms:
         add(Stage("matched", "matched", ("build", *model_needs), {}, o / "data_matched"))
     infer_params = {k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens", "limit")}
@@ -89,7 +97,7 @@ def build_plan(exp: Experiment) -> list[Stage]:
                 add(Stage(f"infer/{arm}/" + (f"s{seed}/" if seed is not None else "") + es.name, "infer",
                           (*needs, *corpus_need), {**infer_params, "eval_set": es.name, "data": es.data},
                           run / es.name, arm, seed))
-    infer_ids = tuple(s.id for s in stages if s.kind == "infer")
+    infer_ids = tuple(s.id for s in stages if s.kind in ("infer", "baseline"))
     claims = [c.__dict__ for c in exp.claims]
     add(Stage("compare", "compare", infer_ids, {"bootstrap": exp.eval_options["bootstrap"], "claims": claims},
               o / "report"))

@@ -17,7 +17,7 @@ from adcacc.experiment import Experiment
 from adcacc.plan import Stage, build_plan
 from common.files import write_text
 
-STEPS = (("prepare", ("corpus", "build", "model", "pretrain", "matched")), ("train", ("train",)),
+STEPS = (("prepare", ("corpus", "build", "model", "pretrain", "baseline", "matched")), ("train", ("train",)),
          ("infer", ("infer",)), ("compare", ("compare",)))
 
 

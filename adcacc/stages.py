@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from adcacc.experiment import CORPUS_PREFIX, Experiment
-from adcacc.plan import Stage, state
+from adcacc.plan import TRIVIAL, Stage, state
 from common.errors import InputError
 
 
@@ -42,6 +42,7 @@ def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
     args = ", ".join(f"{k}={v!r}" for k, v in stage.params.items() if k != "claims")
     return {"corpus": "build_corpus", "build": "build_datasets", "matched": "write_matched",
             "model": "build_tiny_qwen2_audio", "pretrain": "swift sft --tuner_type full",
+            "baseline": "run_constant",
             "infer": "run_inference", "compare": "compare_experiment"}[stage.kind] + f"({args})"
 
 
@@ -66,7 +67,7 @@ def _corpus(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
     p = stage.params
     build_corpus(stage.out, cache_dir=Path(p.get("cache") or DEFAULT_CACHE), seed=p.get("seed", 0),
-                 n_bases=p.get("bases", 60))
+                 n_bases=p.get("bases", 60), n_heldout=p.get("heldout", 40))
     return {}
 
 
@@ -97,10 +98,40 @@ def _matched(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 
 def _model(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
+    from adcacc.pretraining import vocabulary_texts
     from recipes.tiny_model import build_tiny_qwen2_audio
 
-    build_tiny_qwen2_audio(stage.out, **stage.params)
+    p = dict(stage.params)
+    texts = vocabulary_texts(by_id["build"].out) if p.pop("trim_vocab") else None
+    build_tiny_qwen2_audio(stage.out, **p, texts=texts)
     return {}
+
+
+def _pretrain(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
+    from adcacc.pretraining import pretrain_argv, write_pretrain_data
+    from recipes.launch import last_checkpoint, run_swift
+
+    p = stage.params
+    counts = write_pretrain_data(by_id["build"].out, by_id["corpus"].out, stage.out / "data",
+                                 p.get("retention_repeats", 2))
+    argv = pretrain_argv(by_id["model"].out, stage.out / "data", stage.out / "sft", p.get("overrides", {}))
+    env = {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else None
+    out = run_swift(argv, stage.out / "sft", env)
+    return {"checkpoint": str(last_checkpoint(out)), "rows": counts}
+
+
+def _baseline(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
+    from adcacc.pretraining import most_frequent, training_answers
+    from evals.eval_sets import load_eval_set
+    from evals.infer import run_constant
+
+    p = stage.params
+    data = eval_data(exp, p["data"])
+    task = load_eval_set(p["eval_set"], data).task
+    answer = most_frequent(training_answers(by_id["pretrain"].out / "data", task))
+    name = "trivial: the most frequent training " + ("caption" if task == "caption" else "label")
+    run_constant(answer, name, p["eval_set"], data, stage.out)
+    return {"answer": answer}
 
 
 def _train(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
@@ -125,6 +156,21 @@ def _infer(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     return {}
 
 
+def gate_claims(exp: Experiment) -> list:
+    """Preconditions of the replication: on each eval set the base model beats the trivial
+    baseline (CIDEr-D for captioning, strict accuracy for a retention proxy)."""
+    from evals.eval_sets import CAPTION_SETS
+    from evals.verdicts import Claim
+
+    gates = []
+    for es in exp.eval_sets:
+        caption = es.name in CAPTION_SETS
+        what = "the most frequent training caption" if caption else "the majority training class"
+        gates.append(Claim(f"base_beats_trivial_{es.name}", f"The base model beats {what} on {es.name}",
+                           "CIDEr-D" if caption else "accuracy_strict", es.name, "base", TRIVIAL, "greater"))
+    return gates
+
+
 def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     from evals.compare import compare_experiment
     from evals.verdicts import Claim
@@ -133,13 +179,18 @@ def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     for arm in exp.arms:
         seeds = [None] if arm == "base" else list(exp.seeds)
         arms[arm] = [exp.out / "runs" / arm / (f"s{s}" if s is not None else "") for s in seeds]
+    gates = []
+    if "pretrain" in by_id and "base" in arms:
+        arms[TRIVIAL] = [exp.out / "runs" / TRIVIAL]
+        gates = gate_claims(exp)
     contrasts = [(a, b) for a, b in (("acc", "adc"), ("acc", "ac"), ("acc", "ac_matched"), ("adc", "ac"))
                  if a in arms and b in arms]
     claims = [Claim(**c) for c in stage.params["claims"]]
     result = compare_experiment(arms, stage.out, base="base" if "base" in arms else next(iter(arms)),
-                                contrasts=contrasts, claims=claims, n_boot=stage.params["bootstrap"], seed=0)
-    return {"verdicts": result["verdicts"]}  # comparison() returns JSON-ready values
+                                contrasts=contrasts, claims=claims, n_boot=stage.params["bootstrap"], seed=0,
+                                gates=gates)
+    return {"verdicts": result["verdicts"], "gates": result["gates"], "void": result["void"]}
 
 
-_RUNNERS = {"corpus": _corpus, "build": _build, "matched": _matched, "model": _model,
-            "train": _train, "infer": _infer, "compare": _compare}
+_RUNNERS = {"corpus": _corpus, "build": _build, "matched": _matched, "model": _model, "pretrain": _pretrain,
+            "baseline": _baseline, "train": _train, "infer": _infer, "compare": _compare}

@@ -170,12 +170,16 @@ def _check_request(arms: dict, contrasts, claims, sets: dict[str, EvalSetRuns]) 
 
 
 def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str, str]],
-               claims: list[Claim], n_boot: int, seed: int, n_examples: int = 3) -> dict:
-    """The whole comparison as one JSON-ready dict (what comparison.json holds)."""
+               claims: list[Claim], n_boot: int, seed: int, n_examples: int = 3,
+               gates: list[Claim] = ()) -> dict:
+    """The whole comparison as one JSON-ready dict (what comparison.json holds).
+
+    `gates` are preconditions (e.g. the base model beats a trivial baseline): if one does not
+    hold, "void" lists why, and the report says the claims test nothing."""
     from evals.paper_numbers import paper_entry
 
     sets, notes = load(arms, base)
-    claim_sets = _check_request(arms, contrasts, claims, sets)
+    claim_sets = _check_request(arms, contrasts, [*claims, *gates], sets)
     stats = Stats(sets)
     est = Estimates(stats, Resampler(n_boot, seed))
     pairs = [(a, base) for a in arms if a != base]
@@ -192,7 +196,10 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
             "metrics": metrics, "values": values,
             "deltas": [delta_record(est, [name], m, a, b) for a, b in pairs for m in metrics],
             "examples": _examples(es, n_examples) if es.task == "caption" else []}
+    gate_records = [_claim_record(est, g, claim_sets[g.id]) for g in gates]
     return {"base": base, "bootstrap": n_boot, "seed": seed,
+            "gates": gate_records,
+            "void": [f"{g['text']}: {g['verdict']}" for g in gate_records if g["verdict"] != "holds"],
             "arms": {arm: [str(p) for p in folders] for arm, folders in arms.items()},
             "contrasts": [list(p) for p in pairs], "notes": notes,
             "verdicts": [_claim_record(est, c, claim_sets[c.id]) for c in claims], "eval_sets": out_sets}
@@ -200,7 +207,7 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
 
 def compare_experiment(arms: dict[str, list[Path]], out: Path, *, base: str = "base",
                        contrasts: list[tuple[str, str]] = (), claims: list[Claim] = (),
-                       n_boot: int = 1000, seed: int = 0) -> dict:
+                       n_boot: int = 1000, seed: int = 0, gates: list[Claim] = ()) -> dict:
     """Compare arms (name -> replicate run folders, one per training seed) and write
     comparison.json (byte-identical for the same inputs and seed), comparison.md,
     comparison.csv, figures/*.png and a self-contained report.html into `out`."""
@@ -209,7 +216,7 @@ def compare_experiment(arms: dict[str, list[Path]], out: Path, *, base: str = "b
 
     if n_boot < 1:
         raise InputError(None, f"n_boot must be >= 1, got {n_boot}")
-    result = comparison(arms, base, list(contrasts), list(claims), n_boot, seed)
+    result = comparison(arms, base, list(contrasts), list(claims), n_boot, seed, gates=list(gates))
     # run folders relative to the report: the same experiment in another folder (or moved
     # with its report) gives the same comparison.json
     result["arms"] = {arm: [os.path.relpath(Path(p).resolve(), Path(out).resolve()) for p in folders]

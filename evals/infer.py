@@ -72,6 +72,17 @@ def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: 
     return out
 
 
+def run_constant(answer: str, name: str, eval_set: str, data: Path, out: Path) -> Path:
+    """A trivial baseline run: `answer` for every clip of `eval_set`, written exactly like a
+    model's run (run.json model = `name`), so it is scored and compared like one."""
+    es = load_eval_set(eval_set, Path(data))
+    meta = _run_meta(name, None, "constant", es, None, {"constant_answer": answer})
+    rows = [_row(item, meta["prompt"], answer, meta) for item in es.items]
+    write_text(Path(out) / PREDICTIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    write_text(Path(out) / RUN_META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return Path(out)
+
+
 def _resume(path: Path, valid_ids: set[str]) -> set[str]:
     """Ids already predicted; a torn last line (killed mid-write) is dropped, atomically."""
     if not path.is_file():

@@ -10,7 +10,7 @@ import base64
 import html
 import io
 
-from evals.report_tables import Cell, Table, header_text, shown_metrics, tables, unavailable_lines
+from evals.report_tables import Cell, Table, header_text, shown_metrics, tables, unavailable_lines, void_text
 
 
 def _png(fig) -> bytes:
@@ -107,6 +107,8 @@ def render_report(result: dict) -> tuple[str, dict[str, bytes]]:
     """(HTML page, {figure file name: PNG bytes}); the page embeds the same PNGs."""
     figs = figures(result)
     parts = [f"<h1>Comparison report</h1><p>{html.escape(header_text(result))}</p>"]
+    if void_text(result):
+        parts.append(f"<p class='note'><b>{html.escape(void_text(result))}</b></p>")
     parts += [_table(t) for t in tables(result)]
     missing = unavailable_lines(result) + result["notes"]
     if missing:

@@ -76,20 +76,29 @@ def _paper_cell(paper: dict | None) -> Cell:
                 flag="inconsistent" if paper.get("flag") else "")
 
 
-def verdict_table(result: dict) -> Table | None:
-    if not result["verdicts"]:
+def verdict_table(records: list[dict], title: str = "Verdicts") -> Table | None:
+    if not records:
         return None
     rows = []
-    for v in result["verdicts"]:
+    for v in records:
         effect = f"{v['metric']} on {v['eval_set']}: {v['a']} − {v['b']}"
         if v["direction"] == "equivalent":
             effect += f" (within ±{v['margin']:g})"
         cell = delta_cell(v)
         rows.append([Cell(v["id"]), Cell(v["text"]), Cell(effect), Cell(_seeds(v.get("per_seed"), True) or "–"),
                      Cell(cell.text, ci=cell.ci), Cell(v["verdict"], flag=v["verdict"].split(" ")[0])])
-    return Table("Verdicts", ["claim", "statement", "effect measured", "per-seed effects",
-                              "effect, mean over seeds [95% CI]", "verdict"], rows,
+    return Table(title, ["claim", "statement", "effect measured", "per-seed effects",
+                         "effect, mean over seeds [95% CI]", "verdict"], rows,
                  ["holds / fails: the 95% CI lies entirely on one side; inconclusive: it does not."])
+
+
+def void_text(result: dict) -> str:
+    """Empty, or why the claims test nothing (a precondition did not hold)."""
+    if not result.get("void"):
+        return ""
+    return ("VOID: the base model does not clearly beat a trivial baseline, so a loss from "
+            "fine-tuning cannot be measured and the verdicts below are not evidence either way. "
+            "Failed: " + "; ".join(result["void"]) + ".")
 
 
 def _by(recs: list[dict], key: str) -> dict:
@@ -164,8 +173,10 @@ def example_table(name: str, es: dict) -> Table:
 
 
 def tables(result: dict) -> list[Table]:
-    """Verdicts first, then captioning, retention and example captions."""
-    out = [t for t in (verdict_table(result),) if t]
+    """Verdicts first, then the preconditions, captioning, retention and example captions."""
+    out = [t for t in (verdict_table(result["verdicts"]),
+                       verdict_table(result.get("gates", []), "Preconditions: the base model against trivial "
+                                     "baselines on held-out data")) if t]
     sets = result["eval_sets"]
     for name, es in sets.items():
         if es["task"] == "caption":
@@ -191,6 +202,8 @@ def header_text(result: dict) -> str:
 
 def comparison_markdown(result: dict) -> str:
     md = f"# Comparison\n\n{header_text(result)}\n"
+    if void_text(result):
+        md += f"\n**{void_text(result)}**\n"
     for t in tables(result):
         cells = [[c.markdown() for c in row] for row in t.rows]
         md += f"\n## {t.title}\n\n" + markdown_table(t.headers, cells)

@@ -82,7 +82,7 @@ def readme_md(manifest: dict, events: list, retention: dict[str, list]) -> str:
         f"classes {_counts(vsc, 2)}; test and train are different speakers (voices). "
         f"VocalSound's {', '.join(missing)} have no real examples in the sources and are absent.",
         f"- `retention/mic_proxy.csv`: {sizes['mic_proxy.csv']} notes, {len(NSYNTH_FAMILIES)} NSynth "
-        "families x 2 GM programs x 8 pitches, 4 s each (key held 3 s); test notes are pitches "
+        "families x 2 GM programs x 12 pitches, 4 s each (key held 3 s); test notes are pitches "
         "that no training note of the same program has.", "",
         CAPTION_NOTE, "", PROXY_NOTE, "",
         "Event labels: " + _counts(events, 2) + ".", "",

@@ -126,8 +126,8 @@ NSYNTH_FAMILIES = {
     "synth_lead": ((80, 81), (45, 77)),
     "vocal": ((52, 53), (52, 72)),
 }
-MIC_PITCHES = 8  # per program, evenly spread over the family's range
-MIC_TEST_STEPS = (1, 4, 6)  # which of them are test notes: new notes of every instrument
+MIC_PITCHES = 12  # per program, evenly spread over the family's range
+MIC_TEST_STEPS = (1, 3, 6, 8, 10)  # which of them are test notes: new notes of every instrument
 
 
 def mic_pitches(lo: int, hi: int) -> list[int]:

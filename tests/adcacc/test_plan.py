@@ -44,3 +44,15 @@ def test_dry_run_of_the_paper_prints_the_gpu_plan(capsys):
     out = capsys.readouterr().out
     assert "train/acc/s0" in out and "GPU-h" in out and "estimated total" in out
     assert "swift sft" in out and "acc_rtx4090.yaml" in out and "not found here" in out
+
+
+def test_the_demo_pretrains_a_trimmed_model_and_compares_against_trivial_baselines(tmp_path):
+    exp = load_experiment(EXPERIMENTS / "demo.yaml", tmp_path / "out")
+    by_id = {s.id: s for s in build_plan(exp)}
+    assert by_id["model"].params["trim_vocab"] and by_id["model"].needs == ("build",)
+    assert by_id["pretrain"].needs == ("model", "build", "corpus")
+    assert by_id["train/adc/s0"].needs == ("build", "pretrain")  # every arm starts from the pretrained model
+    baselines = [s for s in by_id.values() if s.kind == "baseline"]
+    assert {s.params["eval_set"] for s in baselines} == {e.name for e in exp.eval_sets}
+    assert all(s.out.parent == tmp_path / "out" / "runs" / "trivial" for s in baselines)
+    assert {s.id for s in baselines} <= set(by_id["compare"].needs)

@@ -31,7 +31,11 @@ def smoke_run(tmp_path_factory) -> Path:
 
 def test_smoke_experiment_runs_every_stage(smoke_run, capsys):
     states = {p.stem: json.loads(p.read_text()) for p in (smoke_run / ".stages").glob("*.json")}
-    assert len(states) == 24 and all(s["status"] == "done" for s in states.values())
+    assert len(states) == 28 and all(s["status"] == "done" for s in states.values())
+    pretrain = states["pretrain"]
+    assert (Path(pretrain["checkpoint"]) / "model.safetensors").is_file() and pretrain["rows"]["mic"] > 0
+    trained = json.loads((smoke_run / "train" / "adc" / "s0" / "checkpoint-3" / "adapter_config.json").read_text())
+    assert trained["base_model_name_or_path"] == pretrain["checkpoint"]  # arms start from the pretrained model
     for arm in ("ac", "adc", "acc", "ac_matched"):
         train = smoke_run / "train" / arm / "s0"
         assert (train / "command.txt").read_text().split()[1] == "sft" and (train / "sft.log").is_file()
@@ -39,12 +43,13 @@ def test_smoke_experiment_runs_every_stage(smoke_run, capsys):
     matched = json.loads((smoke_run / "data_matched" / "ac_matched_report.json").read_text())
     assert matched["rows"] == matched["acc_rows"] and abs(matched["token_ratio"] - 1) <= 0.05
     comparison = json.loads((smoke_run / "report" / "comparison.json").read_text())
-    assert set(comparison["arms"]) == {"base", "ac", "adc", "acc", "ac_matched"}
+    assert set(comparison["arms"]) == {"base", "ac", "adc", "acc", "ac_matched", "trivial"}
+    assert {g["b"] for g in comparison["gates"]} == {"trivial"} and len(comparison["gates"]) == 3
     assert "data:image/png;base64" in (smoke_run / "report" / "report.html").read_text()
     capsys.readouterr()
     assert main(["run", str(EXPERIMENT), "--out", str(smoke_run)]) == 0  # all done: all skipped
     out = capsys.readouterr().out
-    assert out.count("[skip]") == 24 and "[run]" not in out
+    assert out.count("[skip]") == 28 and "[run]" not in out
 
 
 def _run_until(out: Path, stage_prefix: str, log: Path) -> None:
@@ -68,11 +73,12 @@ def _run_until(out: Path, stage_prefix: str, log: Path) -> None:
 def test_killed_during_training_and_inference_resumes_to_the_same_comparison(smoke_run, tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    for shared in ("corpus", "data", "model", "data_matched"):  # done stages, copied to save CI time
-        shutil.copytree(smoke_run / shared, out / shared)
+    for shared in ("corpus", "data", "model", "pretrain", "data_matched", "runs/trivial"):  # done stages,
+        shutil.copytree(smoke_run / shared, out / shared)  # copied to save CI time
     (out / ".stages").mkdir()
-    for stage in ("corpus", "build", "model", "matched"):
-        shutil.copy(smoke_run / ".stages" / f"{stage}.json", out / ".stages")
+    for stage in ("corpus", "build", "model", "pretrain", "matched", "baseline__*"):
+        for f in (smoke_run / ".stages").glob(f"{stage}.json"):
+            shutil.copy(f, out / ".stages")
     log = tmp_path / "run.log"
     _run_until(out, "train__adc", log)
     assert not (out / "train" / "adc" / "s0").exists()  # a killed training never looks finished

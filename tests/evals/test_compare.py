@@ -177,3 +177,24 @@ def test_a_retention_group_claim_is_the_mean_over_its_sets(tmp_path):
     assert v["delta"] == pytest.approx(np.mean([d["delta"] for d in per_set]))
     assert v["per_seed"] == pytest.approx(np.mean([d["per_seed"] for d in per_set], axis=0))
     assert v["ci"][0] <= v["delta"] <= v["ci"][1]
+
+
+def test_a_failed_precondition_voids_the_report(tmp_path):
+    """Gates (the base beats a trivial baseline) are reported apart from the claims; one that
+    does not hold makes the report say VOID, in the HTML and the markdown."""
+    arms = _experiment(tmp_path)
+    arms["trivial"] = [_vsc(tmp_path / "trivial" / "vsc", 0.95, seed=5).parent]
+    gate = Claim("base_beats_trivial", "The base model beats the majority class", "accuracy_strict",
+                 "vsc_proxy", "base", "trivial", "greater")
+    out = tmp_path / "report"
+    result = compare_experiment(arms, out, claims=CLAIMS[:1], gates=[gate], n_boot=200)
+    assert [g["id"] for g in result["gates"]] == ["base_beats_trivial"] and result["gates"][0]["verdict"] == "fails"
+    assert result["void"] == ["The base model beats the majority class: fails"]
+    assert [v["id"] for v in result["verdicts"]] == ["1"]
+    for name in ("report.html", "comparison.md"):
+        assert "VOID" in (out / name).read_text() and "Preconditions" in (out / name).read_text()
+
+    arms["trivial"] = [_vsc(tmp_path / "trivial2" / "vsc", 0.1, seed=5).parent]
+    result = compare_experiment(arms, out, claims=CLAIMS[:1], gates=[gate], n_boot=200)
+    assert result["gates"][0]["verdict"] == "holds" and result["void"] == []
+    assert "VOID" not in (out / "report.html").read_text()

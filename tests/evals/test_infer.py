@@ -119,3 +119,20 @@ def test_out_that_is_a_file_is_refused_in_one_line(captions_csv, tmp_path, capsy
     assert main(["infer", "--model", "m", "--eval-set", "captions-csv", "--data", str(captions_csv),
                  "--out", str(tmp_path / "file")]) == 2
     assert "--out must be a folder" in capsys.readouterr().err and (tmp_path / "file").read_text() == "mine"
+
+
+def test_a_constant_run_is_scored_like_a_model_run(tmp_path):
+    """The trivial baseline: one answer for every clip, in the run format `eval` reads."""
+    from evals.infer import run_constant
+    from evals.scoring import score_run
+    from tests.evals.files import tone
+
+    lines = ["id,path,label"] + [f"v{i},vsc/v{i}.wav,{lab}" for i, lab in enumerate(("laughter", "cough", "laughter"))]
+    for i in range(3):
+        tone(tmp_path / "vsc" / f"v{i}.wav", 200 + 100 * i)
+    (tmp_path / "vsc_proxy.csv").write_text("\n".join(lines) + "\n")
+    out = run_constant("laughter", "trivial: majority class", "vsc-proxy", tmp_path / "vsc_proxy.csv", tmp_path / "run")
+    rows = _rows(out)
+    assert [r["prediction"] for r in rows] == ["laughter"] * 3 and rows[0]["model"] == "trivial: majority class"
+    payload = score_run(out, tmp_path / "scores")
+    assert payload["accuracy_strict"] == pytest.approx(2 / 3)

@@ -3,6 +3,7 @@ one end-to-end build from the real packages (cached in ~/.cache/adcacc, like the
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ from data_builders.corpus import music
 from common.files import csv_text
 from data_builders.corpus.build import build_corpus, remove_stale
 from data_builders.corpus.captions import join, scene_captions
+from data_builders.corpus.scenes import combination, split_pool
 from data_builders.corpus.fetch import DEFAULT_CACHE, fetch
 from data_builders.corpus.catalog import (
     BED_LABELS, CATEGORIES, LABELS, PACKAGES, SOURCES, VSC_CLASSES, VSC_SOURCES, Package,
@@ -118,13 +120,27 @@ def test_sequence_and_tile_and_level():
 
 
 # --- music ---------------------------------------------------------------------------------
-def test_mic_pieces_cover_nsynth_families_with_several_pitches():
+def test_mic_pieces_cover_nsynth_families_and_test_notes_are_new_pitches():
     pieces = music.mic_pieces()
-    families = {p.label for p in pieces}
+    families = {p.label for _, p in pieces}
     assert families == {"bass", "brass", "flute", "guitar", "keyboard", "mallet", "organ",
                         "reed", "string", "synth_lead", "vocal"}
     for fam in families:
-        assert len({p.notes[0].pitch for p in pieces if p.label == fam}) >= 3
+        for split in ("train", "test"):
+            assert len({p.notes[0].pitch for sp, p in pieces if p.label == fam and sp == split}) >= 5
+    train = {(p.program, p.notes[0].pitch) for sp, p in pieces if sp == "train"}
+    test = {(p.program, p.notes[0].pitch) for sp, p in pieces if sp == "test"}
+    assert not train & test  # no test note is a training note of the same instrument
+
+
+def test_vsc_test_speakers_are_not_training_speakers():
+    def voice(s):
+        return s.files[0].split("/voices/")[1].split("/")[0]
+
+    train = {(s.label, voice(s)) for s in VSC_SOURCES if s.pool == "vsc"}
+    test = {(s.label, voice(s)) for s in VSC_SOURCES if s.pool == "vsc_test"}
+    assert test and {lab for lab, _ in test} == {lab for lab, _ in train}
+    assert not {v for _, v in train} & {v for _, v in test}
 
 
 def test_midi_slots_do_not_overlap():
@@ -214,6 +230,20 @@ def _check_audio(csv_path: Path, rows: list[dict], seconds: float | None = None)
             assert info.frames == int(seconds * SR)
 
 
+def _check_heldout(a: Path, manifest: dict) -> None:
+    """Held-out scenes: other label combinations, and reserved recordings where a label has several."""
+    held = _read(a / "heldout/captions.csv")
+    assert len(held) == manifest["counts"]["heldout"] == 40
+    _check_audio(a / "heldout/captions.csv", held, seconds=10.0)
+    train, test = (json.loads((a / f).read_text()) for f in ("scenes.json", "heldout/scenes.json"))
+    assert not {combination(s) for s in train.values()} & {combination(s) for s in test.values()}
+    def sources(scenes: dict) -> set[str]:
+        return {src for s in scenes.values() for src in (s["bed_source"], *(ly["source"] for ly in s["foreground"]))}
+
+    speech = {src for src in sources(test) if "asterisk" in src}  # 10 recordings: held-out ones are reserved
+    assert speech and not speech & sources(train)
+
+
 @pytest.mark.slow
 def test_build_corpus_end_to_end_deterministic_and_resumable(tmp_path):
     if shutil.which("fluidsynth") is None:
@@ -233,9 +263,12 @@ def test_build_corpus_end_to_end_deterministic_and_resumable(tmp_path):
     assert [r["caption_1"] for r in caps] == [r["caption"] for r in bases]
     assert all(len({r[f"caption_{k}"] for k in range(1, 6)}) == 5 for r in caps)
     for name in ("vsc_proxy.csv", "mic_proxy.csv"):
-        rows = _read(a / "retention" / name)
-        assert list(rows[0]) == ["id", "path", "label"] and rows
-        _check_audio(a / "retention" / name, rows)
+        test, train = _read(a / "retention" / name), _read(a / "retention/train" / name)
+        assert list(test[0]) == ["id", "path", "label"] and test and train
+        _check_audio(a / "retention" / name, test)
+        _check_audio(a / "retention/train" / name, train)
+        assert {r["id"] for r in test}.isdisjoint(r["id"] for r in train)
+    _check_heldout(a, manifest)
     assert {r["label"] for r in _read(a / "retention/vsc_proxy.csv")} <= set(VSC_CLASSES)
     assert len({r["label"] for r in _read(a / "retention/mic_proxy.csv")}) == 11
     licences = (a / "LICENSES.md").read_text()
@@ -258,3 +291,9 @@ def test_build_corpus_end_to_end_deterministic_and_resumable(tmp_path):
 
     build_corpus(b, DEFAULT_CACHE, seed=4, n_bases=60)
     assert (a / "bases.csv").read_bytes() != (b / "bases.csv").read_bytes()
+
+
+def test_split_pool_reserves_the_last_recording_of_labels_with_several():
+    a1, a2, b = ("a", "a1", None), ("a", "a2", None), ("b", "b1", None)
+    train, held = split_pool([a1, b, a2])
+    assert train == [a1, b] and held == [a2, b]

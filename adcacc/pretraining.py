@@ -1,0 +1,104 @@
+"""The toy base model: a tiny Qwen2-Audio pretrained from scratch, so the arms have something
+to lose.
+
+A random tiny model scores zero on everything, so fine-tuning cannot make it forget. This
+pretrains one with `swift sft --tuner_type full` (the same CLI the arms use) on what the
+paper's base model already knew: captioning (the build's AC training rows) and the retention
+proxy tasks (the corpus's retention TRAINING clips, asked with the eval prompts of
+evals/tasks.py). Held-out scenes and retention test clips are never in it. Its vocabulary is
+the Qwen2 BPE cut to the texts of the experiment (recipes/trimmed_vocab.py), which makes a
+full step about 10x cheaper than with the 156k-way output layer.
+"""
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from common.files import read_csv, write_text
+from data_builders.layout import dataset_file
+from evals.tasks import CAPTION, CAPTION_PROMPT, SPOKEN, TASK_LABELS, task_prompt
+
+TRAIN_FILE = "pretrain.jsonl"
+RETENTION_TRAIN = {"vsc": "retention/train/vsc_proxy.csv", "mic": "retention/train/mic_proxy.csv"}
+CHAT_TEXTS = ("system\nYou are a helpful assistant.\n", "user\n", "assistant\n")  # ms-swift's default system
+# `swift sft` flags of the pretraining; all our choice (no paper pretrains a tiny model).
+# The experiment's `model.pretrain.overrides` come after these and win.
+FLAGS: dict[str, Any] = {
+    "model_type": "qwen2_audio",
+    "tuner_type": "full", "freeze_vit": False, "freeze_aligner": False,  # from scratch: train everything
+    "torch_dtype": "float32", "bf16": False, "fp16": False,  # CPU
+    "learning_rate": 2e-3,  # a 64-wide model from scratch; 1e-4 barely moves it in 300 steps
+    "lr_scheduler_type": "cosine", "warmup_ratio": 0.05, "weight_decay": 0.0,
+    "per_device_train_batch_size": 8, "gradient_accumulation_steps": 1,
+    "gradient_checkpointing": False,  # activations of a 64-wide model are small; it costs time
+    "max_steps": 200, "num_train_epochs": 100,  # max_steps binds
+    "save_only_model": True, "save_total_limit": 1, "add_version": False,  # checkpoints right in output_dir
+    "split_dataset_ratio": 0.0, "eval_strategy": "no",  # held-out data is scored by the eval stages
+    "logging_steps": 10, "dataloader_num_workers": 0, "dataset_num_proc": 1, "check_model": False,
+    "seed": 0, "data_seed": 0,
+}
+
+
+def vocabulary_texts(build_dir: Path) -> list[str]:
+    """Every prompt and answer the experiment will train or evaluate on, sorted: the texts
+    the tiny model's vocabulary is cut to."""
+    texts = {CAPTION_PROMPT, *CHAT_TEXTS, *(task_prompt(t) for t in TASK_LABELS)}
+    texts |= {SPOKEN.get(lab, lab) for labels in TASK_LABELS.values() for lab in labels}
+    for path in sorted(Path(build_dir).glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for m in json.loads(line)["messages"]:
+                texts.add(m["content"].replace("<audio>", ""))
+    return sorted(texts)
+
+
+def _chat(prompt: str, answer: str, audio: Path) -> dict:
+    return {"messages": [{"role": "user", "content": "<audio>" + prompt},
+                         {"role": "assistant", "content": answer}], "audios": [str(audio)]}
+
+
+def write_pretrain_data(build_dir: Path, corpus: Path, out_dir: Path, retention_repeats: int = 2) -> dict:
+    """out_dir/pretrain.jsonl: the AC training rows plus each retention training clip
+    `retention_repeats` times (they are few), shuffled with a fixed seed; returns row counts."""
+    rows = [json.loads(line) for line in
+            (Path(build_dir) / dataset_file("ac", "train")).read_text(encoding="utf-8").splitlines()]
+    counts = {CAPTION: len(rows)}
+    for task, rel in RETENTION_TRAIN.items():
+        csv_path = Path(corpus) / rel
+        clips = [_chat(task_prompt(task), SPOKEN.get(r["label"], r["label"]), csv_path.parent / r["path"])
+                 for r in read_csv(csv_path, ("id", "path", "label"))]
+        rows += clips * retention_repeats
+        counts[task] = len(clips)
+    random.Random(0).shuffle(rows)
+    write_text(Path(out_dir) / TRAIN_FILE, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    return counts
+
+
+def pretrain_argv(model: Path, data_dir: Path, out: Path, overrides: dict[str, Any]) -> list[str]:
+    """`swift sft` arguments of the pretraining: FLAGS, then the experiment's overrides."""
+    flags = {**FLAGS, **overrides}
+    flags.setdefault("save_steps", flags["max_steps"])
+    argv = ["sft", "--model", str(model), "--dataset", str(Path(data_dir) / TRAIN_FILE), "--output_dir", str(out)]
+    for key, value in flags.items():
+        argv += [f"--{key}", str(value).lower() if isinstance(value, bool) else str(value)]
+    return argv
+
+
+def training_answers(data_dir: Path, task: str) -> list[str]:
+    """The answers the pretraining taught for `task` ("caption" or a retention task)."""
+    prompts = {task_prompt(t): t for t in RETENTION_TRAIN}
+    answers = []
+    for line in (Path(data_dir) / TRAIN_FILE).read_text(encoding="utf-8").splitlines():
+        user, assistant = json.loads(line)["messages"]
+        if prompts.get(user["content"].replace("<audio>", ""), CAPTION) == task:
+            answers.append(assistant["content"])
+    return answers
+
+
+def most_frequent(answers: list[str]) -> str:
+    """The trivial baseline's one answer: the most frequent training answer (ties: the
+    alphabetically first, so it is deterministic)."""
+    counts = Counter(answers)
+    return min(counts, key=lambda a: (-counts[a], a))

@@ -1,0 +1,67 @@
+"""The toy base model's pretraining data: what it holds, what it must never hold, its
+vocabulary texts and the trivial baselines' answers."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from adcacc.pretraining import (
+    TRAIN_FILE, most_frequent, pretrain_argv, training_answers, vocabulary_texts, write_pretrain_data,
+)
+from evals.tasks import CAPTION_PROMPT, task_prompt
+
+
+def _chat(prompt: str, answer: str, audio: str) -> str:
+    return json.dumps({"messages": [{"role": "user", "content": "<audio>" + prompt},
+                                    {"role": "assistant", "content": answer}], "audios": [audio]})
+
+
+def _inputs(tmp_path: Path) -> tuple[Path, Path]:
+    build, corpus = tmp_path / "data", tmp_path / "corpus"
+    build.mkdir()
+    (build / "ac_train.jsonl").write_text("\n".join(_chat("Describe it.", c, f"/a/{i}.wav") for i, c in
+                                                    enumerate(["Rain falls.", "A dog barks.", "Rain falls."])) + "\n")
+    (build / "adc_val.jsonl").write_text(_chat("What changed?", "Add a bell ringing.", "/a/x.wav") + "\n")
+    for task, labels in (("vsc", ["laughter", "cough", "laughter"]), ("mic", ["synth_lead", "bass"])):
+        folder = corpus / "retention" / "train"
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = [f"{task}{i},{task}/{i}.wav,{lab}" for i, lab in enumerate(labels)]
+        (folder / f"{task}_proxy.csv").write_text("id,path,label\n" + "\n".join(rows) + "\n")
+        (corpus / "retention" / f"{task}_proxy.csv").write_text("id,path,label\nheld,t.wav,cough\n")  # test: never used
+    return build, corpus
+
+
+def test_pretraining_data_is_ac_training_rows_plus_retention_training_clips(tmp_path):
+    build, corpus = _inputs(tmp_path)
+    counts = write_pretrain_data(build, corpus, tmp_path / "pre", retention_repeats=2)
+    assert counts == {"caption": 3, "vsc": 3, "mic": 2}
+    rows = [json.loads(x) for x in (tmp_path / "pre" / TRAIN_FILE).read_text().splitlines()]
+    assert len(rows) == 3 + 2 * (3 + 2)
+    mic = [r for r in rows if r["messages"][0]["content"] == "<audio>" + task_prompt("mic")]
+    assert sorted(r["messages"][1]["content"] for r in mic) == ["bass", "bass", "synth lead", "synth lead"]
+    audios = {a for r in rows for a in r["audios"]}
+    assert str(corpus / "retention/train/vsc/0.wav") in audios and not any("t.wav" in a for a in audios)
+    before = (tmp_path / "pre" / TRAIN_FILE).read_bytes()
+    write_pretrain_data(build, corpus, tmp_path / "pre", retention_repeats=2)
+    assert (tmp_path / "pre" / TRAIN_FILE).read_bytes() == before  # same inputs, same bytes
+
+    assert sorted(training_answers(tmp_path / "pre", "caption")) == ["A dog barks.", "Rain falls.", "Rain falls."]
+    assert most_frequent(training_answers(tmp_path / "pre", "caption")) == "Rain falls."
+    assert most_frequent(training_answers(tmp_path / "pre", "vsc")) == "laughter"
+    assert most_frequent(["b", "a", "b", "a"]) == "a"  # a tie goes to the alphabetically first
+
+
+def test_vocabulary_texts_cover_every_task_file_and_the_eval_prompts(tmp_path):
+    build, _ = _inputs(tmp_path)
+    texts = vocabulary_texts(build)
+    assert {"Add a bell ringing.", "What changed?", "Rain falls.", CAPTION_PROMPT, task_prompt("mic"),
+            "synth lead"} <= set(texts)
+    assert texts == sorted(set(texts)) and not any("<audio>" in t for t in texts)
+
+
+def test_pretrain_argv_puts_the_experiment_overrides_last(tmp_path):
+    argv = pretrain_argv(Path("m"), tmp_path, Path("out"), {"max_steps": 7, "learning_rate": 1e-3})
+    assert argv[:7] == ["sft", "--model", "m", "--dataset", str(tmp_path / TRAIN_FILE), "--output_dir", "out"]
+    flags = dict(zip(argv[7::2], argv[8::2]))
+    assert flags["--tuner_type"] == "full" and flags["--max_steps"] == "7" and flags["--save_steps"] == "7"
+    assert flags["--learning_rate"] == "0.001" and flags["--freeze_vit"] == "false"

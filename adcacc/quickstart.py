@@ -1,5 +1,7 @@
-"""`adcacc quickstart`: the main job on the embedded corpus, written out as the function
-calls it makes, one stage after the other. No hub downloads.
+"""`adcacc quickstart`: the research loop on the embedded corpus in one readable file, written
+out as the function calls it makes, one stage after the other. No hub downloads. The main job,
+the toy replication with a pretrained base model, seeds and verdicts, is `adcacc run
+experiments/demo.yaml`; this is its plumbing without them.
 
   1. assemble the embedded corpus of real sounds            -> OUT/corpus
   2. build the AC / ADC / ACC datasets from it               -> OUT/data
@@ -22,24 +24,25 @@ from data_builders.corpus.fetch import DEFAULT_CACHE
 from data_builders.layout import TASKS
 
 EVAL_SETS = {  # eval-set name -> its file in the corpus folder
-    "captions-csv": "captions.csv",
+    "captions-csv": "heldout/captions.csv",  # scenes no training scene has
     "vsc-proxy": "retention/vsc_proxy.csv",
     "mic-proxy": "retention/mic_proxy.csv",
 }
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("quickstart", help="the main job, end to end, on the embedded corpus")
+    p = sub.add_parser("quickstart", help="the research loop in one file on the embedded corpus (random model: plumbing only)")
     p.add_argument("--out", type=Path, default=Path("runs/quickstart"))
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=20, help="LoRA steps per arm on CPU")
     p.add_argument("--data-only", action="store_true", help="stop after step 2")
-    p.set_defaults(func=lambda a: quickstart(a.out, a.cache, a.seed, a.steps, a.data_only))
+    p.add_argument("--limit", type=int, help="first N clips of each eval set only (smoke tests)")
+    p.set_defaults(func=lambda a: quickstart(a.out, a.cache, a.seed, a.steps, a.data_only, a.limit))
 
 
 def quickstart(out: Path, cache: Path = DEFAULT_CACHE, seed: int = 0, steps: int = 20,
-               data_only: bool = False) -> int:
+               data_only: bool = False, limit: int | None = None) -> int:
     from data_builders.corpus.build import build_corpus
     from data_builders.datasets import build_datasets
 
@@ -71,7 +74,8 @@ def quickstart(out: Path, cache: Path = DEFAULT_CACHE, seed: int = 0, steps: int
     for arm, adapter in adapters.items():
         for eval_set, rel in EVAL_SETS.items():
             run_inference(str(model), eval_set, corpus / rel, out / "runs" / arm / eval_set,
-                          adapter=str(adapter) if adapter else None, batch_size=16, max_new_tokens=24)
+                          adapter=str(adapter) if adapter else None, batch_size=16, max_new_tokens=24,
+                          limit=limit)
     print(f"[6/6] comparison and retention report -> {out / 'report'}")
     compare_experiment({arm: [out / "runs" / arm] for arm in adapters}, out / "report", base="base")
     print(f"done: open {out / 'report' / 'report.html'}")

@@ -156,7 +156,15 @@ def _infer(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     return {}
 
 
-def gate_claims(exp: Experiment) -> list:
+def compared_names(exp: Experiment) -> dict[str, str]:
+    """Experiment eval-set name (a registry name, e.g. "captions-csv") -> the name the
+    comparison knows it by (its runs' run.json, e.g. "csv:captions")."""
+    from evals.eval_sets import load_eval_set
+
+    return {es.name: load_eval_set(es.name, eval_data(exp, es.data)).name for es in exp.eval_sets}
+
+
+def gate_claims(exp: Experiment, names: dict[str, str]) -> list:
     """Preconditions of the replication: on each eval set the base model beats the trivial
     baseline (CIDEr-D for captioning, strict accuracy for a retention proxy)."""
     from evals.eval_sets import CAPTION_SETS
@@ -166,8 +174,8 @@ def gate_claims(exp: Experiment) -> list:
     for es in exp.eval_sets:
         caption = es.name in CAPTION_SETS
         what = "the most frequent training caption" if caption else "the majority training class"
-        gates.append(Claim(f"base_beats_trivial_{es.name}", f"The base model beats {what} on {es.name}",
-                           "CIDEr-D" if caption else "accuracy_strict", es.name, "base", TRIVIAL, "greater"))
+        gates.append(Claim(f"base_beats_trivial_{es.name}", f"The base model beats {what} on {names[es.name]}",
+                           "CIDEr-D" if caption else "accuracy_strict", names[es.name], "base", TRIVIAL, "greater"))
     return gates
 
 
@@ -179,13 +187,13 @@ def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     for arm in exp.arms:
         seeds = [None] if arm == "base" else list(exp.seeds)
         arms[arm] = [exp.out / "runs" / arm / (f"s{s}" if s is not None else "") for s in seeds]
-    gates = []
+    names, gates = compared_names(exp), []
     if "pretrain" in by_id and "base" in arms:
         arms[TRIVIAL] = [exp.out / "runs" / TRIVIAL]
-        gates = gate_claims(exp)
+        gates = gate_claims(exp, names)
     contrasts = [(a, b) for a, b in (("acc", "adc"), ("acc", "ac"), ("acc", "ac_matched"), ("adc", "ac"))
                  if a in arms and b in arms]
-    claims = [Claim(**c) for c in stage.params["claims"]]
+    claims = [Claim(**{**c, "eval_set": names.get(c["eval_set"], c["eval_set"])}) for c in stage.params["claims"]]
     result = compare_experiment(arms, stage.out, base="base" if "base" in arms else next(iter(arms)),
                                 contrasts=contrasts, claims=claims, n_boot=stage.params["bootstrap"], seed=0,
                                 gates=gates)

@@ -1,4 +1,4 @@
-"""The README's main job on the embedded corpus: real sounds, real decoding, no hub."""
+"""`adcacc quickstart`, the research loop in one file, on the embedded corpus: real sounds, real decoding, no hub."""
 import json
 from pathlib import Path
 

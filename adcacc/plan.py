@@ -76,7 +76,8 @@ def build_plan(exp: Experiment) -> list[Stage]:
         model_needs = ("pretrain",)
         for es in exp.eval_sets:  # what a model that ignores the audio would answer
             add(Stage(f"baseline/{es.name}", "baseline", ("pretrain", "corpus"),
-                      {"eval_set": es.name, "data": es.data}, o / "runs" / TRIVIAL / es.name))
+                      {"eval_set": es.name, "data": es.data, "limit": exp.eval_options["limit"]},
+                      o / "runs" / TRIVIAL / es.name))
     if "ac_matched" in exp.arms:
         add(Stage("matched", "matched", ("build", *model_needs), {}, o / "data_matched"))
     infer_params = {k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens", "limit")}

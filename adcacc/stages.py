@@ -130,7 +130,7 @@ def _baseline(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     task = load_eval_set(p["eval_set"], data).task
     answer = most_frequent(training_answers(by_id["pretrain"].out / "data", task))
     name = "trivial: the most frequent training " + ("caption" if task == "caption" else "label")
-    run_constant(answer, name, p["eval_set"], data, stage.out)
+    run_constant(answer, name, p["eval_set"], data, stage.out, limit=p["limit"])
     return {"answer": answer}
 
 

@@ -72,10 +72,12 @@ def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: 
     return out
 
 
-def run_constant(answer: str, name: str, eval_set: str, data: Path, out: Path) -> Path:
-    """A trivial baseline run: `answer` for every clip of `eval_set`, written exactly like a
-    model's run (run.json model = `name`), so it is scored and compared like one."""
+def run_constant(answer: str, name: str, eval_set: str, data: Path, out: Path, limit: int | None = None) -> Path:
+    """A trivial baseline run: `answer` for every clip of `eval_set` (the first `limit`, as
+    `run_inference`), written exactly like a model's run (run.json model = `name`), so it is
+    scored and compared like one."""
     es = load_eval_set(eval_set, Path(data))
+    es.items = es.items[:limit] if limit else es.items
     meta = _run_meta(name, None, "constant", es, None, {"constant_answer": answer})
     rows = [_row(item, meta["prompt"], answer, meta) for item in es.items]
     write_text(Path(out) / PREDICTIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))

@@ -12,7 +12,10 @@ from common.errors import InputError
 
 
 def inside(root: Path, rel: str, where: str | Path, row: int | None = None) -> Path:
-    """`root / rel` resolved, or an InputError if `rel` is absolute or escapes `root`."""
+    """`root / rel` resolved, or an InputError if `rel` is absolute, escapes `root` or holds a
+    NUL byte (no file system accepts one; resolving it raises ValueError)."""
+    if "\x00" in rel:
+        raise InputError(where, f"path {rel!r} holds a NUL byte; fix or remove that row", row=row)
     root = Path(root).resolve()
     target = (root / rel).resolve()
     if Path(rel).is_absolute() or not target.is_relative_to(root):

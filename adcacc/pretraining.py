@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from common.files import read_csv, write_text
+from data_builders.corpus.build import RETENTION_DIRS
 from data_builders.layout import dataset_file
 from evals.tasks import CAPTION, CAPTION_PROMPT, SPOKEN, TASK_LABELS, task_prompt
 
 TRAIN_FILE = "pretrain.jsonl"
-RETENTION_TRAIN = {"vsc": "retention/train/vsc_proxy.csv", "mic": "retention/train/mic_proxy.csv"}
+RETENTION_TRAIN = {task: f"{RETENTION_DIRS['train']}/{task}_proxy.csv" for task in ("vsc", "mic")}
 CHAT_TEXTS = ("system\nYou are a helpful assistant.\n", "user\n", "assistant\n")  # ms-swift's default system
 # `swift sft` flags of the pretraining; all our choice (no paper pretrains a tiny model).
 # The experiment's `model.pretrain.overrides` come after these and win.

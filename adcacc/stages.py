@@ -156,26 +156,26 @@ def _infer(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     return {}
 
 
-def compared_names(exp: Experiment) -> dict[str, str]:
-    """Experiment eval-set name (a registry name, e.g. "captions-csv") -> the name the
-    comparison knows it by (its runs' run.json, e.g. "csv:captions")."""
+def compared_sets(exp: Experiment) -> dict:
+    """Experiment eval-set name (a registry name, e.g. "captions-csv") -> the loaded set, whose
+    `.name` is what the comparison knows it by (its runs' run.json, e.g. "csv:captions")."""
     from evals.eval_sets import load_eval_set
 
-    return {es.name: load_eval_set(es.name, eval_data(exp, es.data)).name for es in exp.eval_sets}
+    return {es.name: load_eval_set(es.name, eval_data(exp, es.data)) for es in exp.eval_sets}
 
 
-def gate_claims(exp: Experiment, names: dict[str, str]) -> list:
+def gate_claims(sets: dict) -> list:
     """Preconditions of the replication: on each eval set the base model beats the trivial
     baseline (CIDEr-D for captioning, strict accuracy for a retention proxy)."""
-    from evals.eval_sets import CAPTION_SETS
+    from evals.tasks import CAPTION
     from evals.verdicts import Claim
 
     gates = []
-    for es in exp.eval_sets:
-        caption = es.name in CAPTION_SETS
+    for name, es in sets.items():
+        caption = es.task == CAPTION
         what = "the most frequent training caption" if caption else "the majority training class"
-        gates.append(Claim(f"base_beats_trivial_{es.name}", f"The base model beats {what} on {names[es.name]}",
-                           "CIDEr-D" if caption else "accuracy_strict", names[es.name], "base", TRIVIAL, "greater"))
+        gates.append(Claim(f"base_beats_trivial_{name}", f"The base model beats {what} on {es.name}",
+                           "CIDEr-D" if caption else "accuracy_strict", es.name, "base", TRIVIAL, "greater"))
     return gates
 
 
@@ -187,10 +187,11 @@ def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     for arm in exp.arms:
         seeds = [None] if arm == "base" else list(exp.seeds)
         arms[arm] = [exp.out / "runs" / arm / (f"s{s}" if s is not None else "") for s in seeds]
-    names, gates = compared_names(exp), []
+    sets, gates = compared_sets(exp), []
+    names = {name: es.name for name, es in sets.items()}
     if "pretrain" in by_id and "base" in arms:
         arms[TRIVIAL] = [exp.out / "runs" / TRIVIAL]
-        gates = gate_claims(exp, names)
+        gates = gate_claims(sets)
     contrasts = [(a, b) for a, b in (("acc", "adc"), ("acc", "ac"), ("acc", "ac_matched"), ("adc", "ac"))
                  if a in arms and b in arms]
     claims = [Claim(**{**c, "eval_set": names.get(c["eval_set"], c["eval_set"])}) for c in stage.params["claims"]]

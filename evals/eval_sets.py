@@ -29,9 +29,6 @@ def registry() -> dict[str, Callable[[Path], EvalSet]]:
     }
 
 
-CAPTION_SETS = ("audiocaps", "clotho", "captions-csv")  # the registry's captioning sets
-
-
 def load_eval_set(name: str, path: Path, sessions: tuple[int, ...] | None = None) -> EvalSet:
     """Load by registry name; `sessions` picks IEMOCAP sessions (default: Session 5)."""
     loaders = registry()

@@ -40,6 +40,7 @@ from data_builders.corpus.scenes import (
 )
 
 BASE_S = 10.0
+RETENTION_DIRS = {"test": "retention", "train": "retention/train"}  # split -> folder of its clips and CSVs
 WAV_DIRS = ("events", "bases", "heldout/bases", "retention/vsc", "retention/mic",
             "retention/train/vsc", "retention/train/mic")
 
@@ -108,7 +109,7 @@ def write_retention(out: Path, fetched: dict[str, Fetched], mic: list[tuple[str,
     def row(split: str, sub: str, label: str, audio: np.ndarray) -> tuple[str, list[str]]:
         counts[label] = counts.get(label, 0) + 1
         rid = f"{label}_{counts[label]:02d}"
-        folder = "retention" if split == "test" else "retention/train"
+        folder = RETENTION_DIRS[split]
         write_wav(out / folder / sub / f"{rid}.wav", audio)
         return split, [rid, f"{sub}/{rid}.wav", label]
 
@@ -117,7 +118,7 @@ def write_retention(out: Path, fetched: dict[str, Fetched], mic: list[tuple[str,
     mic_rows = [row(split, "mic", p.label, level(fade(a))) for split, p, a in mic]
     written = {}
     for name, rows in (("vsc_proxy.csv", vsc), ("mic_proxy.csv", mic_rows)):
-        for split, folder in (("test", "retention"), ("train", "retention/train")):
+        for split, folder in RETENTION_DIRS.items():
             written[f"{folder}/{name}"] = [r for sp, r in rows if sp == split]
             write_text(out / folder / name, csv_text(["id", "path", "label"], written[f"{folder}/{name}"]))
     return written

@@ -29,8 +29,16 @@ def registry() -> dict[str, Callable[[Path], EvalSet]]:
     }
 
 
-def load_eval_set(name: str, path: Path, sessions: tuple[int, ...] | None = None) -> EvalSet:
-    """Load by registry name; `sessions` picks IEMOCAP sessions (default: Session 5)."""
+def load_eval_set(name: str, path: Path, sessions: tuple[int, ...] | None = None,
+                  limit: int | None = None) -> EvalSet:
+    """Load by registry name; `sessions` picks IEMOCAP sessions (default: Session 5); `limit`
+    keeps the first N clips (smoke runs), the same ones for a model and a trivial baseline."""
+    es = _load(name, path, sessions)
+    es.items = es.items[:limit] if limit else es.items
+    return es
+
+
+def _load(name: str, path: Path, sessions: tuple[int, ...] | None) -> EvalSet:
     loaders = registry()
     if name not in loaders:
         raise InputError(None, f"unknown eval set {name!r}; choose from {', '.join(loaders)}")

@@ -35,8 +35,7 @@ def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: 
         raise InputError(out, "--out must be a folder (the run folder), not a file")
     if adapter and not Path(adapter, "adapter_config.json").is_file():
         raise InputError(adapter, "not a LoRA adapter folder (no adapter_config.json)")
-    es = load_eval_set(eval_set, Path(data), sessions)
-    es.items = es.items[:limit] if limit else es.items
+    es = load_eval_set(eval_set, Path(data), sessions, limit)
     for note in es.notes:
         print(f"[infer] {es.name}: {note}")
     meta = _run_meta(model, adapter, backend, es, prompt, greedy_decoding(max_new_tokens))
@@ -76,8 +75,7 @@ def run_constant(answer: str, name: str, eval_set: str, data: Path, out: Path, l
     """A trivial baseline run: `answer` for every clip of `eval_set` (the first `limit`, as
     `run_inference`), written exactly like a model's run (run.json model = `name`), so it is
     scored and compared like one."""
-    es = load_eval_set(eval_set, Path(data))
-    es.items = es.items[:limit] if limit else es.items
+    es = load_eval_set(eval_set, Path(data), limit=limit)
     meta = _run_meta(name, None, "constant", es, None, {"constant_answer": answer})
     rows = [_row(item, meta["prompt"], answer, meta) for item in es.items]
     write_text(Path(out) / PREDICTIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))

@@ -41,8 +41,8 @@ from data_builders.corpus.scenes import (
 
 BASE_S = 10.0
 RETENTION_DIRS = {"test": "retention", "train": "retention/train"}  # split -> folder of its clips and CSVs
-WAV_DIRS = ("events", "bases", "heldout/bases", "retention/vsc", "retention/mic",
-            "retention/train/vsc", "retention/train/mic")
+WAV_DIRS = ("events", "bases", "heldout/bases",
+            *(f"{folder}/{sub}" for folder in RETENTION_DIRS.values() for sub in ("vsc", "mic")))
 
 
 def slug(label: str) -> str:

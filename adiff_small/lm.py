@@ -24,9 +24,15 @@ def resolve(name: str, gguf_file: str | None) -> tuple[str, str | None]:
     return str(Path(spec.origin).parent), SMOLLM2_GGUF
 
 
-def load_lm(name: str, gguf_file: str | None = None):
-    """(model, tokenizer) in float32; the tokenizer pads with the separator token."""
+def load_lm(name: str, gguf_file: str | None = None, matvec: bool = True):
+    """(model, tokenizer) in float32; the tokenizer pads with the separator token.
+
+    `matvec` swaps in the layers of `adiff_small.matvec` (faster one-sequence decoding on
+    CPU); False keeps transformers' stock layers (the benchmark's baseline).
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from adiff_small.matvec import use_matvec_layers
 
     path, gguf = resolve(name, gguf_file)
     kwargs = {"gguf_file": gguf} if gguf else {}
@@ -38,6 +44,8 @@ def load_lm(name: str, gguf_file: str | None = None):
                                "give a local model folder or a reachable hub id") from None
     sep = separator_id(tok)
     tok.pad_token_id = sep
+    if matvec:
+        use_matvec_layers(model)
     return model, tok
 
 

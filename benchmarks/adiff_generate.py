@@ -1,9 +1,11 @@
 """Generation speed: our KV-cache decoding vs the released wrapper's no-cache loop.
 
 The released ADIFF wrapper re-runs the LM over prefix + all generated tokens at every step;
-ours (`adiff_small.generate`) feeds one new token against the cached keys/values. Both
-decode greedily the same number of tokens from the same prefix; the script checks the
-tokens are identical and prints the speed ratio.
+ours (`adiff_small.generate`) feeds one new token against the cached keys/values, through
+the split vector products of `adiff_small.matvec`. The baseline runs on the same LM as
+transformers loads it (stock layers), as the release's does. Both decode greedily the same
+number of tokens from the same prefix; the script checks the tokens are identical and
+prints the speed ratio.
 
     PYTHONPATH=. python benchmarks/adiff_generate.py    # from the repo root; SmolLM2-135M, 121 positions
     python benchmarks/adiff_generate.py --lm /path/to/gpt2 --tokens 64
@@ -17,17 +19,18 @@ import torch
 
 from adiff_small.config import ModelConfig
 from adiff_small.generate import Decoding, generate_ids
+from adiff_small.lm import load_lm
 from adiff_small.model import ADiff
 
 
 @torch.no_grad()
-def no_cache_greedy(model, prefix: torch.Tensor, n: int, ban: int) -> list[list[int]]:
+def no_cache_greedy(lm, prefix: torch.Tensor, n: int, ban: int) -> list[list[int]]:
     """The baseline: full forward over the growing sequence for every new token."""
-    wte = model.lm.get_input_embeddings()
+    wte = lm.get_input_embeddings()
     tokens = torch.zeros((prefix.shape[0], 0), dtype=torch.long)
     for _ in range(n):
         embeds = torch.cat([prefix, wte(tokens)], dim=1)
-        logits = model.lm(inputs_embeds=embeds, use_cache=False).logits[:, -1]
+        logits = lm(inputs_embeds=embeds, use_cache=False).logits[:, -1]
         logits[:, ban] = float("-inf")
         tokens = torch.cat([tokens, logits.argmax(-1, keepdim=True)], dim=1)
     return tokens.tolist()
@@ -64,10 +67,11 @@ def main() -> None:
     # The baseline cannot stop early, so neither may ours: forbid the end token in both.
     model.lm.generation_config.suppress_tokens = [model.sep_id]
     dec = Decoding(max_new_tokens=args.tokens, min_new_tokens=args.tokens)
+    stock_lm = load_lm(args.lm, matvec=False)[0].eval()
     generate_ids(model, prefix, dec)  # warm-up
     best = best_of_interleaved(
         {"ours": lambda: generate_ids(model, prefix, dec),
-         "base": lambda: no_cache_greedy(model, prefix, args.tokens, model.sep_id)}, args.repeats)
+         "base": lambda: no_cache_greedy(stock_lm, prefix, args.tokens, model.sep_id)}, args.repeats)
     (t_ours, ours), (t_base, base) = best["ours"], best["base"]
     print(f"lm={args.lm} width={width} prefix={prefix.shape[1]} positions, batch={args.batch}, "
           f"{args.tokens} new tokens, best of {args.repeats}")

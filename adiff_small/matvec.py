@@ -1,14 +1,15 @@
 """Faster one-sequence decoding on CPU: the LM's linear layers split their vector products.
 
 Decoding one sequence with the KV cache multiplies a single row by every weight matrix.
-MKL runs such a product on one core at about 8 GB/s (the host's two cores read 16-19 GB/s
-together), and reads the transposed, [in, out]-contiguous layout faster than PyTorch's
-[out, in]. So the LM's weights are stored [in, out]-contiguous (the layout GPT-2's
-Conv1D already has), and a single row is multiplied as two half-length products, one per
-core (a batched matmul), then summed. Measured in benchmarks/results/adiff_generate.md.
+MKL runs such a product on one core at about 8 GB/s, while the host's two cores read
+16-19 GB/s together. So a single row is multiplied by the two halves of each weight
+matrix as one batched matmul, which uses both cores: the halves of the output rows for
+nn.Linear ([out, in] weights), the halves of the input for GPT-2's Conv1D ([in, out]
+weights, the partial products summed). Measured in benchmarks/results/adiff_generate.md.
 
 Only single-row products on CPU take this path; everything else (training, batches, GPU)
-is the stock layer. The split changes float rounding in the last bits, deterministically.
+is the stock layer, bit for bit. The split path rounds differently in the last bits,
+deterministically.
 """
 from __future__ import annotations
 
@@ -16,24 +17,38 @@ import torch
 from torch import nn
 from transformers.pytorch_utils import Conv1D
 
-SPLIT = 2  # one half-product per core of the 2-core machines this targets
+SPLIT = 2  # fixed, so results do not depend on the core count; 2 = the cores we measured on
 
 
-def split_vector_product(x: torch.Tensor, weight_in_out: torch.Tensor) -> torch.Tensor | None:
-    """x (one row, any leading shape) @ weight [in, out] as SPLIT batched partial products;
-    None when this path does not apply (several rows, GPU, a layout it cannot view)."""
-    n_in, n_out = weight_in_out.shape
-    if (x.numel() != n_in or x.device.type != "cpu" or n_in % SPLIT
-            or not weight_in_out.is_contiguous()):
+def _one_row(x: torch.Tensor, weight: torch.Tensor, n_in: int, n_split: int) -> bool:
+    return (x.numel() == n_in and x.device.type == "cpu" and n_split % SPLIT == 0
+            and weight.is_contiguous())
+
+
+def product_by_output_halves(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor | None:
+    """x (one row, any leading shape) @ weight.T for an [out, in] weight; None when this
+    path does not apply (several rows, GPU, an odd or non-contiguous weight)."""
+    n_out, n_in = weight.shape
+    if not _one_row(x, weight, n_in, n_out):
         return None
-    parts = torch.bmm(x.reshape(SPLIT, 1, n_in // SPLIT),
-                      weight_in_out.view(SPLIT, n_in // SPLIT, n_out))
+    halves = torch.bmm(weight.view(SPLIT, n_out // SPLIT, n_in),
+                       x.reshape(1, n_in, 1).expand(SPLIT, n_in, 1))
+    return halves.view(*x.shape[:-1], n_out)
+
+
+def product_by_input_halves(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor | None:
+    """x (one row, any leading shape) @ weight for an [in, out] weight, as the sum of two
+    half-length products; None when this path does not apply."""
+    n_in, n_out = weight.shape
+    if not _one_row(x, weight, n_in, n_in):
+        return None
+    parts = torch.bmm(x.reshape(SPLIT, 1, n_in // SPLIT), weight.view(SPLIT, n_in // SPLIT, n_out))
     return parts.sum(0).view(*x.shape[:-1], n_out)
 
 
 class MatVecLinear(nn.Linear):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = split_vector_product(x, self.weight.t())
+        y = product_by_output_halves(x, self.weight)
         if y is None:
             return super().forward(x)
         return y if self.bias is None else y + self.bias
@@ -41,25 +56,20 @@ class MatVecLinear(nn.Linear):
 
 class MatVecConv1D(Conv1D):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = split_vector_product(x, self.weight)
+        y = product_by_input_halves(x, self.weight)
         return super().forward(x) if y is None else y + self.bias
 
 
 def use_matvec_layers(model: nn.Module) -> None:
     """Swap the model's nn.Linear and Conv1D layers for the classes above, in place.
 
-    The new layers hold the very same Parameters (ties such as GPT-2's LM head and
-    embedding stay tied; state dicts are unchanged); linear weights are re-laid out
-    [in, out]-contiguous, which changes strides, not values.
+    The new layers hold the very same Parameters, untouched: ties such as GPT-2's LM head
+    and embedding stay tied, and state dicts, layouts and training are unchanged.
     """
-    relaid: set[int] = set()
     for name, old in list(model.named_modules()):
         if type(old) is nn.Linear:
             new = MatVecLinear(old.in_features, old.out_features, bias=old.bias is not None,
                                device="meta")
-            if id(old.weight) not in relaid:
-                relaid.add(id(old.weight))
-                old.weight.data = old.weight.data.t().contiguous().t()
         elif type(old) is Conv1D:
             new = MatVecConv1D(old.nf, old.weight.shape[0])
         else:

@@ -6,25 +6,31 @@ from torch import nn
 from transformers import GPT2Config, GPT2LMHeadModel
 from transformers.pytorch_utils import Conv1D
 
+from adiff_small import matvec
 from adiff_small.generate import Decoding, generate_ids
 from adiff_small.lm import load_lm
-from adiff_small.matvec import MatVecConv1D, MatVecLinear, split_vector_product, use_matvec_layers
+from adiff_small.matvec import (MatVecConv1D, MatVecLinear, product_by_input_halves,
+                                product_by_output_halves, use_matvec_layers)
 
 
-def test_split_product_equals_the_plain_product_for_one_row():
+def test_split_products_equal_the_plain_products_for_one_row():
     torch.manual_seed(0)
-    w = torch.randn(64, 48)  # [in, out]
     x = torch.randn(1, 1, 64)
-    y = split_vector_product(x, w)
+    w_out_in, w_in_out = torch.randn(48, 64), torch.randn(64, 48)
+    y = product_by_output_halves(x, w_out_in)
     assert y.shape == (1, 1, 48)
-    torch.testing.assert_close(y, x @ w, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(y, x @ w_out_in.T, rtol=1e-5, atol=1e-5)
+    y = product_by_input_halves(x, w_in_out)
+    assert y.shape == (1, 1, 48)
+    torch.testing.assert_close(y, x @ w_in_out, rtol=1e-5, atol=1e-5)
 
 
-def test_split_product_declines_what_it_cannot_do():
-    w = torch.randn(64, 48)
-    assert split_vector_product(torch.randn(2, 64), w) is None  # several rows
-    assert split_vector_product(torch.randn(1, 63), torch.randn(63, 48)) is None  # odd length
-    assert split_vector_product(torch.randn(1, 64), torch.randn(48, 64).t()) is None  # [out, in]
+def test_split_products_decline_what_they_cannot_do():
+    assert product_by_output_halves(torch.randn(2, 64), torch.randn(48, 64)) is None  # two rows
+    assert product_by_input_halves(torch.randn(2, 64), torch.randn(64, 48)) is None
+    assert product_by_output_halves(torch.randn(1, 64), torch.randn(47, 64)) is None  # odd out
+    assert product_by_input_halves(torch.randn(1, 63), torch.randn(63, 48)) is None  # odd in
+    assert product_by_output_halves(torch.randn(1, 64), torch.randn(64, 48).t()) is None  # strided
 
 
 def _gpt2() -> GPT2LMHeadModel:
@@ -46,16 +52,23 @@ def test_swap_keeps_parameters_ties_and_values():
     after = model.state_dict()
     assert after.keys() == before.keys()
     assert all(torch.equal(after[k], before[k]) for k in before)
-    assert model.lm_head.weight.t().is_contiguous()
+    assert all(p.is_contiguous() for p in model.parameters())  # layouts untouched
 
 
 @torch.no_grad()
-def test_swapped_model_computes_what_the_stock_model_does():
+def test_swapped_model_computes_what_the_stock_model_does(monkeypatch):
     stock, fast = _gpt2(), _gpt2()
     use_matvec_layers(fast)
+    calls = []
+    for name in ("product_by_output_halves", "product_by_input_halves"):
+        real = getattr(matvec, name)
+        monkeypatch.setattr(matvec, name, lambda x, w, real=real: calls.append(real(x, w)) or calls[-1])
     ids = torch.tensor([[3, 14, 15, 9, 2, 6]])
-    for x in (ids[:, :1], ids, ids.repeat(3, 1)):  # the split path, then stock paths
-        torch.testing.assert_close(fast(x).logits, stock(x).logits, rtol=1e-5, atol=1e-5)
+    one_row = ids[:, :1]
+    torch.testing.assert_close(fast(one_row).logits, stock(one_row).logits, rtol=1e-5, atol=1e-5)
+    assert len(calls) == 2 * 4 + 1 and all(c is not None for c in calls)  # every layer split
+    for x in (ids, ids.repeat(3, 1)):  # several rows: the stock layers, bit for bit
+        assert torch.equal(fast(x).logits, stock(x).logits)
 
 
 def test_load_lm_swaps_the_layers(tiny_lm):

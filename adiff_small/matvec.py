@@ -31,8 +31,10 @@ def product_by_output_halves(x: torch.Tensor, weight: torch.Tensor) -> torch.Ten
     n_out, n_in = weight.shape
     if not _one_row(x, weight, n_in, n_out):
         return None
-    halves = torch.bmm(weight.view(SPLIT, n_out // SPLIT, n_in),
-                       x.reshape(1, n_in, 1).expand(SPLIT, n_in, 1))
+    # The row as a transposed view (strides (1, n_in)): MKL takes its fast path for this
+    # layout, while a contiguous [n_in, 1] column ran 2.5x slower than the stock product.
+    column = x.reshape(1, n_in).t().expand(SPLIT, n_in, 1)
+    halves = torch.bmm(weight.view(SPLIT, n_out // SPLIT, n_in), column)
     return halves.view(*x.shape[:-1], n_out)
 
 
@@ -64,16 +66,18 @@ def use_matvec_layers(model: nn.Module) -> None:
     """Swap the model's nn.Linear and Conv1D layers for the classes above, in place.
 
     The new layers hold the very same Parameters, untouched: ties such as GPT-2's LM head
-    and embedding stay tied, and state dicts, layouts and training are unchanged.
+    and embedding stay tied, and state dicts, layouts, the RNG and training are unchanged.
     """
     for name, old in list(model.named_modules()):
-        if type(old) is nn.Linear:
-            new = MatVecLinear(old.in_features, old.out_features, bias=old.bias is not None,
-                               device="meta")
-        elif type(old) is Conv1D:
-            new = MatVecConv1D(old.nf, old.weight.shape[0])
-        else:
-            continue
+        # Built on the meta device: no memory, and no draw from the global RNG (a random
+        # init would shift every layer seeded after the LM loads).
+        with torch.device("meta"):
+            if type(old) is nn.Linear:
+                new = MatVecLinear(old.in_features, old.out_features, bias=old.bias is not None)
+            elif type(old) is Conv1D:
+                new = MatVecConv1D(old.nf, old.weight.shape[0])
+            else:
+                continue
         new.weight, new.bias = old.weight, old.bias
         new.train(old.training)
         parent, _, child = name.rpartition(".")

@@ -43,7 +43,9 @@ def test_swap_keeps_parameters_ties_and_values():
     model = _gpt2()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     params = {n: p for n, p in model.named_parameters()}
+    rng = torch.random.get_rng_state()
     use_matvec_layers(model)
+    assert torch.equal(torch.random.get_rng_state(), rng)  # what is seeded next is unchanged
     assert type(model.lm_head) is MatVecLinear
     assert all(type(m) is MatVecConv1D for m in model.modules() if isinstance(m, Conv1D))
     assert not any(type(m) in (nn.Linear, Conv1D) for m in model.modules())

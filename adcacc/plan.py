@@ -32,6 +32,7 @@ CODE = {  # the source a stage kind runs: a change here reruns that kind (and wh
               "evals/caption_sets.py", "evals/retention_sets.py", "evals/tasks.py"],
     "compare": ["common", "evals"],
 }
+STATES = ".stages"  # OUT/.stages/<id>.json: the runner's record of each stage it ran
 TRIVIAL = "trivial"  # the pseudo-arm of trivial baselines (most frequent caption, majority class)
 LIBRARIES = ("torch", "transformers", "ms-swift", "peft", "aac-metrics")
 
@@ -50,7 +51,7 @@ class Stage:
 
     @property
     def state_file(self) -> Path:
-        return self.out_root / ".stages" / (self.id.replace("/", "__") + ".json")
+        return self.out_root / STATES / (self.id.replace("/", "__") + ".json")
 
     out_root: Path = Path(".")
 

@@ -12,8 +12,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Callable
 
 from adcacc.experiment import Experiment
-from adcacc.plan import Stage, build_plan, is_done, mark, state
+from adcacc.plan import STATES, Stage, build_plan, is_done, mark, state
 from common.errors import InputError
+from common.owned_dir import owned
 
 GPU_KINDS = ("train", "pretrain")  # what runs concurrently, one per listed GPU
 
@@ -65,20 +66,31 @@ def schedule(stages: list[Stage], run_one: Callable[[Stage, str | None], None],
         raise failure
 
 
-def prepare(stage: Stage, exp: Experiment) -> None:
+def prepare(stage: Stage) -> None:
     """Before a stage runs: outputs of this fingerprint left by a killed run are kept for the
-    stage to resume; any other outputs (an edited experiment, older code) are removed."""
+    stage to resume; older outputs (an edited experiment, older code) are removed, but only
+    where the stage's state file records that this runner made them."""
     st = state(stage)
     if st is not None and st.get("fingerprint") == stage.fingerprint or not stage.out.exists():
         return
-    if not stage.out.resolve().is_relative_to(exp.out.resolve()):
-        raise InputError(stage.out, "is outside the experiment's folder; refusing to delete it")
+    if st is None:
+        raise InputError(stage.out, f"exists, but no record says `adcacc run` wrote it (no {stage.state_file.name}"
+                                    " in .stages/); move it out of the run folder and rerun")
     shutil.rmtree(stage.out)
 
 
 def run_experiment(exp: Experiment, *, gpus: list[str] | None = None, only: list[str] | None = None,
                    log: Callable[[str], None] = print) -> list[Stage]:
-    """Run (or resume) the experiment; `only` runs just those stage ids (their needs must be done)."""
+    """Run (or resume) the experiment; `only` runs just those stage ids (their needs must be done).
+
+    The run folder is claimed and locked for the whole run (`common.owned_dir`): a second run on
+    it is refused, and a folder that is neither empty nor a run folder is never written into."""
+    with owned(exp.out, "adcacc run", legacy=(STATES,)):
+        return _run_claimed(exp, gpus, only, log)
+
+
+def _run_claimed(exp: Experiment, gpus: list[str] | None, only: list[str] | None,
+                 log: Callable[[str], None]) -> list[Stage]:
     from adcacc.stages import run_stage
 
     stages = build_plan(exp)
@@ -98,7 +110,7 @@ def run_experiment(exp: Experiment, *, gpus: list[str] | None = None, only: list
             log(f"[skip] {s.id}: done, inputs unchanged")
 
     def run_one(stage: Stage, gpu: str | None) -> None:
-        prepare(stage, exp)
+        prepare(stage)
         log(f"[run]  {stage.id}" + (f" on GPU {gpu}" if gpu is not None and stage.kind in GPU_KINDS else ""))
         mark(stage, "running")
         start = time.perf_counter()

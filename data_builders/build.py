@@ -179,12 +179,12 @@ def validate_events(events: list[Clip], cfg: BuildConfig, problems: Problems) ->
 def run_build(bases: list[Clip], events: list[Clip], cfg: BuildConfig, problems: Problems) -> dict:
     """Build everything into cfg.out and return the report (also written as build_report.json)."""
     start = time.perf_counter()
-    with outdir.claimed(cfg.out):
+    with outdir.claimed(cfg.out) as folder:
         events = validate_events(events, cfg, problems)
         bases = sample_bases(bases, cfg.max_bases, cfg.seed)
         jobs = plan(bases, events, cfg.seed)
         fingerprint = outdir.fingerprint(cfg, bases, events)
-        outdir.reconcile(cfg.out, fingerprint)
+        outdir.reconcile(folder, fingerprint)
         reused = _run_all(jobs, cfg, problems)
         built = [j.base.id for j in jobs if j.base.id in reused]  # input order
         splits = assign_splits(built, cfg.seed, cfg.split_fractions)

@@ -1,8 +1,9 @@
 """The `--out` folder of `adcacc build` is ours alone: we claim it, lock it, and know what it holds.
 
-- A folder that is neither empty nor marked as ours (`.adcacc-build.json`) is refused, so a
-  typo in `--out` never overwrites someone's files.
-- An exclusive lock (`.adcacc-build.lock`, held for the whole run) refuses a second writer.
+- A folder that is neither empty nor marked as ours is refused, so a typo in `--out` never
+  overwrites someone's files.
+- An exclusive lock (held for the whole run) refuses a second writer; claiming and locking
+  are `common.owned_dir`, shared by every command that writes.
 - The marker records the build's fingerprint (settings and each input file's content hash)
   and whether the build completed. Same fingerprint: resume. Other fingerprint and an
   unfinished build (e.g. stopped by a bad file, since fixed): start over in our own folders.
@@ -11,11 +12,9 @@
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
-import shutil
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -23,42 +22,25 @@ from typing import Iterator
 
 from common.errors import InputError
 from common.files import sha256_file, write_json
+from common.owned_dir import Owned, owned
 from data_builders.layout import PAIRS_CSV, REPORT_JSON, dataset_files
 
 MARKER = ".adcacc-build.json"
-LOCK = ".adcacc-build.lock"
 WORK = ".work"
 AUDIO = "audio"
 HASH_CACHE = "input_hashes.json"  # path -> [size, mtime_ns, sha256], under WORK
 
 
 @contextmanager
-def claimed(out: Path) -> Iterator[None]:
-    """Hold `out` for this run: refuse a foreign folder, then lock it until the run ends."""
-    if out.exists() and not out.is_dir():
-        raise InputError(out, "--out is a file, not a folder; give a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        fresh = all(p.name == LOCK for p in out.iterdir())  # a lock alone: a run that died early
-    except OSError as err:
-        raise InputError(out, f"cannot create or read the output folder ({err.strerror})") from None
-    if not fresh and not (out / MARKER).is_file():
-        raise InputError(out, f"is not empty and not an adcacc build folder (no {MARKER}); "
-                              "give an empty or new --out")
-    try:
-        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as err:
-        raise InputError(out, f"cannot write into the output folder ({err.strerror})") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise InputError(out, "another adcacc build is writing into this folder; wait for it "
-                              "to finish or give another --out") from None
-    try:
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+def claimed(out: Path) -> Iterator[Owned]:
+    """Hold `out` for this run: refuse a foreign folder, then lock it until the run ends.
+
+    Our own folders in it (`audio/`, `.work/`) are recorded as ours, so only they are ever
+    cleaned; a folder marked by an earlier version (`MARKER` alone) is taken over."""
+    with owned(out, "adcacc build", legacy=(MARKER,)) as folder:
+        for ours in (AUDIO, WORK):
+            folder.path(ours)
+        yield folder
 
 
 def fingerprint(cfg, bases, events) -> dict:
@@ -94,16 +76,17 @@ def input_hashes(out: Path, paths: list[Path]) -> dict[str, str]:
     return {p: v[2] for p, v in fresh.items()}
 
 
-def reconcile(out: Path, mine: dict) -> None:
+def reconcile(folder: Owned, mine: dict) -> None:
     """Resume, restart or refuse, from what the marker says this folder holds (see module)."""
+    out = folder.root
     marker = out / MARKER
     state = json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else None
     if state is not None and state.get("fingerprint") != mine:
         if state.get("complete"):
             raise InputError(out, "holds a build with other inputs or settings; "
                                   "use a new --out or delete the folder")
-        for ours in (out / WORK / "shards", out / AUDIO):  # an unfinished build of ours
-            shutil.rmtree(ours, ignore_errors=True)
+        for ours in (f"{WORK}/shards", AUDIO):  # an unfinished build of ours
+            folder.remove(ours)
     write_json(marker, {"tool": "adcacc build", "fingerprint": mine, "complete": False})
     remove_partial_files(out)
 

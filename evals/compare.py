@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import InputError
-from common.files import write_bytes, write_text
+from common.files import write_bytes
+from common.owned_dir import owned
 from evals.bootstrap import Resampler, interval
 from evals.caption_metrics import METRIC_NAMES
 from evals.pooled_metrics import pooled_score
@@ -224,13 +225,12 @@ def compare_experiment(arms: dict[str, list[Path]], out: Path, *, base: str = "b
     text = json.dumps(result, indent=1, ensure_ascii=False) + "\n"
     md, csv = comparison_markdown(result), comparison_csv(result)
     page, figures = render_report(result)  # everything computed before the first write
-    out = Path(out)
-    for fname, png in figures.items():
-        write_bytes(out / "figures" / fname, png)
-    write_text(out / "comparison.csv", csv)
-    write_text(out / "comparison.md", md)
-    write_text(out / "report.html", page)
-    write_text(out / "comparison.json", text)
+    with owned(out, "adcacc compare") as folder:
+        for fname, png in figures.items():
+            write_bytes(folder.path(f"figures/{fname}"), png)
+        for name, body in (("comparison.csv", csv), ("comparison.md", md), ("report.html", page),
+                           ("comparison.json", text)):
+            folder.write_text(name, body)
     return result
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from common.errors import InputError
 from common.files import write_text
+from common.owned_dir import owned
 from evals.backends import open_backend
 from evals.backends.chat import greedy_decoding
 from evals.eval_items import EvalItem, EvalSet
@@ -21,18 +22,29 @@ from evals.eval_sets import load_eval_set
 from evals.predictions import PREDICTIONS, RUN_META, iter_jsonl, read_run_meta
 from evals.tasks import default_prompt
 
+TOOL = "adcacc infer"  # the owner of a run folder (common.owned_dir)
+
 
 def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: str | None = None,
                   backend: str = "transformers", batch_size: int = 8, max_new_tokens: int = 64,
                   limit: int | None = None, prompt: str | None = None, dtype: str = "auto",
                   device: str = "auto", sessions: tuple[int, ...] | None = None) -> Path:
-    """Predict every clip of `eval_set` (read from `data`) not yet in `out`; returns `out`."""
+    """Predict every clip of `eval_set` (read from `data`) not yet in `out`; returns `out`.
+
+    `out` must be new, empty or a run folder of `adcacc infer`, and is locked while it runs."""
+    with owned(out, TOOL):
+        return _infer_claimed(model, eval_set, Path(data), Path(out), adapter=adapter, backend=backend,
+                              batch_size=batch_size, max_new_tokens=max_new_tokens, limit=limit, prompt=prompt,
+                              dtype=dtype, device=device, sessions=sessions)
+
+
+def _infer_claimed(model: str, eval_set: str, data: Path, out: Path, *, adapter: str | None, backend: str,
+                   batch_size: int, max_new_tokens: int, limit: int | None, prompt: str | None, dtype: str,
+                   device: str, sessions: tuple[int, ...] | None) -> Path:
     from tqdm import tqdm
 
     from common.audio import load_audio
 
-    if Path(out).exists() and not Path(out).is_dir():
-        raise InputError(out, "--out must be a folder (the run folder), not a file")
     if adapter and not Path(adapter, "adapter_config.json").is_file():
         raise InputError(adapter, "not a LoRA adapter folder (no adapter_config.json)")
     es = load_eval_set(eval_set, Path(data), sessions, limit)
@@ -40,7 +52,6 @@ def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: 
         print(f"[infer] {es.name}: {note}")
     meta = _run_meta(model, adapter, backend, es, prompt, greedy_decoding(max_new_tokens))
     prompt = meta["prompt"]
-    out = Path(out)
     _check_same_run(out, meta)
     pred_file = out / PREDICTIONS
     done = _resume(pred_file, {i.id for i in es.items})
@@ -78,8 +89,9 @@ def run_constant(answer: str, name: str, eval_set: str, data: Path, out: Path, l
     es = load_eval_set(eval_set, Path(data), limit=limit)
     meta = _run_meta(name, None, "constant", es, None, {"constant_answer": answer})
     rows = [_row(item, meta["prompt"], answer, meta) for item in es.items]
-    write_text(Path(out) / PREDICTIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    write_text(Path(out) / RUN_META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    with owned(out, TOOL) as folder:
+        folder.write_text(PREDICTIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        folder.write_text(RUN_META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return Path(out)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from common.errors import InputError
+from common.owned_dir import owned
 from evals.predictions import Run, read_predictions
 from evals.tasks import CAPTION
 
@@ -50,7 +51,8 @@ def score_run(run_dir: Path, out: Path, *, task: str | None = None, kind: str | 
         payload["partial"] = partial
         md += (f"\nPARTIAL RUN: {partial['scored']} of the {partial['expected']} clips run.json "
                "promises are scored; finish the run with the same `adcacc infer` call.\n")
-    write_report(out, found, payload, md)
+    with owned(out, "adcacc eval"):
+        write_report(out, found, payload, md)
     return payload
 
 

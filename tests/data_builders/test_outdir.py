@@ -9,7 +9,7 @@ import numpy as np
 import soundfile as sf
 
 from adcacc.cli import main
-from data_builders.outdir import LOCK
+from common.owned_dir import LOCK
 
 
 def build(sources, out: Path, *extra: str) -> int:
@@ -23,7 +23,7 @@ def test_unrelated_non_empty_folder_is_refused_and_untouched(sources, tmp_path, 
     (out / "sub" / ".t.part").write_text("x")
     (out / "pairs.csv").write_text("mine")
     assert build(sources, out) == 2
-    assert "not an adcacc build folder" in capsys.readouterr().err
+    assert "not empty and was not made by adcacc build" in capsys.readouterr().err
     assert (out / "sub" / ".t.part").read_text() == "x" and (out / "pairs.csv").read_text() == "mine"
     assert sorted(p.name for p in out.iterdir()) == ["pairs.csv", "sub"]
 
@@ -46,7 +46,7 @@ def test_second_writer_is_refused_by_the_lock(sources, tmp_path, capsys):
     fcntl.flock(fd, fcntl.LOCK_EX)  # another build holding the folder
     try:
         assert build(sources, out) == 2
-        assert "another adcacc build is writing" in capsys.readouterr().err
+        assert "another adcacc command is writing" in capsys.readouterr().err
     finally:
         os.close(fd)
     assert build(sources, out) == 0

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from adcacc.cli import main
+from common.owned_dir import BOOKKEEPING
 from evals.compare import compare_experiment
 from evals.paper_numbers import AUDIOCAPS_OVERLAP
 from evals.report_tables import POOLED_NOTE
@@ -82,7 +83,7 @@ def test_byte_identical_on_rerun_and_cli_compare_uses_the_same_path(tmp_path):
     out = tmp_path / "report"
     compare_experiment(arms, out, claims=CLAIMS, n_boot=200)
     before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert len(before) == 6  # md, csv, json, html, 2 retention figures
+    assert len(set(before) - set(BOOKKEEPING)) == 6  # md, csv, json, html, 2 retention figures
     compare_experiment(arms, out, claims=CLAIMS, n_boot=200)
     assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     flat = tmp_path / "flat"
@@ -198,3 +199,19 @@ def test_a_failed_precondition_voids_the_report(tmp_path):
     result = compare_experiment(arms, out, claims=CLAIMS[:1], gates=[gate], n_boot=200)
     assert result["gates"][0]["verdict"] == "holds" and result["void"] == []
     assert "VOID" not in (out / "report.html").read_text()
+
+
+def test_compare_refuses_to_overwrite_a_report_it_did_not_write(tmp_path, capsys):
+    """Issue 21 case 6: `adcacc compare --out DIR` overwrote a report.html in any folder."""
+    from adcacc.cli import main
+
+    arms = _experiment(tmp_path)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "report.html").write_text("<p>my report</p>")
+    assert main(["compare", str(arms["base"][0]), str(arms["acc"][0] / "vsc"), "--out", str(theirs),
+                 "--names", "base", "acc", "--bootstrap", "200"]) == 2
+    err = capsys.readouterr().err
+    assert "not empty and was not made by adcacc compare" in err and "Traceback" not in err
+    assert [p.name for p in theirs.iterdir()] == ["report.html"]
+    assert (theirs / "report.html").read_text() == "<p>my report</p>"

@@ -118,7 +118,7 @@ def test_out_that_is_a_file_is_refused_in_one_line(captions_csv, tmp_path, capsy
     (tmp_path / "file").write_text("mine")
     assert main(["infer", "--model", "m", "--eval-set", "captions-csv", "--data", str(captions_csv),
                  "--out", str(tmp_path / "file")]) == 2
-    assert "--out must be a folder" in capsys.readouterr().err and (tmp_path / "file").read_text() == "mine"
+    assert "--out is a file, not a folder" in capsys.readouterr().err and (tmp_path / "file").read_text() == "mine"
 
 
 def test_a_constant_run_is_scored_like_a_model_run(tmp_path):
@@ -136,3 +136,16 @@ def test_a_constant_run_is_scored_like_a_model_run(tmp_path):
     assert [r["prediction"] for r in rows] == ["laughter"] * 3 and rows[0]["model"] == "trivial: majority class"
     payload = score_run(out, tmp_path / "scores")
     assert payload["accuracy_strict"] == pytest.approx(2 / 3)
+
+
+def test_infer_refuses_a_folder_holding_someone_elses_predictions(captions_csv, tmp_path, capsys):
+    """Issue 21 case 6: `adcacc infer --out DIR` rewrote a predictions.jsonl it did not write."""
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    text = "".join(json.dumps({"id": f"x{i}", "prediction": "p"}) + "\n" for i in range(20))
+    (theirs / "predictions.jsonl").write_text(text)
+    assert _infer("m", captions_csv, theirs) == 2
+    err = capsys.readouterr().err
+    assert "not empty and was not made by adcacc infer" in err and "Traceback" not in err
+    assert (theirs / "predictions.jsonl").read_text() == text
+    assert sorted(p.name for p in theirs.iterdir()) == ["predictions.jsonl"]

@@ -36,3 +36,16 @@ def test_score_run_picks_the_kind_from_run_json_and_refuses_the_other(tmp_path):
     with pytest.raises(InputError, match="is a retention run; use `adcacc eval retention`"):
         score_run(run, tmp_path / "o2", kind="captions")
     assert not (tmp_path / "o2").exists()
+
+
+def test_eval_refuses_a_folder_it_did_not_make(tmp_path, capsys):
+    """Every command that writes: `adcacc eval --out DIR` never overwrites a user's retention.json."""
+    from adcacc.cli import main
+
+    run = _run(tmp_path, 5)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "retention.json").write_text("mine")
+    assert main(["eval", "retention", "--preds", str(run), "--out", str(theirs)]) == 2
+    assert "not made by adcacc eval" in capsys.readouterr().err
+    assert [p.name for p in theirs.iterdir()] == ["retention.json"] and (theirs / "retention.json").read_text() == "mine"

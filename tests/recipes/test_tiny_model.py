@@ -69,3 +69,27 @@ def test_cli_reuses_a_build_and_prints_the_cpu_command(tiny_model, capsys):
     assert main(["tiny-model", "--out", str(tiny_model)]) == 0
     out = capsys.readouterr().out
     assert f"--model {tiny_model} --torch_dtype float32" in out
+
+
+def test_tiny_model_refuses_a_users_folder(tmp_path, capsys):
+    """Issue 21 case 1: `adcacc tiny-model --out u` deleted an existing non-empty u."""
+    from adcacc.cli import main
+
+    user = tmp_path / "u"
+    user.mkdir()
+    (user / "a").write_text("x")
+    assert main(["tiny-model", "--out", str(user)]) == 2
+    err = capsys.readouterr().err
+    assert "not empty and was not made by adcacc tiny-model" in err and "Traceback" not in err
+    assert [p.name for p in user.iterdir()] == ["a"] and (user / "a").read_text() == "x"
+
+
+def test_rebuild_deletes_only_its_own_files(tmp_path):
+    out = build_tiny_qwen2_audio(tmp_path / "m", seed=0, vocab="bpe")
+    (out / "notes.txt").write_text("mine")  # a user's file in our folder
+    (out / "extra.json").write_text("{}")
+    build_tiny_qwen2_audio(out, seed=1, vocab="bpe")  # other settings: rebuilt in place
+    assert (out / "notes.txt").read_text() == "mine" and (out / "extra.json").read_text() == "{}"
+    assert not (out / ".partial").exists()
+    assert _digests(out)["model.safetensors"] != _digests(build_tiny_qwen2_audio(tmp_path / "s0", vocab="bpe"))[
+        "model.safetensors"]

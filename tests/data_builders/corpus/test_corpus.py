@@ -14,7 +14,9 @@ import soundfile as sf
 
 from data_builders.corpus import clips
 from data_builders.corpus import music
+from adcacc.cli import main
 from common.files import csv_text
+from common.owned_dir import JOURNAL, owned
 from data_builders.corpus.build import build_corpus, remove_stale
 from data_builders.corpus.captions import join, scene_captions
 from data_builders.corpus.scenes import combination, split_pool
@@ -206,12 +208,30 @@ def test_csv_text_quotes_commas():
     assert text == 'id,caption\na,"x, y"\n'
 
 
-def test_remove_stale_keeps_only_this_builds_clips(tmp_path):
-    (tmp_path / "bases").mkdir()
-    for n in ("base_0000.wav", "base_0099.wav", ".base_0001.wav.abc.part"):
-        (tmp_path / "bases" / n).write_bytes(b"x")
-    remove_stale(tmp_path, {"bases/base_0000.wav"})
-    assert sorted(p.name for p in (tmp_path / "bases").iterdir()) == ["base_0000.wav"]
+def test_remove_stale_deletes_only_recorded_clips(tmp_path):
+    with owned(tmp_path / "c", "adcacc corpus") as folder:
+        for rel in ("bases/base_0000.wav", "bases/base_0099.wav"):  # ours: the journal lists them
+            folder.path(rel).parent.mkdir(parents=True, exist_ok=True)
+            folder.path(rel).write_bytes(b"x")
+        for name in ("user.wav", ".base_0099.wav.12.abcdef123456.part", ".user.wav.1.abcdef123456.part"):
+            (folder.root / "bases" / name).write_bytes(b"x")
+        remove_stale(folder, {"bases/base_0000.wav"})
+    assert sorted(p.name for p in (tmp_path / "c" / "bases").iterdir()) == [
+        ".user.wav.1.abcdef123456.part", "base_0000.wav", "user.wav"]
+
+
+def test_corpus_refuses_a_users_folder(tmp_path, capsys):
+    """Issue 21 case 3: `adcacc corpus --out DIR` deleted WAVs and overwrote a README it did not write."""
+    user = tmp_path / "u"
+    (user / "bases").mkdir(parents=True)
+    (user / "bases" / "base_0999.wav").write_bytes(b"mine")
+    (user / "README.md").write_text("my notes")
+    assert main(["corpus", "--out", str(user)]) == 2
+    err = capsys.readouterr().err
+    assert "not empty and was not made by adcacc corpus" in err and "Traceback" not in err
+    assert (user / "bases" / "base_0999.wav").read_bytes() == b"mine"
+    assert (user / "README.md").read_text() == "my notes"
+    assert sorted(p.name for p in user.rglob("*")) == ["README.md", "base_0999.wav", "bases"]
 
 
 def _read(path: Path) -> list[dict]:
@@ -279,10 +299,15 @@ def test_build_corpus_end_to_end_deterministic_and_resumable(tmp_path):
     # a rerun over a damaged folder (a killed run's leftovers, a lost clip, extra bases
     # from a bigger build) ends identical to a clean build with the same seed
     (a / "bases" / "base_0000.wav").unlink()
-    (a / "events" / ".x.wav.1234.part").write_bytes(b"half")
+    (a / "events" / ".x.wav.1234.0123456789ab.part").write_bytes(b"half")
     (a / "bases" / "base_0999.wav").write_bytes(b"old")
+    with (a / JOURNAL).open("a") as f:  # as a killed write of x.wav and a bigger build recorded them
+        f.write("events/x.wav\nbases/base_0999.wav\n")
+    (a / "bases" / "user.wav").write_bytes(b"a user's file, never recorded: kept")
     build_corpus(a, DEFAULT_CACHE, seed=3, n_bases=60)
     build_corpus(b, DEFAULT_CACHE, seed=3, n_bases=60)
+    assert (a / "bases" / "user.wav").read_bytes().startswith(b"a user's file")
+    (a / "bases" / "user.wav").unlink()
     files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     assert files_a == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     for rel in files_a:

@@ -43,6 +43,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def quickstart(out: Path, cache: Path = DEFAULT_CACHE, seed: int = 0, steps: int = 20,
                data_only: bool = False, limit: int | None = None) -> int:
+    """The loop above, in `out` (claimed: made by the quickstart or new, locked while it runs)."""
+    from common.owned_dir import owned
+
+    with owned(out, "adcacc quickstart"):
+        return _loop(out, cache, seed, steps, data_only, limit)
+
+
+def _loop(out: Path, cache: Path, seed: int, steps: int, data_only: bool, limit: int | None) -> int:
     from data_builders.corpus.build import build_corpus
     from data_builders.datasets import build_datasets
 

@@ -44,18 +44,12 @@ def cmd_explain(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from dataclasses import asdict
+    from adiff_small import evaluate
 
-    from adiff_small import checkpoint, data, evaluate
-
-    model, _ = checkpoint.load_model(args.checkpoint, args.trust_checkpoint)
-    rows = [r for r in data.load_split(args.data, args.audio_root, args.split, args.max_rows)
-            if r.task.startswith("tier")]
-    dec = evaluate.protocol_decoding(args.protocol, args.seed, args.max_new_tokens)
-    preds = evaluate.predict(model, rows, dec, args.batch_size, not args.quiet)
-    result = evaluate.with_paper(evaluate.score_tiers(rows, preds, by_source=True), args.protocol)
-    evaluate.write_report(Path(args.out), rows, preds,
-                          {"protocol": args.protocol, "decoding": asdict(dec), "groups": result})
+    result = evaluate.evaluate_checkpoint(
+        args.checkpoint, args.data, args.audio_root, Path(args.out), split=args.split, max_rows=args.max_rows,
+        protocol=args.protocol, seed=args.seed, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
+        progress=not args.quiet, trust=args.trust_checkpoint)
     print(evaluate.format_paper_table(result, args.protocol))
     print(f"predictions and metrics: {args.out}")
     return 0

@@ -32,6 +32,7 @@ from adiff_small.lm import make_tiny_lm
 from adiff_small.train import train
 from common.errors import InputError
 from common.files import csv_text, write_text
+from common.owned_dir import owned
 
 CONTROL = "audio-blind"
 # `model.lm: demo-gpt2`: a 4-layer, 256-wide GPT-2 and its 2000-token BPE (whole words, so
@@ -101,6 +102,12 @@ def run_demo(corpus: Path, out: Path, config: str | None = None, overrides=(),
         raise InputError(None, f"unknown ablation {opts.ablation!r} (choose {', '.join(ABLATIONS)})")
     torch.set_num_threads(opts.threads)
     cfg = load_config(config or _default_config(), list(overrides))
+    with owned(out, "adcacc adiff demo"):
+        return _demo_into(corpus, out, cfg, opts, start)
+
+
+def _demo_into(corpus: Path, out: Path, cfg: ADiffConfig, opts: DemoOptions, start: float) -> int:
+    """run_demo's work, inside the claimed folder."""
     train_rows, test = make_data(corpus, out, cfg, opts)
     labels = sorted({lab for r in train_rows for lab in (r.caption1, r.caption2)})
     if cfg.model.lm == DEMO_LM:

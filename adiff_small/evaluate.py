@@ -16,6 +16,8 @@ from adiff_small import paper_numbers, prompts
 from adiff_small.data import Row
 from adiff_small.embeddings import EmbeddingCache
 from adiff_small.generate import Decoding, explain
+from common.files import csv_text
+from common.owned_dir import Owned, owned
 
 
 # "paper": top-k 3 / top-p 0.8 sampling (paper section 3.4 and appendix N), seeded; 300 new
@@ -87,13 +89,31 @@ def format_paper_table(result: dict, protocol: str) -> str:
     return "\n".join(lines)
 
 
-def write_report(out_dir: Path, rows: list[Row], preds: list[str], result: dict) -> None:
-    from common.files import csv_text, write_text
+def evaluate_checkpoint(ckpt: str, data_paths: list[str], audio_roots: list[str], out: Path, *,
+                        split: str | None = None, max_rows: int | None = None, protocol: str = "paper",
+                        seed: int = 0, max_new_tokens: int = 300, batch_size: int = 16,
+                        progress: bool = True, trust: bool = False) -> dict:
+    """Explain and score every tier row of the CSVs into `out` (claimed before the long work,
+    so a folder that is not ours is refused at once); returns the scored groups."""
+    from dataclasses import asdict
 
-    write_text(out_dir / "predictions.csv", csv_text(
+    from adiff_small import checkpoint, data
+
+    with owned(out, "adcacc adiff eval") as folder:
+        model, _ = checkpoint.load_model(ckpt, trust)
+        rows = [r for r in data.load_split(data_paths, audio_roots, split, max_rows) if r.task.startswith("tier")]
+        dec = protocol_decoding(protocol, seed, max_new_tokens)
+        preds = predict(model, rows, dec, batch_size, progress)
+        result = with_paper(score_tiers(rows, preds, by_source=True), protocol)
+        _write_report(folder, rows, preds, {"protocol": protocol, "decoding": asdict(dec), "groups": result})
+    return result
+
+
+def _write_report(folder: Owned, rows: list[Row], preds: list[str], result: dict) -> None:
+    folder.write_text("predictions.csv", csv_text(
         ["task", "filepath1", "filepath2", "reference", "prediction"],
         [[r.task, r.audio1, r.audio2, r.answer, p] for r, p in zip(rows, preds)]))
-    write_text(out_dir / "metrics.json", json.dumps(result, indent=1) + "\n")
+    folder.write_text("metrics.json", json.dumps(result, indent=1) + "\n")
 
 
 def format_table(results: dict[str, dict], metrics=("BLEU-4", "METEOR", "ROUGE-L", "CIDEr-D", "SPIDEr")) -> str:

@@ -23,6 +23,7 @@ from adiff_small.data import Clip, read_clips, resolve_audio, write_rows
 from adiff_small.lm import load_lm
 from common.chat import OpenAIBackend, TransformersBackend
 from common.files import csv_records
+from common.owned_dir import owned
 from common.errors import InputError
 
 BASE_PROMPT = (  # paper Table 7
@@ -166,6 +167,14 @@ def make(clips_csv: Path, out: Path, backend: str, *, name: str = "demo", seed: 
         pairs = read_builder_pairs(clips_csv)
     else:
         pairs = sample_pairs(read_clips(clips_csv), seed, test_fraction, per_clip)
+    with owned(out, "adcacc adiff make-explanations"):
+        return _write_tiers(pairs, clips_csv, out, backend, name=name, seed=seed, base_url=base_url,
+                            model=model, progress=progress)
+
+
+def _write_tiers(pairs: list, clips_csv: Path, out: Path, backend: str, *, name: str, seed: int,
+                 base_url: str | None, model: str | None, progress: bool) -> dict[str, int]:
+    """make's work, inside the claimed folder: one CSV per split and tier."""
     if backend == "template":
         clips = sorted({c for p in pairs for c in (p.a, p.b)}, key=lambda c: c.id)
         facts = {c.path: measure(c.path, where=f"{clips_csv} id {c.id}")
@@ -177,7 +186,6 @@ def make(clips_csv: Path, out: Path, backend: str, *, name: str = "demo", seed: 
             raise InputError(None, f"backend {backend!r} needs --model" + (" and --base-url" if backend == "openai" else ""))
         llm = OpenAIBackend(base_url, model, seed) if backend == "openai" else TransformersBackend(model, load=load_lm)
         answer = _cached(llm, out / ".work" / f"{backend}_responses.jsonl")
-    out.mkdir(parents=True, exist_ok=True)
     counts = {}
     for split in sorted({p.split for p in pairs}):
         for tier in (1, 2, 3):

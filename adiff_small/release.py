@@ -35,6 +35,7 @@ from adiff_small.config import ADiffConfig, ModelConfig, to_dict
 from adiff_small.encoders import read_state_dict
 from common.errors import InputError
 from common.files import sha256_file
+from common.owned_dir import owned
 
 _PARTS = (("audio_encoder.base.", "encoder.base."),
           ("audio_encoder.projection.layer_norm.", "projection.norm."),
@@ -137,11 +138,15 @@ def import_release(ckpt: str | Path, out: str | Path, lm: str = "gpt2", trust: b
 
     `lm` names the GPT-2 the release was trained from (a hub id or local folder): its
     tokenizer and architecture are needed, its weights are replaced by the release's."""
+    ckpt, out = Path(ckpt), Path(out)
+    with owned(out, "adcacc adiff import-release"):
+        return _import_into(ckpt, out, lm, trust)
+
+
+def _import_into(ckpt: Path, out: Path, lm: str, trust: bool) -> Path:
+    """import_release's work, inside the claimed folder."""
     from adiff_small.model import ADiff
 
-    ckpt, out = Path(ckpt), Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise InputError(out, "exists and is not empty; choose a new --out folder")
     state = read_release(ckpt, trust)
     cfg = ADiffConfig(model=release_model_config(state, lm))
     model = ADiff(cfg.model)

@@ -22,6 +22,7 @@ from adiff_small.config import ADiffConfig, to_dict
 from adiff_small.embeddings import EmbeddingCache
 from adiff_small.events import fit_event_head
 from common.files import write_text
+from common.owned_dir import owned
 from common.errors import InputError
 from common.torch_files import load_torch_file
 
@@ -224,5 +225,6 @@ def train(cfg: ADiffConfig, progress: bool = True, trust_checkpoint: bool = Fals
         cfg.model.event_labels = sorted({lab for _, lab in event_clips(Path(cfg.data.events))})
     torch.manual_seed(cfg.train.seed)  # the same random init (mappers, random encoder) per seed
     model = ADiff(cfg.model, trust_checkpoint=trust_checkpoint)  # bad weights: nothing written yet
-    _check_run_dir(run, to_dict(cfg))
-    return Trainer(cfg, model, progress).fit()
+    with owned(run, "adcacc adiff train", option="train.out_dir", legacy=("config.yaml",)):
+        _check_run_dir(run, to_dict(cfg))
+        return Trainer(cfg, model, progress).fit()

@@ -55,3 +55,12 @@ def test_quickstart_trains_infers_and_reports_every_arm(tmp_path):
     assert list(table["arms"]) == ["base", "ac", "adc", "acc"]
     html = (out / "report" / "report.html").read_text()
     assert "CIDEr-D" in html and "PROXY" in html and "data:image/png;base64" in html
+
+
+def test_quickstart_refuses_a_users_folder(tmp_path, capsys):
+    user = tmp_path / "u"
+    (user / "train" / "ac").mkdir(parents=True)
+    (user / "train" / "ac" / "mine.txt").write_text("x")
+    assert main(["quickstart", "--out", str(user), "--data-only"]) == 2
+    assert "not empty and was not made by adcacc quickstart" in capsys.readouterr().err
+    assert [p.relative_to(user).as_posix() for p in sorted(user.rglob("*"))] == ["train", "train/ac", "train/ac/mine.txt"]

@@ -70,6 +70,11 @@ def prepare(stage: Stage) -> None:
     """Before a stage runs: outputs of this fingerprint left by a killed run are kept for the
     stage to resume; older outputs (an edited experiment, older code) are removed, but only
     where the stage's state file records that this runner made them."""
+    for folder in (stage.out, *stage.out.parents):
+        if folder == stage.out_root:
+            break
+        if folder.exists() and not folder.is_dir():
+            raise InputError(folder, "is a file where the run needs a folder; move it out of the run folder and rerun")
     st = state(stage)
     if st is not None and st.get("fingerprint") == stage.fingerprint or not stage.out.exists():
         return

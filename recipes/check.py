@@ -16,7 +16,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-
 from common.errors import InputError
 from common.yaml_files import read_yaml
 from recipes.generate import render

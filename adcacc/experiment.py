@@ -445,7 +445,9 @@ def _check_cross_refs(exp: Experiment, top: _Reader) -> None:
         except InputError as err:
             top.fail(err.problem, f"claims[{i}]")
         for s in judged:
-            known = CAPTION_METRICS if tasks[s] == "caption" else RETENTION_METRICS
+            caption = tasks[s] == "caption"
+            known = CAPTION_METRICS if caption else RETENTION_METRICS
             if c.metric not in known:
-                top.fail(f"{c.metric!r} does not fit eval set {s!r} ({'captioning' if tasks[s] == 'caption' else 'a retention task'}: "
-                         f"{', '.join(known)})", f"claims[{i}].metric")
+                top.fail(f"{c.metric!r} does not fit eval set {s!r} "
+                         f"({'captioning' if caption else 'a retention task'}: {', '.join(known)})",
+                         f"claims[{i}].metric")

@@ -42,10 +42,11 @@ def build_datasets(
     """Build the AC/ADC/ACC datasets into `out` from bases (a CSV or AudioCaps) and events
     (a CSV or an event folder); returns the report also written as build_report.json.
 
-    `workers` defaults to DEFAULT_WORKERS. `max_bases` takes a seeded random sample of that many bases (ids in the report);
-    `splits` are the train/val/test fractions of the bases that build. `rewrite_backend`
-    ("openai" with `rewrite_url`, or "transformers") has `rewrite_model` reword the post-edit
-    captions and instructions (data_builders/rewrite.py)."""
+    `workers` defaults to DEFAULT_WORKERS. `max_bases` takes a seeded random sample of that
+    many bases (ids in the report); `splits` are the train/val/test fractions of the bases
+    that build. `rewrite_backend` ("openai" with `rewrite_url`, or "transformers") has
+    `rewrite_model` reword the post-edit captions and instructions (data_builders/rewrite.py).
+    Every setting is checked first (`check_settings`, which experiment files share)."""
     if (bases_csv is None) == (audiocaps is None):
         raise ValueError("give exactly one of bases_csv and audiocaps")
     if (events_csv is None) == (event_dir is None):

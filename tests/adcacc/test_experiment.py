@@ -58,6 +58,7 @@ def test_shipped_experiments_load():
     assert plan.missing and plan.model.id == "Qwen/Qwen2-Audio-7B-Instruct"
 
 
+MARGIN = "claims[0]: claim 'x': margin must be a finite number >= 0"
 CLAIM = {"id": "x", "text": "t", "metric": "CIDEr-D", "eval_set": "captions-csv", "a": "acc", "b": "ac",
          "direction": "greater"}
 # What the run itself would refuse (or run wrongly), refused when the file is loaded, so
@@ -93,10 +94,10 @@ REFUSED = {
     "corpus-bases": (lambda e: e["data"]["corpus"].update(bases=0), "data.corpus.bases: must be an integer from 1"),
     "corpus-heldout": (lambda e: e["data"]["corpus"].update(heldout=10**9), "data.corpus.heldout: must be an integer"),
     "bootstrap": (lambda e: e["eval"].update(bootstrap=10**9), "eval.bootstrap: must be from 1 to 10,000"),
-    "margin-nan": (lambda e: e.update(claims=[{**CLAIM, "margin": float("nan")}]), "claims[0].margin: must be a finite"),
+    "margin-nan": (lambda e: e.update(claims=[{**CLAIM, "margin": float("nan")}]), MARGIN),
     "margin-inf": (lambda e: e.update(claims=[{**CLAIM, "direction": "equivalent", "margin": float("inf")}]),
-                   "claims[0].margin: must be a finite"),
-    "margin-negative": (lambda e: e.update(claims=[{**CLAIM, "margin": -0.1}]), "claims[0].margin: must be a finite"),
+                   MARGIN),
+    "margin-negative": (lambda e: e.update(claims=[{**CLAIM, "margin": -0.1}]), MARGIN),
     "claim-twice": (lambda e: e.update(claims=[CLAIM, CLAIM]), "claims[1].id: repeats claim id 'x'"),
     "claim-self": (lambda e: e.update(claims=[{**CLAIM, "b": "acc"}]), "compares arm 'acc' with itself"),
     "caption-metric-on-retention": (lambda e: e.update(claims=[{**CLAIM, "eval_set": "retention"}]),

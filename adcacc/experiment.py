@@ -1,23 +1,55 @@
 """An experiment file: what `adcacc run` builds, trains, evaluates and compares.
 
-The whole file is checked before anything runs: an unknown key, an unknown arm, a missing
-recipe or data path, an eval set that does not exist or a seed that is not an integer is
-one InputError naming the file and the key, and nothing is written. The format is
-documented with a complete example in the README ("Experiments") and in experiments/*.yaml.
+The whole file is checked before anything runs or is removed, with the same checks the
+stages themselves make (the build's settings, the comparison's claims), so `--dry-run`
+accepts exactly what a run accepts: an unknown or repeated key, an unknown arm, a missing
+recipe or data path, an eval set that does not exist, a seed outside 0..2**32-1, an override
+the runner owns or a size out of range, a claim that cannot be judged is one InputError
+naming the file and the key, and nothing is written. The format is documented with a
+complete example in the README ("Experiments") and in experiments/*.yaml.
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, Callable
 
 from common.errors import InputError
+from common.yaml_files import read_yaml
+from data_builders.datasets import check_seed
 
 ARMS = ("base", "ac", "adc", "acc", "ac_adc", "ac_acc", "ac_matched")
 DIRECTIONS = ("greater", "less", "equivalent")
 CORPUS_PREFIX = "corpus:"  # eval data inside the experiment's own corpus folder
+NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")  # it names Slurm jobs and folders: nothing a shell reads
+# `swift sft` flags the runner sets itself; an override of one would write outside --out, train
+# on other data, or break resuming, so it is refused with the reason.
+RUNNER_OWNS = {
+    **dict.fromkeys(("output_dir", "logging_dir"), "set by adcacc run (each stage writes inside --out)"),
+    **dict.fromkeys(("model", "model_type", "adapters", "ckpt_dir"),
+                    "set by adcacc run from model.id or model.tiny"),
+    **dict.fromkeys(("dataset", "val_dataset", "cached_dataset"),
+                    "set by adcacc run (the experiment's own build)"),
+    **dict.fromkeys(("seed", "data_seed"), "set by adcacc run from seeds (one training per seed)"),
+    **dict.fromkeys(("resume_from_checkpoint", "resume_only_model"),
+                    "adcacc run resumes from its own stage records"),
+    **dict.fromkeys(("add_version", "deepspeed"), "set by the recipe of `hardware`"),
+    **dict.fromkeys(("custom_register_path", "external_plugins"), "would import Python code from a path"),
+    **dict.fromkeys(("push_to_hub", "hub_model_id", "hub_token", "hub_private_repo"),
+                    "would upload the run; publish a finished checkpoint yourself"),
+}
+# (integer?, lowest, highest) of sizes swift is given; our bounds, wide enough for any real run
+OVERRIDE_RANGES: dict[str, tuple[bool, float, float]] = {
+    "max_steps": (True, 1, 10**7), "num_train_epochs": (False, 1e-3, 1e4),
+    "learning_rate": (False, 1e-12, 1.0), "warmup_ratio": (False, 0.0, 1.0), "weight_decay": (False, 0.0, 1.0),
+    **dict.fromkeys(("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
+                     "lora_rank", "lora_alpha"), (True, 1, 1024)),
+    **dict.fromkeys(("save_steps", "eval_steps", "logging_steps", "save_total_limit"), (True, 1, 10**7)),
+    "max_length": (True, 1, 131072), "dataloader_num_workers": (True, 0, 64), "dataset_num_proc": (True, 1, 64),
+}
+FLAG = re.compile(r"[a-z][a-z0-9_]*")  # a swift flag name; `max_steps=1 --output_dir x` is not one
 
 
 @dataclass(frozen=True)
@@ -128,21 +160,88 @@ def load_experiment(path: Path, out: Path | None = None, check_paths: bool = Tru
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "experiment file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise InputError(path, f"not a readable YAML file ({str(err).splitlines()[0]})") from None
+    raw = read_yaml(path)
     missing: list[str] | None = None if check_paths else []
     top = _Reader(path, raw, "", ("name", "out", "data", "model", "hardware", "device", "overrides",
                                    "arms", "seeds", "eval", "claims"))
+    name = _name(top)
     exp = Experiment(
-        path=path, name=top.get("name", str, path.stem), out=Path(out or top.get("out", str, f"runs/{path.stem}")),
+        path=path, name=name, out=_out(top, out, name),
         data=_data(top, missing), model=_model(top), hardware=top.get("hardware", str, "rtx4090"),
-        device=top.get("device", str, "cpu"), overrides=top.get("overrides", dict, {}),
+        device=top.get("device", str, "cpu"), overrides=_overrides(top),
         arms=_arms(top), seeds=_seeds(top), eval_sets=_eval_sets(top, missing),
         eval_options=_eval_options(top), claims=_claims(top), missing=tuple(missing or ()))
     _check_cross_refs(exp, top)
     return exp
+
+
+def _name(top: _Reader) -> str:
+    name = top.get("name", str, top.path.stem)
+    if not NAME.fullmatch(name):
+        top.fail(f"must be 1-64 characters from A-Z, a-z, 0-9, '.', '_', '-' (it names Slurm jobs "
+                 f"and folders), got {name!r}", "name")
+    return name
+
+
+def _out(top: _Reader, out: Path | None, name: str) -> Path:
+    """The run folder: --out, else the file's `out`; never the current folder, one above it or
+    the home folder (a run fills its folder with corpus/, data/, train/, runs/, report/)."""
+    in_file = top.get("out", str, f"runs/{name}")
+    value = str(out) if out is not None else in_file
+    folder, here = Path(value).expanduser(), Path.cwd()
+    problem = None
+    if not value.isprintable():
+        problem = f"{value!r} holds a control character (a newline, a tab); name a plain folder"
+    elif not value.strip() or folder.resolve() in (here, *here.parents, Path.home().resolve()):
+        problem = (f"{value!r} is the current folder, one above it or the home folder; a run fills its "
+                   f"folder with corpus/, data/, train/, runs/ and report/: give it one of its own, "
+                   f"e.g. runs/{name}")
+    if problem and out is not None:
+        raise InputError("--out", problem)
+    if problem:
+        top.fail(problem, "out")
+    return folder
+
+
+def _overrides(r: _Reader, key: str = "overrides") -> dict[str, Any]:
+    """`swift sft` flags: refused if the runner owns them, if a value could be read as another
+    flag, or if a size is out of range (OVERRIDE_RANGES)."""
+    node = r.get(key, dict, {})
+    for flag, value in node.items():
+        if not isinstance(flag, str) or not FLAG.fullmatch(flag):
+            r.fail(f"{flag!r} is not a swift flag name (lower-case letters, digits and _)", key)
+        at = f"{key}.{flag}"
+        if flag in RUNNER_OWNS:
+            r.fail(f"{RUNNER_OWNS[flag]}; remove it", at)
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, bool) or (isinstance(v, (int, float)) and math.isfinite(v)):
+                continue
+            if not isinstance(v, str):
+                r.fail(f"must be a number, true/false, a string or a list of them, got {v!r}", at)
+            if v.startswith("-") or not v.isprintable():
+                r.fail(f"{v!r}: a value may not start with '-' (swift would read it as a flag) "
+                       "or hold control characters", at)
+        if flag in OVERRIDE_RANGES and _size(value, *OVERRIDE_RANGES[flag]) is None:
+            integer, low, high = OVERRIDE_RANGES[flag]
+            r.fail(f"must be {'an integer' if integer else 'a number'} from {_number(low)} to "
+                   f"{_number(high)}, got {value!r}", at)
+    return node
+
+
+def _number(value: float) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def _size(value: Any, integer: bool, low: float, high: float) -> float | None:
+    """`value` as swift will parse it (a YAML string such as "1e-4" included), if in range."""
+    try:
+        number = (int(value) if integer else float(value)) if isinstance(value, str) else value
+    except ValueError:
+        return None
+    valid = isinstance(number, int) if integer else isinstance(number, (int, float))
+    if isinstance(number, bool) or not valid or not math.isfinite(number) or not low <= number <= high:
+        return None
+    return number
 
 
 def _missing(r: _Reader, key: str, problem: str, missing: list[str] | None) -> None:
@@ -165,19 +264,43 @@ def _data(top: _Reader, missing: list[str] | None) -> DataSpec:
     for key, value in (("audiocaps", audiocaps), ("event_dir", event_dir)):
         if value is not None and not Path(value).expanduser().is_dir():
             _missing(d, key, f"folder not found: {value}", missing)
-    build = d.sub("build", ("seed", "splits", "max_bases", "duration_s", "ratio_db", "workers"), {})
-    for key, kind in (("seed", int), ("splits", list), ("max_bases", int), ("duration_s", (int, float)),
-                      ("ratio_db", list), ("workers", int)):
-        build.get(key, kind)
+    build = d.sub("build", BUILD_NAMES, {})
+    _check_build(build)
     if corpus is not None:
-        corpus.get("bases", int)
-        corpus.get("heldout", int)
-        corpus.get("seed", int)
-        corpus.get("cache", str)
+        _check_corpus(corpus)
     return DataSpec(corpus=dict(corpus.node) if corpus else None,
                     audiocaps=Path(audiocaps).expanduser() if audiocaps else None,
                     subset=d.get("subset", str, "train"),
                     event_dir=Path(event_dir).expanduser() if event_dir else None, build=dict(build.node))
+
+
+BUILD_NAMES = ("seed", "splits", "max_bases", "duration_s", "ratio_db", "workers")
+
+
+def _as_key(r: _Reader, check: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Run one of the builders' own checks with the YAML key as the name it reports, so the
+    file is refused for exactly what the stage would refuse (`data.build.splits: ...`)."""
+    try:
+        return check(*args, **kwargs)
+    except InputError as err:
+        raise InputError(r.path, f"{err.path}: {err.problem}") from None
+
+
+def _check_build(build: _Reader) -> None:
+    from data_builders.datasets import check_settings
+
+    settings = {k: v for k, v in build.node.items() if v is not None}
+    _as_key(build, check_settings, **settings, names={k: build._at(k) for k in BUILD_NAMES})
+
+
+def _check_corpus(corpus: _Reader) -> None:
+    from data_builders.corpus.build import check_scene_counts
+
+    corpus.get("cache", str)
+    n = corpus.node
+    _as_key(corpus, check_scene_counts, n.get("bases", 60), n.get("heldout", 40),
+            (corpus._at("bases"), corpus._at("heldout")))
+    _as_key(corpus, check_seed, n.get("seed", 0), corpus._at("seed"))
 
 
 def _model(top: _Reader) -> ModelSpec:
@@ -185,27 +308,36 @@ def _model(top: _Reader) -> ModelSpec:
     if m is None:
         top.fail("is required", "model")
     model_id, tiny = m.get("id", str), m.get("tiny", dict)
+    if tiny is not None:  # build_tiny_qwen2_audio's options
+        t = m.sub("tiny", ("seed", "vocab"))
+        _as_key(t, check_seed, t.node.get("seed", 0), t._at("seed"))
+        if t.get("vocab", str, "auto") not in ("auto", "qwen", "bpe"):
+            t.fail("must be auto, qwen or bpe", "vocab")
     if (model_id is None) == (tiny is None):
         m.fail("give either id (a hub id or local folder) or tiny (a locally built Qwen2-Audio)")
     if m.get("pretrain", dict) is not None and tiny is None:
         m.fail("pretraining is only for a tiny model", "pretrain")
     pretrain = m.sub("pretrain", ("overrides", "retention_repeats"))
     if pretrain is not None:
-        pretrain.get("overrides", dict)
-        pretrain.get("retention_repeats", int)
+        _overrides(pretrain)
+        if not 1 <= pretrain.get("retention_repeats", int, 2) <= 100:
+            pretrain.fail("must be from 1 to 100", "retention_repeats")
     return ModelSpec(id=model_id, tiny=tiny, pretrain=dict(pretrain.node) if pretrain else None)
 
 
 def _arms(top: _Reader) -> dict[str, dict[str, Any]]:
     node = top.get("arms", (dict, list), required=True)
     if isinstance(node, list):
+        if not all(isinstance(a, str) for a in node):
+            top.fail(f"must list arm names, got {node!r}", "arms")
+        if len(set(node)) != len(node):
+            top.fail(f"lists an arm twice: {node!r}", "arms")
         node = {a: {} for a in node}
     arms = {}
     for arm, spec in node.items():
         if arm not in ARMS:
             top.fail(f"unknown arm {arm!r}; choose from {', '.join(ARMS)}", "arms")
-        r = _Reader(top.path, spec or {}, f"arms.{arm}", ("overrides",))
-        arms[arm] = r.get("overrides", dict, {})
+        arms[arm] = _overrides(_Reader(top.path, spec or {}, f"arms.{arm}", ("overrides",)))
     if not [a for a in arms if a != "base"]:
         top.fail("needs at least one trained arm", "arms")
     return arms
@@ -217,6 +349,8 @@ def _seeds(top: _Reader) -> tuple[int, ...]:
         top.fail(f"must be a non-empty list of integers, got {seeds!r}", "seeds")
     if len(set(seeds)) != len(seeds):
         top.fail(f"repeats a seed: {seeds!r}", "seeds")
+    for s in seeds:
+        _as_key(top, check_seed, s, "seeds")
     return tuple(seeds)
 
 
@@ -245,12 +379,17 @@ def _eval_sets(top: _Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ..
 
 
 def _eval_options(top: _Reader) -> dict[str, Any]:
+    """Sizes of inference and comparison, bounded as `adcacc infer` / `adcacc compare` bound them."""
+    from evals.cli import MAX_BATCH_SIZE, MAX_BOOTSTRAP, MAX_LIMIT, MAX_NEW_TOKENS
+
     e = top.sub("eval", EVAL_KEYS)
     options = {"batch_size": e.get("batch_size", int, 8), "max_new_tokens": e.get("max_new_tokens", int, 64),
                "limit": e.get("limit", int), "bootstrap": e.get("bootstrap", int, 1000)}
+    limits = {"batch_size": MAX_BATCH_SIZE, "max_new_tokens": MAX_NEW_TOKENS, "limit": MAX_LIMIT,
+              "bootstrap": MAX_BOOTSTRAP}
     for key, value in options.items():
-        if value is not None and value < 1:
-            e.fail(f"must be at least 1, got {value}", key)
+        if value is not None and not 1 <= value <= limits[key]:
+            e.fail(f"must be from 1 to {limits[key]:,}, got {value}", key)
     return options
 
 
@@ -264,6 +403,8 @@ def _claims(top: _Reader) -> tuple[ClaimSpec, ...]:
                          margin=float(c.get("margin", (int, float), 0.0)))
         if spec.direction not in DIRECTIONS:
             c.fail(f"must be one of {', '.join(DIRECTIONS)}", "direction")
+        if spec.id in {x.id for x in claims}:
+            c.fail(f"repeats claim id {spec.id!r}; each claim needs its own", "id")
         claims.append(spec)
     return tuple(claims)
 
@@ -283,7 +424,11 @@ def _check_cross_refs(exp: Experiment, top: _Reader) -> None:
         top.fail("eval data 'corpus:...' needs data.corpus", "eval")
     from evals.compare import CAPTION_METRICS, RETENTION_METRICS
 
+    from evals.eval_sets import TASKS
+    from evals.verdicts import Claim, check_claim
+
     sets = {s.name for s in exp.eval_sets} | {"retention", "captioning"}
+    tasks = {s.name: TASKS[s.name] for s in exp.eval_sets}
     for i, c in enumerate(exp.claims):
         if c.metric not in (*CAPTION_METRICS, *RETENTION_METRICS):
             top.fail(f"unknown metric {c.metric!r}; choose from "
@@ -293,3 +438,14 @@ def _check_cross_refs(exp: Experiment, top: _Reader) -> None:
                 top.fail(f"arm {getattr(c, key)!r} is not in arms", f"claims[{i}].{key}")
         if c.eval_set not in sets:
             top.fail(f"eval set {c.eval_set!r} is not evaluated", f"claims[{i}].eval_set")
+        try:  # the comparison's own check of the claim, before anything runs
+            judged = check_claim(Claim(**c.__dict__), list(exp.arms), tasks)
+        except InputError as err:
+            top.fail(err.problem, f"claims[{i}]")
+        for s in judged:
+            caption = tasks[s] == "caption"
+            known = CAPTION_METRICS if caption else RETENTION_METRICS
+            if c.metric not in known:
+                top.fail(f"{c.metric!r} does not fit eval set {s!r} "
+                         f"({'captioning' if caption else 'a retention task'}: {', '.join(known)})",
+                         f"claims[{i}].metric")

@@ -35,19 +35,23 @@ def _hours(stages: list[Stage], exp: Experiment, slack: float = 1.5) -> str:
 
 
 def script(name: str, groups: list[list[str]], exp: Experiment, gpus: int, time: str) -> str:
-    """One sbatch script; element i of the array runs the stages of groups[i] in order."""
+    """One sbatch script; element i of the array runs the stages of groups[i] in order.
+
+    Every value from the experiment (its name, paths) is shell-quoted: sbatch reads `#SBATCH`
+    lines with shell-like quoting, and bash runs the rest."""
     from adcacc.plan import ROOT
 
+    q = shlex.quote
     cmd = shlex.join(["adcacc", "run", str(exp.path.resolve()), "--out", str(exp.out.resolve())])
-    lines = ["#!/bin/bash", f"#SBATCH --job-name=adcacc-{exp.name}-{name}",
-             f"#SBATCH --output={exp.out.resolve()}/slurm/{name}-%A_%a.log", f"#SBATCH --time={time}",
+    lines = ["#!/bin/bash", f"#SBATCH --job-name={q(f'adcacc-{exp.name}-{name}')}",
+             f"#SBATCH --output={q(f'{exp.out.resolve()}/slurm/{name}-%A_%a.log')}", f"#SBATCH --time={time}",
              "#SBATCH --cpus-per-task=8"]
     if gpus:
         lines.append(f"#SBATCH --gres=gpu:{gpus}")
     if len(groups) > 1:
         lines.append(f"#SBATCH --array=0-{len(groups) - 1}")
-    lines += ["set -euo pipefail", f"cd {shlex.quote(str(ROOT))}",
-              "GROUPS_=(" + " ".join(shlex.quote(" ".join(g)) for g in groups) + ")",
+    lines += ["set -euo pipefail", f"cd {q(str(ROOT))}",
+              "GROUPS_=(" + " ".join(q(" ".join(g)) for g in groups) + ")",
               'for STAGE in ${GROUPS_[${SLURM_ARRAY_TASK_ID:-0}]}; do',
               f"  {cmd} --stage \"$STAGE\"", "done", ""]
     return "\n".join(lines)
@@ -78,7 +82,7 @@ def emit_slurm(exp: Experiment, out_dir: Path) -> list[Path]:
     chain = ["#!/bin/bash", "# Submit the experiment's stages in order; each waits for the previous one.",
              "set -euo pipefail", f"cd {shlex.quote(str(out_dir.resolve()))}", "dep=\"\""]
     for name in names:
-        chain += [f"jid=$(sbatch --parsable ${{dep:+--dependency=afterok:$dep}} {name})",
-                  f"echo \"{name}: job $jid\"", "dep=$jid"]
+        chain += [f"jid=$(sbatch --parsable ${{dep:+--dependency=afterok:$dep}} {shlex.quote(name)})",
+                  f"echo {shlex.quote(name + ': job')} \"$jid\"", "dep=$jid"]
     write_text(out_dir / "submit.sh", "\n".join(chain) + "\n")
     return [*written, out_dir / "submit.sh"]

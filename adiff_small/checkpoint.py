@@ -59,12 +59,11 @@ def load_model(path: str | Path, trust_checkpoint: bool = False):
 
     A checkpoint that holds the encoder's weights does not re-read the encoder checkpoint
     named in its config (which may be a pickle that needs --trust-checkpoint)."""
-    from adiff_small.config import ADiffConfig, _build
+    from adiff_small.config import load_config
     from adiff_small.model import ADiff
 
     ckpt = resolve(path)
-    cfg = _build(ADiffConfig, yaml.safe_load((ckpt / "config.yaml").read_text(encoding="utf-8")),
-                 "", ckpt / "config.yaml")
+    cfg = load_config(ckpt / "config.yaml")
     weights = load_file(str(ckpt / "model.safetensors"))
     model_cfg = cfg.model
     if any(k.startswith("encoder.") for k in weights):

@@ -4,6 +4,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from common.cli_types import float_in, int_in
+
+# Upper limits of the sizes a user sets (our choices):
+MAX_NEW_TOKENS = 1024  # GPT-2's whole context
+MAX_BATCH_SIZE = 256
+MAX_ROWS = 10**7
+MAX_PARTNERS = 100  # partners sampled per clip
+MAX_THREADS = 256  # torch CPU threads (not bound to this machine's CPUs: the count fixes the numbers)
+SEED = int_in(0, 2**32 - 1, "numpy's and torch's seed range")
+
 
 def _decoding(args):
     from adiff_small.generate import Decoding
@@ -14,10 +24,10 @@ def _decoding(args):
 def _add_decoding(p: argparse.ArgumentParser) -> None:
     p.add_argument("--decoding", choices=["greedy", "sample"], default="greedy",
                    help="greedy, or top-k/top-p sampling (paper: k=3, p=0.8)")
-    p.add_argument("--top-k", type=int, default=3)
-    p.add_argument("--top-p", type=float, default=0.8)
-    p.add_argument("--max-new-tokens", type=int, default=160)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--top-k", type=int_in(1, 1000), default=3)
+    p.add_argument("--top-p", type=float_in(0.0, 1.0, low_open=True), default=0.8)
+    p.add_argument("--max-new-tokens", type=int_in(1, MAX_NEW_TOKENS, "GPT-2's context"), default=160)
+    p.add_argument("--seed", type=SEED, default=0)
 
 
 def cmd_train(args) -> int:
@@ -119,15 +129,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", help="only files of this split (e.g. test, evaluation)")
     p.add_argument("--audio-root", action="append", default=[],
                    help="folder the CSV audio paths are relative to (repeatable)")
-    p.add_argument("--max-rows", type=int, help="per file, for quick checks")
-    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--max-rows", type=int_in(1, MAX_ROWS), help="per file, for quick checks")
+    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH_SIZE), default=16)
     p.add_argument("--out", default="runs/adiff-eval")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--protocol", choices=["paper", "greedy"], default="paper",
                    help="paper: top-k 3, top-p 0.8 sampling, seeded (the paper's Table 2); "
                         "greedy: the release wrapper's decoding")
-    p.add_argument("--seed", type=int, default=0, help="sampling seed of the paper protocol")
-    p.add_argument("--max-new-tokens", type=int, default=300)
+    p.add_argument("--seed", type=SEED, default=0, help="sampling seed of the paper protocol")
+    p.add_argument("--max-new-tokens", type=int_in(1, MAX_NEW_TOKENS, "GPT-2's context"), default=300)
     _add_trust(p)
     p.set_defaults(func=cmd_eval)
 
@@ -149,9 +159,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1")
     p.add_argument("--model", help="endpoint model name, or a local transformers model folder/id")
     p.add_argument("--name", default="demo", help="dataset name in the output file names")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--test-fraction", type=float, default=0.2)
-    p.add_argument("--per-clip", type=int, default=1, help="partners sampled per clip")
+    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--test-fraction", type=float_in(0.0, 1.0), default=0.2)
+    p.add_argument("--per-clip", type=int_in(1, MAX_PARTNERS), default=1, help="partners sampled per clip")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_make)
 
@@ -161,12 +171,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="runs/adiff-demo")
     p.add_argument("--config", default=None, help="default: adiff_small/configs/demo_smollm2.yaml")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--pairs-per-clip", type=int, default=3,
+    p.add_argument("--pairs-per-clip", type=int_in(1, MAX_PARTNERS), default=3,
                    help="partners sampled per clip (train and held-out pairs)")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="training seeds (the pairs stay fixed)")
+    p.add_argument("--seeds", type=SEED, nargs="+", default=[0, 1], help="training seeds (the pairs stay fixed)")
     p.add_argument("--ablation", default="no-position-captioning",
                    choices=["no-position-captioning", "no-cross-projection"])
-    p.add_argument("--threads", type=int, default=2,
+    p.add_argument("--threads", type=int_in(1, MAX_THREADS), default=2,
                    help="torch CPU threads; the same count reproduces the same numbers")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)

@@ -9,9 +9,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from common.errors import InputError
+from common.yaml_files import load_yaml, read_yaml
 
 
 @dataclass
@@ -116,27 +115,30 @@ def _build(cls, data: dict, where: str, path):
     return cls(**kwargs)
 
 
-def _apply_override(data: dict, item: str, path) -> None:
+def _apply_override(data: dict, item: str) -> None:
+    """`--set section.key=value`: the value is read as YAML (`[1, 2]`, `true`, `1e-4`)."""
     key, sep, raw = item.partition("=")
-    if not sep:
-        raise InputError(None, f"--set {item!r}: expected section.key=value")
+    where = f"--set {item!r}"
+    if not sep or not key:
+        raise InputError(where, "expected section.key=value")
     *parents, leaf = key.split(".")
     node = data
     for p in parents:
         node = node.setdefault(p, {})
-    node[leaf] = yaml.safe_load(raw)
+        if not isinstance(node, dict):
+            raise InputError(where, f"{p!r} is not a section of the config")
+    node[leaf] = load_yaml(raw, where)
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> ADiffConfig:
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "config file not found (see adiff_small/configs/)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise InputError(path, f"invalid YAML ({err})") from None
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise InputError(path, "top level must be a mapping")
     for item in overrides or []:
-        _apply_override(data, item, path)
+        _apply_override(data, item)
     return _build(ADiffConfig, data, "", path)
 
 

@@ -2,12 +2,20 @@
 
 Files are `{acd|cld}_{split}_adiff_{fewwords|sentence|detail}_answer.csv` with columns
 `taskname, filepath1, filepath2, caption1, caption2, input, answer`; file paths such as
-`AudioCapsLarger/test/Y<id>.wav` resolve against user-given audio roots. `make-explanations`
-writes the same layout, so one loader serves the released data and ours.
+`AudioCapsLarger/test/Y<id>.wav` resolve against user-given audio roots and may not leave
+them. `make-explanations` writes the same layout, so one loader serves the released data and
+ours; its rows name audio by absolute path, which is accepted only in a CSV it wrote itself:
+`write_rows` signs each file with a key kept in this user's cache (SIGNATURES), so a
+downloaded CSV cannot claim to be ours.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +25,7 @@ from common.files import csv_records
 from common.paths import inside
 
 COLUMNS = ("taskname", "filepath1", "filepath2", "caption1", "caption2", "input", "answer")
+SIGNATURES = ".adiff_signatures.json"  # beside CSVs write_rows wrote: file name -> HMAC of its bytes
 FILE_RE = re.compile(r"^(?P<name>[a-z0-9]+)_(?P<split>[a-z]+)_adiff_(?P<tier>fewwords|sentence|detail)_answer\.csv$")
 
 
@@ -70,24 +79,25 @@ def read_rows(path: str | Path, audio_roots: list[str | Path] = (),
     m = FILE_RE.match(path.name)
     file_task = prompts.FILE_TIER[m["tier"]] if m else None
     source = (m["name"], m["split"]) if m else ("", "")
+    ours = _signed_by_us(path)
     rows = []
     for i, rec in csv_records(path, COLUMNS):
         if max_rows is not None and len(rows) >= max_rows:
             break
-        rows.append(_row(rec, f"{path} row {i}", roots, file_task, source))
+        rows.append(_row(rec, f"{path} row {i}", roots, file_task, source, ours))
     if not rows:
         raise InputError(path, "holds no data rows")
     return rows
 
 
 def _row(rec: dict, where: str, roots: list[Path], file_task: str | None,
-         source: tuple[str, str]) -> Row:
+         source: tuple[str, str], ours: bool = False) -> Row:
     task = prompts.task_of_input(rec["input"]) or file_task
     if task is None:
         raise InputError(where, f"unknown input {rec['input']!r}: not a tier or captioning prompt")
     if not rec["answer"].strip():
         raise InputError(where, "empty answer")
-    return Row(resolve_audio(rec["filepath1"], roots, where, True), resolve_audio(rec["filepath2"], roots, where, True),
+    return Row(resolve_audio(rec["filepath1"], roots, where, ours), resolve_audio(rec["filepath2"], roots, where, ours),
                task, rec["answer"].strip(), rec["caption1"].strip(), rec["caption2"].strip(), where,
                *source)
 
@@ -146,7 +156,47 @@ def load_split(specs: list[str], audio_roots: list[str], split: str | list[str] 
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:
-    """Write released-layout rows atomically (dicts with the COLUMNS keys)."""
-    from common.files import csv_text, write_text
+    """Write released-layout rows atomically (dicts with the COLUMNS keys), and sign the file
+    so `read_rows` accepts the absolute audio paths it holds."""
+    from common.files import csv_text, write_json, write_text
 
-    write_text(path, csv_text(list(COLUMNS), [[r[c] for c in COLUMNS] for r in rows]))
+    text = csv_text(list(COLUMNS), [[r[c] for c in COLUMNS] for r in rows])
+    write_text(path, text)
+    signatures = _signatures(path.parent)
+    signatures[path.name] = _mac(text.encode("utf-8"))
+    write_json(path.parent / SIGNATURES, signatures)
+
+
+def _signing_key() -> bytes:
+    """This user's secret for signing the CSVs we write; created (mode 600) on first use."""
+    key = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "adcacc" / "csv_signing.key"
+    if not key.is_file():
+        key.parent.mkdir(parents=True, exist_ok=True)
+        tmp = key.with_name(f"{key.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+        try:
+            os.link(tmp, key)  # atomic; another process may have made it first
+        except FileExistsError:
+            pass
+        tmp.unlink()
+    return key.read_bytes()
+
+
+def _mac(data: bytes) -> str:
+    return hmac.new(_signing_key(), data, hashlib.sha256).hexdigest()
+
+
+def _signatures(folder: Path) -> dict:
+    try:
+        found = json.loads((folder / SIGNATURES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _signed_by_us(path: Path) -> bool:
+    """Whether `write_rows` wrote this CSV as it is now (its signature checks out)."""
+    expected = _signatures(path.parent).get(path.name)
+    return isinstance(expected, str) and hmac.compare_digest(expected, _mac(path.read_bytes()))

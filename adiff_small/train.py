@@ -25,6 +25,7 @@ from common.files import write_text
 from common.owned_dir import owned
 from common.errors import InputError
 from common.torch_files import load_torch_file
+from common.yaml_files import read_yaml
 
 
 def training_rows(cfg: ADiffConfig) -> list[data.Row]:
@@ -65,7 +66,7 @@ def length_grouped_batches(order: list[int], lengths: list[int], batch_size: int
 
 def _check_run_dir(run: Path, cfg_dict: dict) -> None:
     saved = run / "config.yaml"
-    if saved.is_file() and yaml.safe_load(saved.read_text(encoding="utf-8")) != cfg_dict:
+    if saved.is_file() and read_yaml(saved) != cfg_dict:
         raise InputError(run, "holds a run with another config; use a new train.out_dir "
                               "(--set train.out_dir=...) or delete the folder")
     run.mkdir(parents=True, exist_ok=True)

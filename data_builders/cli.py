@@ -30,8 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--max-bases", type=int, help="use a seeded random sample of N bases")
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--seed", type=int, default=0)
-    b.add_argument("--workers", type=int, default=2)
-    b.add_argument("--duration", type=float, default=10.0, help="base length in seconds")
+    b.add_argument("--workers", type=int, default=None,
+                   help="worker processes, at most the CPU count (default: 2, or 1 on a 1-CPU machine)")
+    b.add_argument("--duration", type=float, default=10.0,
+                   help="base length in seconds, at most 30 (what Qwen2-Audio hears; default 10)")
     b.add_argument("--ratio-db", type=float, nargs=2, default=(0.0, 10.0), metavar=("MIN", "MAX"),
                    help="event-to-base loudness ratio range in dB (default 0 10)")
     b.add_argument("--splits", type=_fractions, default=(0.8, 0.1, 0.1), metavar="TRAIN,VAL,TEST",

@@ -135,27 +135,38 @@ def load_event_folder(root: Path) -> list[Clip]:
     """Events laid out as `<category>/<label>/<clip>` (AuditEval's organisation).
 
     Folder names give category and label ("dog_barking" -> "dog barking"); the id is the
-    relative path without suffix.
+    relative path without suffix. A clip (or a folder above it) that is a link resolving
+    outside `root` is refused, as a CSV path leaving its folder is.
     """
     root = Path(root)
     if not root.is_dir():
         raise InputError(root, "event folder not found")
+    files = [p for p in sorted(root.glob("*/*/*")) if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file()]
     clips = [
         Clip(
             id=str(p.relative_to(root).with_suffix("")),
-            path=p.resolve(),
+            path=_resolved_inside(p, root),
             text=p.parent.name.replace("_", " ").strip(),
             category=p.parent.parent.name,
             source=str(p),
         )
-        for p in sorted(root.glob("*/*/*"))
-        if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file()
+        for p in files
     ]
     if not clips:
         raise InputError(root, "no <category>/<label>/<clip> audio files found")
     for clip in clips:
         check_text(clip.text, "label (folder name)", clip.source)
     return clips
+
+
+def _resolved_inside(path: Path, root: Path) -> Path:
+    """`path` resolved, refused if a link takes it outside `root` (a link in a downloaded event
+    folder must not make the build read, and copy into its datasets, any file on the machine)."""
+    target = path.resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise InputError(path, f"is a link to {target}, outside the event folder {root}; copy the clip "
+                               "into the folder, or give --event-dir a folder that holds it")
+    return target
 
 
 def load_inputs(

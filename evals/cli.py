@@ -4,12 +4,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from common.cli_types import int_in
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+# Upper limits of the sizes a user sets (our choices; `adcacc run` checks eval.* against the same):
+MAX_BATCH_SIZE = 256  # clips decoded at once; beyond this a batch only risks running out of memory
+MAX_NEW_TOKENS = 2048  # Qwen2-Audio's context is 8192 tokens; the longest reference caption is ~60
+# Bootstrap resamples: ample for a 95% interval; each holds a row of counts per clip
+# (10^4 x 4,096 NSynth clips x 8 bytes = 330 MB per eval set; 10^9 ended in ArrayMemoryError).
+MAX_BOOTSTRAP = 10_000
+MAX_LIMIT = 10**7  # more clips than any eval set holds
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -51,14 +54,14 @@ def _add_infer(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-set", required=True, choices=list(registry()))
     p.add_argument("--data", required=True, type=Path, help="dataset root, or the CSV for csv/proxy sets")
     p.add_argument("--out", required=True, type=Path, help="run folder (predictions.jsonl, run.json)")
-    p.add_argument("--sessions", type=int, nargs="+", default=None,
+    p.add_argument("--sessions", type=int_in(1, 5, "IEMOCAP has five sessions"), nargs="+", default=None,
                    help="IEMOCAP sessions to evaluate (default: 5, the 1,241 utterances the paper's accuracies fit)")
     p.add_argument("--prompt", default=None,
                    help="instruction sent with every clip (default: the task's documented prompt, "
                         "evals/README.md: Prompts); recorded in run.json")
-    p.add_argument("--batch-size", type=_positive_int, default=8)
-    p.add_argument("--max-new-tokens", type=_positive_int, default=64)
-    p.add_argument("--limit", type=_positive_int, default=None, help="first N clips only (smoke tests)")
+    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH_SIZE), default=8)
+    p.add_argument("--max-new-tokens", type=int_in(1, MAX_NEW_TOKENS), default=64)
+    p.add_argument("--limit", type=int_in(1, MAX_LIMIT), default=None, help="first N clips only (smoke tests)")
     p.add_argument("--backend", default="transformers", choices=list(BACKENDS),
                    help="transformers (this environment) or vllm (its own environment and a merged "
                         "model; evals/README.md: Backends)")
@@ -91,6 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="run folders, base model first; each holds one or more eval-set folders")
     cmp_.add_argument("--names", nargs="+", default=None, help="arm names (default: folder names)")
     cmp_.add_argument("--out", required=True, type=Path)
-    cmp_.add_argument("--bootstrap", type=_positive_int, default=1000, help="paired bootstrap resamples")
-    cmp_.add_argument("--seed", type=int, default=0)
+    cmp_.add_argument("--bootstrap", type=int_in(1, MAX_BOOTSTRAP, "each resample holds a row per clip"),
+                      default=1000, help=f"paired bootstrap resamples (at most {MAX_BOOTSTRAP:,})")
+    cmp_.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0)
     cmp_.set_defaults(func=_compare)

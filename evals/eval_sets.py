@@ -29,6 +29,12 @@ def registry() -> dict[str, Callable[[Path], EvalSet]]:
     }
 
 
+# Each registry name's task (its loader's EvalSet.task), known before any data is read:
+# `adcacc run` checks a claim's metric against it when it loads the experiment file.
+TASKS = {"audiocaps": "caption", "clotho": "caption", "captions-csv": "caption", "vocalsound": "vsc",
+         "iemocap": "ser", "nsynth": "mic", "gtzan": "mgc", "vsc-proxy": "vsc", "mic-proxy": "mic"}
+
+
 def load_eval_set(name: str, path: Path, sessions: tuple[int, ...] | None = None,
                   limit: int | None = None) -> EvalSet:
     """Load by registry name; `sessions` picks IEMOCAP sessions (default: Session 5); `limit`

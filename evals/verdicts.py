@@ -12,6 +12,7 @@ sets compared, per seed and per resample) or "captioning" (the same over caption
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -41,7 +42,11 @@ def check_claim(claim: Claim, arms: list[str], tasks: dict[str, str]) -> list[st
             raise InputError(None, f"{where}: arm {arm!r} is not compared (arms: {', '.join(arms)})")
     if claim.direction not in ("greater", "less", "equivalent"):
         raise InputError(None, f"{where}: direction must be greater, less or equivalent, not {claim.direction!r}")
-    if claim.margin < 0 or (claim.direction == "equivalent" and claim.margin == 0):
+    if claim.a == claim.b:
+        raise InputError(None, f"{where}: compares arm {claim.a!r} with itself; name two different arms")
+    if not (math.isfinite(claim.margin) and claim.margin >= 0):
+        raise InputError(None, f"{where}: margin must be a finite number >= 0, got {claim.margin}")
+    if claim.direction == "equivalent" and claim.margin == 0:
         raise InputError(None, f"{where}: an equivalence claim needs a margin > 0")
     if claim.eval_set in GROUPS:
         sets = sorted(s for s, task in tasks.items() if GROUPS[claim.eval_set](task))

@@ -16,9 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from common.errors import InputError
+from common.yaml_files import read_yaml
 from recipes.generate import render
 from recipes.spec import (DEFAULT_DATA_DIR, EFFECTIVE_BATCH, HARDWARE, SHARED, TASKS,
                           effective_batch)
@@ -178,12 +177,7 @@ def check_recipe(path: Path, data_dir: Path | None) -> dict[str, str]:
 
 def load_recipe(path: Path) -> dict[str, Any]:
     """A recipe YAML as the mapping ms-swift expects, or a one-line InputError."""
-    try:
-        recipe = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError(path, f"not valid YAML ({getattr(err, 'problem', err)})",
-                         mark.line + 1 if mark else None) from None
+    recipe = read_yaml(path)
     if not isinstance(recipe, dict):
         raise InputError(path, "a recipe must be a mapping of ms-swift arguments")
     env = recipe.get("ENV", {})

@@ -41,6 +41,7 @@ from data_builders.corpus.scenes import (
 )
 
 BASE_S = 10.0
+MAX_SCENES = 10_000  # our choice: a toy corpus (demo: 500); each scene is a 10 s WAV, a few GB at most
 RETENTION_DIRS = {"test": "retention", "train": "retention/train"}  # split -> folder of its clips and CSVs
 WAV_DIRS = ("events", "bases", "heldout/bases",
             *(f"{folder}/{sub}" for folder in RETENTION_DIRS.values() for sub in ("vsc", "mic")))
@@ -133,12 +134,18 @@ def remove_stale(out: Owned, keep: set[str]) -> None:
         out.keep_only(keep, sub)
 
 
+def check_scene_counts(n_bases: int, n_heldout: int, names: tuple[str, str] = ("--bases", "--heldout")) -> None:
+    """Scene counts from 1 (0 held out) to MAX_SCENES; InputError naming the option as `names` call them."""
+    for n, name, low in ((n_bases, names[0], 1), (n_heldout, names[1], 0)):
+        if isinstance(n, bool) or not isinstance(n, int) or not low <= n <= MAX_SCENES:
+            raise InputError(name, f"must be an integer from {low} to {MAX_SCENES}, got {n!r}")
+
+
 def build_corpus(out_dir: Path, cache_dir: Path, seed: int = 0, n_bases: int = 60,
                  n_heldout: int = 40) -> dict:
     """Fetch the packages (cached), cut, render and mix the corpus into out_dir."""
     out, cache = Path(out_dir), Path(cache_dir).expanduser()
-    if n_bases < 1 or n_heldout < 0:
-        raise InputError("--bases/--heldout", f"need at least 1 base and 0 held-out scenes, got {n_bases}, {n_heldout}")
+    check_scene_counts(n_bases, n_heldout)
     with owned(out, "adcacc corpus") as folder:
         return _build_into(folder, cache, seed, n_bases, n_heldout)
 

@@ -30,7 +30,7 @@ def _write(tmp_path: Path, edit) -> Path:
     (lambda e: e.update(seeds=[1.5]), "seeds: must be a non-empty list of integers"),
     (lambda e: e["data"].update(corpus=None, audiocaps="/nope", event_dir="/nope2"),
      "data.audiocaps: folder not found: /nope"),
-    (lambda e: e["eval"].update(batch_size=0), "eval.batch_size: must be at least 1"),
+    (lambda e: e["eval"].update(batch_size=0), "eval.batch_size: must be from 1 to 256"),
     (lambda e: e["arms"].remove("base") or e.update(claims=[{
         "id": "x", "text": "t", "metric": "CIDEr-D", "eval_set": "captions-csv", "a": "acc", "b": "base",
         "direction": "greater"}]), "claims[0].b: arm 'base' is not in arms"),
@@ -56,3 +56,98 @@ def test_shipped_experiments_load():
         load_experiment(EXPERIMENTS / "paper.yaml")  # placeholder paths: fine for a plan only
     plan = load_experiment(EXPERIMENTS / "paper.yaml", check_paths=False)
     assert plan.missing and plan.model.id == "Qwen/Qwen2-Audio-7B-Instruct"
+
+
+MARGIN = "claims[0]: claim 'x': margin must be a finite number >= 0"
+CLAIM = {"id": "x", "text": "t", "metric": "CIDEr-D", "eval_set": "captions-csv", "a": "acc", "b": "ac",
+         "direction": "greater"}
+# What the run itself would refuse (or run wrongly), refused when the file is loaded, so
+# `--dry-run` accepts exactly what a run accepts (issue 21 cases 5, 12, 13, 14, 10).
+REFUSED = {
+    "seed-negative": (lambda e: e.update(seeds=[-1]), "seeds: must be an integer from 0 to 4294967295"),
+    "seed-huge": (lambda e: e.update(seeds=[10**23]), "seeds: must be an integer from 0 to 4294967295"),
+    "arm-twice": (lambda e: e.update(arms=["base", "ac", "ac"]), "arms: lists an arm twice"),
+    "steps-negative": (lambda e: e["overrides"].update(max_steps=-3),
+                       "overrides.max_steps: must be an integer from 1"),
+    "lr-text": (lambda e: e["overrides"].update(learning_rate="fast"), "overrides.learning_rate: must be a number"),
+    "batch-zero": (lambda e: e["overrides"].update(per_device_train_batch_size=0),
+                   "overrides.per_device_train_batch_size: must be an integer from 1"),
+    "accumulation-float": (lambda e: e["overrides"].update(gradient_accumulation_steps=1.5),
+                           "overrides.gradient_accumulation_steps: must be an integer"),
+    "epochs-nan": (lambda e: e["overrides"].update(num_train_epochs=float("nan")), "overrides.num_train_epochs"),
+    "output-dir": (lambda e: e["overrides"].update(output_dir="/tmp/elsewhere"),
+                   "overrides.output_dir: set by adcacc run (each stage writes inside --out); remove it"),
+    "arm-output-dir": (lambda e: e.update(arms={"ac": {"overrides": {"logging_dir": "/tmp/x"}}}),
+                       "arms.ac.overrides.logging_dir: set by adcacc run"),
+    "pretrain-dataset": (lambda e: e["model"]["pretrain"]["overrides"].update(dataset="/tmp/x.jsonl"),
+                         "model.pretrain.overrides.dataset: set by adcacc run"),
+    "seed-override": (lambda e: e["overrides"].update(seed=3), "overrides.seed: set by adcacc run from seeds"),
+    "flag-in-key": (lambda e: e["overrides"].update({"max_steps=1 --output_dir": 2}), "is not a swift flag name"),
+    "flag-in-value": (lambda e: e["overrides"].update(report_to=["none", "--output_dir", "/tmp"]),
+                      "overrides.report_to: '--output_dir': a value may not start with '-'"),
+    "splits": (lambda e: e["data"]["build"].update(splits=[0.5, 0.2]), "data.build.splits: needs three fractions"),
+    "workers": (lambda e: e["data"]["build"].update(workers=100000), "data.build.workers: must be from 1 to"),
+    "ratio": (lambda e: e["data"]["build"].update(ratio_db=[10, 0]), "data.build.ratio_db: needs MIN MAX"),
+    "duration": (lambda e: e["data"]["build"].update(duration_s=1e9), "data.build.duration_s: must be a number"),
+    "max-bases": (lambda e: e["data"]["build"].update(max_bases=0), "data.build.max_bases: must be at least 1"),
+    "build-seed": (lambda e: e["data"]["build"].update(seed=-1), "data.build.seed: must be an integer from 0"),
+    "corpus-bases": (lambda e: e["data"]["corpus"].update(bases=0), "data.corpus.bases: must be an integer from 1"),
+    "corpus-heldout": (lambda e: e["data"]["corpus"].update(heldout=10**9), "data.corpus.heldout: must be an integer"),
+    "bootstrap": (lambda e: e["eval"].update(bootstrap=10**9), "eval.bootstrap: must be from 1 to 10,000"),
+    "margin-nan": (lambda e: e.update(claims=[{**CLAIM, "margin": float("nan")}]), MARGIN),
+    "margin-inf": (lambda e: e.update(claims=[{**CLAIM, "direction": "equivalent", "margin": float("inf")}]),
+                   MARGIN),
+    "margin-negative": (lambda e: e.update(claims=[{**CLAIM, "margin": -0.1}]), MARGIN),
+    "claim-twice": (lambda e: e.update(claims=[CLAIM, CLAIM]), "claims[1].id: repeats claim id 'x'"),
+    "claim-self": (lambda e: e.update(claims=[{**CLAIM, "b": "acc"}]), "compares arm 'acc' with itself"),
+    "caption-metric-on-retention": (lambda e: e.update(claims=[{**CLAIM, "eval_set": "retention"}]),
+                                    "claims[0].metric: 'CIDEr-D' does not fit eval set 'mic-proxy'"),
+    "retention-metric-on-captions": (lambda e: e.update(claims=[{**CLAIM, "metric": "accuracy_strict"}]),
+                                     "'accuracy_strict' does not fit eval set 'captions-csv'"),
+    "out-empty": (lambda e: e.update(out=""), "out: '' is the current folder"),
+    "name-newline": (lambda e: e.update(name="x\ntouch PWNED"), "name: must be 1-64 characters"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_dry_run_refuses_what_the_run_refuses(tmp_path, capsys, case):
+    edit, where = REFUSED[case]
+    path = _write(tmp_path, edit)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--dry-run", *([] if case == "out-empty" else ["--out", str(out)])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(path) in err and where in err, err
+    assert not out.exists()
+
+
+def test_repeated_yaml_key_is_refused_not_merged(tmp_path, capsys):
+    text = (EXPERIMENTS / "smoke.yaml").read_text().replace("arms: [base, ac, adc, acc, ac_matched]",
+                                                            "arms: {ac: {}, acc: {}, ac: {overrides: {max_steps: 9}}}")
+    path = tmp_path / "exp.yaml"
+    path.write_text(text)
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--dry-run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "duplicate key 'ac'" in err and f"{path} row " in err and err.count("\n") == 0
+
+
+def test_out_at_the_current_folder_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = _write(tmp_path, lambda e: None)
+    assert main(["run", str(path), "--out", ".", "--dry-run"]) == 2
+    assert "--out: '.' is the current folder" in capsys.readouterr().err
+
+
+def test_bad_claim_edit_on_a_finished_run_leaves_its_report(tmp_path, capsys):
+    """Case 5: a claim edit is checked with the whole file, before any stage is touched."""
+    out = tmp_path / "out"
+    (out / "report").mkdir(parents=True)
+    (out / "report" / "report.html").write_text("the finished run's report")
+    path = _write(tmp_path, lambda e: e.update(claims=[CLAIM, {**CLAIM, "margin": -1}]))
+    assert main(["run", str(path), "--out", str(out)]) == 2
+    assert "claims[1]" in capsys.readouterr().err
+    assert (out / "report" / "report.html").read_text() == "the finished run's report"
+
+
+def test_shipped_experiments_dry_run(capsys):
+    for name in ("smoke", "demo", "paper"):
+        assert main(["run", str(EXPERIMENTS / f"{name}.yaml"), "--dry-run"]) == 0, capsys.readouterr().err

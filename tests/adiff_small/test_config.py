@@ -48,3 +48,42 @@ def test_step_schedule_warms_up_then_decays_per_epochs():
         opt.step()
         sched.step()
     assert lrs == pytest.approx([0.5, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25])
+
+
+def test_broken_set_value_is_one_line(capsys):
+    """Issue 21 case 15: a --set value that is not YAML names the option, no traceback."""
+    from adcacc.cli import main
+
+    code = main(["adiff", "train", "--config", str(CONFIGS.joinpath("demo_gpt2_small.yaml")), "--set", "k=[1"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith("adcacc: error: --set 'k=[1'") and "not valid YAML" in err
+    assert err.count("\n") == 0
+
+
+def test_broken_checkpoint_config_is_one_line(tmp_path, capsys):
+    from adcacc.cli import main
+
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    (ckpt / "model.safetensors").write_bytes(b"")
+    (ckpt / "config.yaml").write_text("model: {encoder: tiny\n")
+    code = main(["adiff", "explain", "a.wav", "b.wav", "--checkpoint", str(ckpt)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and f"{ckpt / 'config.yaml'} row " in err and "not valid YAML" in err and err.count("\n") == 0
+
+
+@pytest.mark.parametrize("argv, limit", [
+    (["adiff", "eval", "--checkpoint", "c", "--data", "d", "--batch-size", "100000"], "from 1 to 256"),
+    (["adiff", "explain", "a", "b", "--checkpoint", "c", "--max-new-tokens", "1000000"], "from 1 to 1024"),
+    (["adiff", "demo", "--seeds", "-1"], "from 0 to 4294967295"),
+    (["compare", "a", "b", "--out", "o", "--bootstrap", "1000000000"], "from 1 to 10000"),
+    (["infer", "--model", "m", "--eval-set", "audiocaps", "--data", "d", "--out", "o", "--batch-size", "99999"],
+     "from 1 to 256"),
+])
+def test_sizes_are_bounded_naming_the_limit(argv, limit, capsys):
+    """Issue 21 case 13: every size a user sets has a limit, named when it is passed."""
+    from adcacc.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2 and limit in capsys.readouterr().err

@@ -68,3 +68,23 @@ def test_written_rows_read_back(tmp_path, released):
     back = data.read_rows(out)
     assert back[0].task == "tier3" and back[0].answer == 'x "y"' and back[0].caption1 == "a, b"
     assert list(csv.reader(out.open()))[0] == list(data.COLUMNS)
+
+
+def test_row_leaving_its_folder_is_refused_unless_we_wrote_it(tmp_path, released):
+    """Issue 21 case 11: only CSVs that write_rows signed may name audio by absolute path."""
+    meta, root = released
+    lines = (meta / "acd_test_adiff_fewwords_answer.csv").read_text().splitlines()
+    outside = root / "AudioCapsLarger/test/Y7fmOlUlwoNg.wav"
+    foreign = tmp_path / "csvs" / "x_test_adiff_fewwords_answer.csv"
+    foreign.parent.mkdir()
+    foreign.write_text(lines[0] + "\n" + lines[1].replace("AudioCapsLarger/test/Y7fmOlUlwoNg.wav", str(outside)) + "\n")
+    with pytest.raises(InputError, match="escapes its folder") as err:
+        data.read_rows(foreign)
+    assert "row 2" in str(err.value)
+    row = dict(zip(data.COLUMNS, next(csv.reader([lines[1]]))), filepath1=str(outside))
+    row["filepath2"] = str(outside)
+    data.write_rows(foreign, [row])  # ours: signed, so its absolute paths are accepted
+    assert data.read_rows(foreign)[0].audio1 == outside
+    foreign.write_text(foreign.read_text() + foreign.read_text().splitlines()[1] + "\n")  # edited: no longer ours
+    with pytest.raises(InputError, match="escapes its folder"):
+        data.read_rows(foreign)

@@ -156,6 +156,10 @@ BAD_SETTINGS = {
     "duration-zero": (["--duration", "0"], "--duration"),
     "splits-sum": (["--splits", "0.5,0.1,0.1"], "--splits"),
     "splits-negative": (["--splits", "1.1,-0.1,0"], "--splits"),
+    # issue 21 case 13: sizes bounded with a line naming the limit
+    "workers-past-cpus": (["--workers", "100000"], "--workers: must be from 1 to"),
+    "duration-huge": (["--duration", "1e9"], "--duration: must be a number of seconds above 0 and at most 30"),
+    "seed-negative": (["--seed", "-1"], "--seed: must be an integer from 0"),
 }
 
 

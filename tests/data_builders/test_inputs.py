@@ -56,6 +56,22 @@ def test_event_folder_layout(tmp_path):
         ("Music/piano/b", "piano", "Music"), ("Music/piano/c", "piano", "Music")]
 
 
+@pytest.mark.parametrize("linked", ["file", "folder"])
+def test_event_folder_link_leaving_it_is_refused(tmp_path, linked):
+    """Case 11: a link in --event-dir may not make the build read a file outside it."""
+    (tmp_path / "ev" / "Animals" / "dog").mkdir(parents=True)
+    sf.write(tmp_path / "ev" / "Animals" / "dog" / "a.wav", tone(1, 16000), 16000)
+    (tmp_path / "private" / "bell").mkdir(parents=True)
+    sf.write(tmp_path / "private" / "bell" / "secret.wav", tone(1, 16000), 16000)
+    if linked == "file":
+        (tmp_path / "ev" / "Animals" / "dog" / "b.wav").symlink_to(tmp_path / "private" / "bell" / "secret.wav")
+    else:
+        (tmp_path / "ev" / "Animals" / "bell").symlink_to(tmp_path / "private" / "bell")
+    with pytest.raises(InputError, match="outside the event folder") as err:
+        load_event_folder(tmp_path / "ev")
+    assert str(tmp_path / "ev" / "Animals") in str(err.value) and "\n" not in str(err.value)
+
+
 def test_build_from_audiocaps_and_event_folder(tmp_path):
     audiocaps(tmp_path / "aac")
     for label in ("dog_barking", "bell_ringing"):

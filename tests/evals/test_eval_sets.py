@@ -54,3 +54,10 @@ def test_proxy_label_csv_is_named_proxy_and_checks_labels(tmp_path, captions_csv
     proxy.write_text("id,path,label\nv1,audio/c0.wav,giggle\n")
     with pytest.raises(InputError, match="row 2: label 'giggle'"):
         labels_csv(proxy, "vsc")
+
+
+def test_every_registered_set_has_its_task_known_before_loading():
+    """`adcacc run` checks claims' metrics against eval_sets.TASKS before any data is read."""
+    from evals.eval_sets import TASKS, registry
+
+    assert set(TASKS) == set(registry())

@@ -11,13 +11,13 @@ class InputError(Exception):
     """
 
     def __init__(self, path: str | Path | None, problem: str, row: int | None = None):
-        self.path = str(path) if path is not None else None
+        self.path = one_line(str(path)) if path is not None else None
         self.row = row
-        self.problem = problem
+        self.problem = one_line(problem)
         where = self.path or ""
         if row is not None:
             where += f" row {row}"
-        super().__init__(f"{where}: {problem}" if where else problem)
+        super().__init__(f"{where}: {self.problem}" if where else self.problem)
 
     def __reduce__(self):  # survive the trip back from worker processes
         return (InputError, (self.path, self.problem, self.row))
@@ -33,3 +33,9 @@ class StageFailed(InputError):
 
     def __reduce__(self):
         return (StageFailed, (self.path, self.problem, self.tail))
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters and line breaks written as escapes (a key or file name
+    from a user's file can hold any), so an error message stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -17,3 +17,4 @@ def test_a_bad_path_is_one_input_error_naming_file_and_row(tmp_path, rel, words)
     with pytest.raises(InputError, match=words) as err:
         inside(tmp_path, rel, "data.csv", row=3)
     assert "data.csv" in str(err.value) and "3" in str(err.value)
+

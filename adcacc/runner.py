@@ -81,7 +81,7 @@ def run_experiment(exp: Experiment, *, gpus: list[str] | None = None, only: list
     """Run (or resume) the experiment; `only` runs just those stage ids (their needs must be done)."""
     from adcacc.stages import run_stage
 
-    stages = build_plan(exp)
+    stages = build_plan(exp, save_hashes=True)
     by_id = {s.id: s for s in stages}
     done = {s.id for s in stages if is_done(s)}
     if only:

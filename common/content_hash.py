@@ -29,7 +29,8 @@ ABSENT = "absent"
 def file_hashes(paths: Iterable[str | Path], cache_file: Path | None, *, save: bool = True) -> dict[str, str]:
     """sha256 (hex) of each file, keyed by the path as given; reuses `cache_file`'s entry while
     the file's (size, mtime, inode, ctime) are unchanged. `save=False` leaves the cache as it
-    was (a dry run writes nothing); the saved cache holds exactly these files."""
+    was (a dry run writes nothing); saving adds these files' entries to the others there, so
+    callers may share one cache file (it is rewritten only when an entry changed)."""
     cache = _read_cache(cache_file)
     started = time.time_ns()
     keys = {str(p): os.path.abspath(p) for p in paths}
@@ -45,8 +46,9 @@ def file_hashes(paths: Iterable[str | Path], cache_file: Path | None, *, save: b
         with ThreadPoolExecutor(min(MAX_THREADS, os.cpu_count() or 1, len(cold))) as pool:
             for key, digest in zip(cold, pool.map(_sha256, cold)):
                 fresh[key] = [*stats[key], digest]
-    if save and cache_file is not None:
-        write_json(cache_file, {k: v for k, v in fresh.items() if v[3] < started - RACY_NS}, indent=None)
+    settled = {k: v for k, v in fresh.items() if v[3] < started - RACY_NS}
+    if save and cache_file is not None and any(cache.get(k) != v for k, v in settled.items()):
+        write_json(cache_file, {**cache, **settled}, indent=None)
     return {given: fresh[key][4] for given, key in keys.items()}
 
 

@@ -1,9 +1,12 @@
 """The stages of an experiment, in order, and when a stage may be skipped.
 
 A stage is done when `OUT/.stages/<id>.json` records status "done" with the stage's current
-fingerprint: a hash of its parameters, its upstream stages' fingerprints and the source of
-the code it runs (plus the versions of torch, transformers and ms-swift). So a killed run
-resumes where it stopped, and an edited experiment reruns exactly what the edit touches.
+fingerprint: a hash of its parameters, its upstream stages' fingerprints, the source of
+the code it runs (plus the versions of torch, transformers and ms-swift) and the content of
+the user data it reads (the build's AudioCaps and event folders, an eval set's clips and
+references; hashes cached in OUT/.stages/input_hashes.json by size, mtime and inode change
+time). So a killed run resumes where it stopped, and an edited experiment or replaced data
+reruns exactly what the edit touches.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from adcacc.experiment import CORPUS_PREFIX, Experiment
+from common.content_hash import ABSENT, content_digests
 from common.files import write_json
 from recipes.spec import HARDWARE
 
@@ -35,6 +39,7 @@ CODE = {  # the source a stage kind runs: a change here reruns that kind (and wh
 STATES = ".stages"  # OUT/.stages/<id>.json: the runner's record of each stage it ran
 TRIVIAL = "trivial"  # the pseudo-arm of trivial baselines (most frequent caption, majority class)
 LIBRARIES = ("torch", "transformers", "ms-swift", "peft", "aac-metrics")
+INPUT_HASHES = "input_hashes.json"  # under OUT/.stages: the content-hash cache of user data
 
 
 @dataclass
@@ -56,8 +61,9 @@ class Stage:
     out_root: Path = Path(".")
 
 
-def build_plan(exp: Experiment) -> list[Stage]:
-    """Every stage of the experiment in an order that respects `needs`, fingerprinted."""
+def build_plan(exp: Experiment, save_hashes: bool = False) -> list[Stage]:
+    """Every stage of the experiment in an order that respects `needs`, fingerprinted.
+    `save_hashes` keeps the input-hash cache for the next run (a dry run writes nothing)."""
     o = exp.out
     stages: list[Stage] = []
     add = stages.append
@@ -103,7 +109,7 @@ def build_plan(exp: Experiment) -> list[Stage]:
     claims = [c.__dict__ for c in exp.claims]
     add(Stage("compare", "compare", infer_ids, {"bootstrap": exp.eval_options["bootstrap"], "claims": claims},
               o / "report"))
-    _fingerprint(stages, o)
+    _fingerprint(stages, o, _input_digests(stages, o / ".stages" / INPUT_HASHES, save_hashes))
     return stages
 
 
@@ -111,12 +117,37 @@ def _s(path: Path | None) -> str | None:
     return str(path) if path is not None else None
 
 
-def _fingerprint(stages: list[Stage], out_root: Path) -> None:
+def _input_digests(stages: list[Stage], cache: Path, save: bool) -> dict[str, str]:
+    """Stage id -> content digest of the user data it reads: the build's folders, recursively,
+    and an eval set's clips (audio content, ids, references); `corpus:` data is the corpus
+    stage's output, fingerprinted upstream. Each file is hashed once (cached) for all stages."""
+    from evals.eval_sets import load_eval_set
+    from evals.infer import eval_set_fingerprint
+
+    digests: dict[str, str] = {}
+    sets: dict[tuple, str] = {}  # (eval set, data, limit) -> digest: arms x seeds share one
+    for st in stages:
+        p = st.params
+        if st.kind == "build":
+            roots = [r for r in (p["audiocaps"], p["event_dir"]) if r is not None]
+            digests[st.id] = json.dumps(content_digests(roots, cache, save=save), sort_keys=True)
+        elif st.kind in ("infer", "baseline") and not p["data"].startswith(CORPUS_PREFIX):
+            data = Path(p["data"]).expanduser()
+            key = (p["eval_set"], str(data), p["limit"])
+            if key not in sets:
+                sets[key] = (eval_set_fingerprint(load_eval_set(p["eval_set"], data, limit=p["limit"]),
+                                                  None, cache, save) if data.exists() else ABSENT)
+            digests[st.id] = sets[key]
+    return digests
+
+
+def _fingerprint(stages: list[Stage], out_root: Path, inputs: dict[str, str]) -> None:
     by_id: dict[str, Stage] = {}
     for st in stages:
         st.out_root = out_root
         upstream = {n: by_id[n].fingerprint for n in st.needs}
-        payload = {"kind": st.kind, "params": st.params, "needs": upstream, "code": code_version(st.kind)}
+        payload = {"kind": st.kind, "params": st.params, "needs": upstream, "code": code_version(st.kind),
+                   "inputs": inputs.get(st.id)}
         st.fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
         by_id[st.id] = st
 

@@ -98,7 +98,7 @@ def _run_claimed(exp: Experiment, gpus: list[str] | None, only: list[str] | None
                  log: Callable[[str], None]) -> list[Stage]:
     from adcacc.stages import run_stage
 
-    stages = build_plan(exp)
+    stages = build_plan(exp, save_hashes=True)
     by_id = {s.id: s for s in stages}
     done = {s.id for s in stages if is_done(s)}
     if only:

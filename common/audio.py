@@ -52,7 +52,7 @@ def load_audio(
         raise InputError(label, "audio is empty (0 samples)")
     if not np.isfinite(data).all():
         raise InputError(label, "audio contains NaN or infinite samples")
-    mono = data.mean(axis=1)
+    mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1)  # a mean over one column is slow
     if file_sr != sr:
         mono = soxr.resample(mono, file_sr, sr, quality="HQ").astype(np.float32)
     if max_s is not None:

@@ -21,14 +21,15 @@ from pathlib import Path
 from typing import Iterator
 
 from common.errors import InputError
-from common.files import sha256_file, write_json
+from common.content_hash import file_hashes
+from common.files import write_json
 from common.owned_dir import Owned, owned
 from data_builders.layout import PAIRS_CSV, REPORT_JSON, dataset_files
 
 MARKER = ".adcacc-build.json"
 WORK = ".work"
 AUDIO = "audio"
-HASH_CACHE = "input_hashes.json"  # path -> [size, mtime_ns, sha256], under WORK
+HASH_CACHE = "input_hashes.json"  # path -> [size, mtime_ns, inode, ctime_ns, sha256], under WORK
 
 
 @contextmanager
@@ -58,22 +59,9 @@ def fingerprint(cfg, bases, events) -> dict:
 
 
 def input_hashes(out: Path, paths: list[Path]) -> dict[str, str]:
-    """sha256 of each file, reusing the last run's hash while size and mtime are unchanged."""
-    cache_file = out / WORK / HASH_CACHE
-    try:
-        cache = json.loads(cache_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        cache = {}
-    fresh = {}
-    for path in dict.fromkeys(str(p) for p in paths):
-        st = os.stat(path)
-        known = cache.get(path)
-        if known and known[:2] == [st.st_size, st.st_mtime_ns]:
-            fresh[path] = known
-        else:
-            fresh[path] = [st.st_size, st.st_mtime_ns, sha256_file(path)]
-    write_json(cache_file, fresh, indent=None)
-    return {p: v[2] for p, v in fresh.items()}
+    """sha256 of each file, reusing the last run's hash while its size, mtime and inode change
+    time are unchanged (common.content_hash; `touch -r` cannot hide a rewrite)."""
+    return file_hashes(paths, out / WORK / HASH_CACHE)
 
 
 def reconcile(folder: Owned, mine: dict) -> None:

@@ -4,14 +4,17 @@ This module drives a run; generation itself is a backend (`evals.backends`). Row
 appended to OUT/predictions.jsonl batch by batch (flushed and fsynced), so an interrupted run
 loses at most the batch in flight; rerunning the same call skips every id already written.
 Clips are batched in order of duration (less padding), so rows are not in eval-set order;
-every consumer keys them by id.
+every consumer keys them by id. A folder is resumed only for the same eval-set contents
+(run.json records their fingerprint): a different CSV under the same eval-set name is refused.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 
+from common.content_hash import file_hashes
 from common.errors import InputError
 from common.files import write_text
 from common.owned_dir import owned
@@ -52,6 +55,7 @@ def _infer_claimed(model: str, eval_set: str, data: Path, out: Path, *, adapter:
         print(f"[infer] {es.name}: {note}")
     meta = _run_meta(model, adapter, backend, es, prompt, greedy_decoding(max_new_tokens))
     prompt = meta["prompt"]
+    meta["eval_set"]["content_sha256"] = eval_set_fingerprint(es, prompt)
     _check_same_run(out, meta)
     pred_file = out / PREDICTIONS
     done = _resume(pred_file, {i.id for i in es.items})
@@ -137,6 +141,20 @@ def _check_same_run(out: Path, meta: dict) -> None:
     if old["eval_set"]["name"] != meta["eval_set"]["name"]:
         raise InputError(out / RUN_META, f"this folder holds eval set {old['eval_set']['name']!r}; "
                                          "use a new --out")
+    if old["eval_set"].get("content_sha256") != meta["eval_set"]["content_sha256"]:
+        raise InputError(out / RUN_META, "this folder holds predictions for other eval-set contents; "
+                                         "use a new --out")
+
+
+def eval_set_fingerprint(es: EvalSet, prompt: str | None, cache_file: Path | None = None,
+                         save: bool = False) -> str:
+    """What predictions depend on besides the model: each clip's id, audio path and audio
+    content, its references or label, and the prompt (two CSVs may share an eval-set name)."""
+    audio = file_hashes([i.audio for i in es.items], cache_file, save=save)
+    h = hashlib.sha256(json.dumps([es.name, es.task, list(es.labels), prompt]).encode())
+    for i in es.items:
+        h.update(json.dumps([i.id, str(i.audio), audio[str(i.audio)], list(i.references), i.label]).encode())
+    return h.hexdigest()
 
 
 def _row(item: EvalItem, prompt: str, prediction: str, meta: dict) -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import yaml
@@ -9,6 +10,7 @@ import yaml
 from adcacc.cli import main
 from adcacc.experiment import load_experiment
 from adcacc.plan import build_plan
+from common import content_hash
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
@@ -56,3 +58,62 @@ def test_the_demo_pretrains_a_trimmed_model_and_compares_against_trivial_baselin
     assert {s.params["eval_set"] for s in baselines} == {e.name for e in exp.eval_sets}
     assert all(s.out.parent == tmp_path / "out" / "runs" / "trivial" for s in baselines)
     assert {s.id for s in baselines} <= set(by_id["compare"].needs)
+
+
+def _rewrite_like_touch_r(path: Path, data: bytes) -> None:
+    """Same size, new bytes, the old mtime restored (`touch -r`), once the file system's clock
+    has moved on from the last change (polled, not slept), as it has for a real user."""
+    st = path.stat()
+    assert len(data) == st.st_size
+    while path.stat().st_ctime_ns == st.st_ctime_ns:
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    path.write_bytes(data)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_replaced_data_reruns_the_stages_that_read_it(tmp_path, monkeypatch):
+    """Fingerprints follow the content of the user's data, not its paths: a base clip rewritten
+    in place (same size and mtime) reruns the build and all after it; an edited reference or a
+    rewritten eval clip reruns that eval set's inference and the comparison only."""
+    from tests.evals.files import tone
+
+    monkeypatch.setattr(content_hash, "RACY_NS", 0)  # cache the hashes of files written just now
+    ac, events, sets = tmp_path / "audiocaps", tmp_path / "events", tmp_path / "sets"
+    tone(ac / "audio_32000Hz" / "train" / "abc_30.wav")
+    (ac / "train.csv").write_text("audiocap_id,youtube_id,start_time,caption\n1,abc,30,a dog barks\n")
+    tone(events / "Animals" / "dog.wav")
+    tone(sets / "audio" / "c0.wav")
+    (sets / "captions.csv").write_text("id,path,caption_1\nc0,audio/c0.wav,a tone plays\n")
+    raw = {"name": "tiny", "data": {"audiocaps": str(ac), "event_dir": str(events)}, "model": {"id": "m"},
+           "arms": ["base", "ac"], "seeds": [0], "eval": {"sets": [{"name": "captions-csv",
+                                                                   "data": str(sets / "captions.csv")}]}}
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "out"
+
+    def plan() -> dict[str, str]:
+        return {s.id: s.fingerprint for s in build_plan(load_experiment(path, out), save_hashes=True)}
+
+    def changed(before: dict[str, str]) -> list[str]:
+        return sorted(k for k, v in plan().items() if v != before[k])
+
+    first = plan()
+    assert (out / ".stages" / "input_hashes.json").is_file()
+    assert plan() == first  # unchanged inputs (now from the hash cache): same fingerprints
+    clip = ac / "audio_32000Hz" / "train" / "abc_30.wav"
+    _rewrite_like_touch_r(clip, clip.read_bytes()[:-2] + b"\x11\x22")
+    after_base = plan()
+    assert changed(first) == ["build", "compare", "infer/ac/s0/captions-csv", "train/ac/s0"]
+    (sets / "captions.csv").write_text("id,path,caption_1\nc0,audio/c0.wav,a beep sounds\n")
+    infer = ["compare", "infer/ac/s0/captions-csv", "infer/base/captions-csv"]
+    assert changed(after_base) == infer
+    after_refs = plan()
+    eval_clip = sets / "audio" / "c0.wav"
+    _rewrite_like_touch_r(eval_clip, eval_clip.read_bytes()[:-2] + b"\x33\x44")
+    assert changed(after_refs) == infer
+
+    listing = sorted((p, p.stat().st_mtime_ns) for p in out.rglob("*"))
+    for folder in (out, tmp_path / "new"):  # a dry run writes nothing, not even the hash cache
+        assert main(["run", str(path), "--out", str(folder), "--dry-run"]) == 0
+    assert sorted((p, p.stat().st_mtime_ns) for p in out.rglob("*")) == listing
+    assert not (tmp_path / "new").exists()

@@ -84,3 +84,17 @@ def test_out_that_is_a_file_is_one_line(sources, tmp_path, capsys):
     assert build(sources, out) == 2
     err = capsys.readouterr().err
     assert "is a file" in err and "Traceback" not in err
+
+
+def test_audio_rewritten_with_the_same_size_and_mtime_is_not_reused(sources, tmp_path, capsys):
+    """`touch -r` restores the mtime of a rewritten file; its inode change time still moves."""
+    out = tmp_path / "out"
+    assert build(sources, out) == 0
+    event = sources[1].parent / "audio/ev0.wav"
+    st = event.stat()
+    samples, sr = sf.read(event, dtype="int16")
+    sf.write(event, -samples, sr, subtype="PCM_16")  # same format and length: same size
+    os.utime(event, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert event.stat().st_size == st.st_size and event.stat().st_mtime_ns == st.st_mtime_ns
+    assert build(sources, out) == 2
+    assert "other inputs or settings" in capsys.readouterr().err

@@ -149,3 +149,52 @@ def test_infer_refuses_a_folder_holding_someone_elses_predictions(captions_csv, 
     assert "not empty and was not made by adcacc infer" in err and "Traceback" not in err
     assert (theirs / "predictions.jsonl").read_text() == text
     assert sorted(p.name for p in theirs.iterdir()) == ["predictions.jsonl"]
+
+
+class _EchoBackend:
+    """Stands in for a model: answers each clip with its length; records that it was loaded."""
+
+    sample_rate = 16000
+    loaded: list[str] = []
+
+    def __init__(self, name, model, *args, **kwargs):
+        self.loaded.append(model)
+
+    def __call__(self, audios, prompts):
+        return [f"{len(a)} samples" for a in audios]
+
+
+def test_resume_is_refused_for_other_eval_set_contents(captions_csv, tmp_path, monkeypatch, capsys):
+    """Another CSV under the same eval-set name (csv:captions), or a clip rewritten in place:
+    one line, before any model loads, and the earlier predictions stay as they were."""
+    import os
+    import shutil
+
+    from evals import infer
+
+    monkeypatch.setattr(infer, "open_backend", _EchoBackend)
+    out = tmp_path / "run"
+    assert _infer("m", captions_csv, out) == 0
+    assert _infer("m", captions_csv, out) == 0  # same contents: resumes
+    assert "6 already done, 0 to go" in capsys.readouterr().out and _EchoBackend.loaded == ["m"]
+    before = (out / "predictions.jsonl").read_bytes()
+
+    other = tmp_path / "other" / "captions.csv"
+    shutil.copytree(captions_csv.parent / "audio", other.parent / "audio")
+    other.write_text(captions_csv.read_text().replace("a steady beep sounds", "a bird sings"))
+    clip = captions_csv.parent / "audio" / "c3.wav"
+    st = clip.stat()
+    rewritten = bytearray(clip.read_bytes())
+    rewritten[-2:] = bytes(b ^ 0xFF for b in rewritten[-2:])  # one sample changed, same size
+
+    def rewrite_clip():
+        clip.write_bytes(bytes(rewritten))
+        os.utime(clip, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+    for data, change in ((other, None), (captions_csv, rewrite_clip)):
+        if change:
+            change()
+        assert _infer("m", data, out) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "predictions for other eval-set contents; use a new --out" in err[0]
+    assert _EchoBackend.loaded == ["m"] and (out / "predictions.jsonl").read_bytes() == before

@@ -322,7 +322,8 @@ def _model(top: _Reader) -> ModelSpec:
         _overrides(pretrain)
         if not 1 <= pretrain.get("retention_repeats", int, 2) <= 100:
             pretrain.fail("must be from 1 to 100", "retention_repeats")
-    return ModelSpec(id=model_id, tiny=tiny, pretrain=dict(pretrain.node) if pretrain else None)
+    return ModelSpec(id=model_id, tiny=tiny,  # a key set to null means its default, as everywhere
+                     pretrain={k: v for k, v in pretrain.node.items() if v is not None} if pretrain else None)
 
 
 def _arms(top: _Reader) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from adcacc.dry_run import stage_cost
 from adcacc.experiment import Experiment
 from adcacc.plan import Stage, build_plan
-from common.files import write_text
+from common.owned_dir import Owned, owned
 
 STEPS = (("prepare", ("corpus", "build", "model", "pretrain", "baseline", "matched")), ("train", ("train",)),
          ("infer", ("infer",)), ("compare", ("compare",)))
@@ -62,6 +62,13 @@ def emit_slurm(exp: Experiment, out_dir: Path) -> list[Path]:
     from recipes.spec import HARDWARE
 
     stages = build_plan(exp)
+    with owned(out_dir, "adcacc run --emit-slurm", option="--emit-slurm") as folder:
+        return _write_scripts(folder, stages, exp, HARDWARE[exp.hardware].nproc)
+
+
+def _write_scripts(folder: Owned, stages: list[Stage], exp: Experiment, nproc: int) -> list[Path]:
+    """One sbatch script per non-empty step and submit.sh, into the claimed folder."""
+    out_dir = folder.root
     written, names = [], []
     for n, (name, kinds) in enumerate(STEPS, start=1):
         chosen = [s for s in stages if s.kind in kinds]
@@ -74,9 +81,8 @@ def emit_slurm(exp: Experiment, out_dir: Path) -> list[Path]:
             groups = [[s.id] for s in chosen]
         else:
             groups = [[s.id for s in chosen]]
-        gpus = {"train": HARDWARE[exp.hardware].nproc, "infer": 1}.get(name, 0) if exp.device == "gpu" else 0
-        path = out_dir / f"{n:02d}_{name}.sbatch"
-        write_text(path, script(name, groups, exp, gpus, _hours(chosen, exp)))
+        gpus = {"train": nproc, "infer": 1}.get(name, 0) if exp.device == "gpu" else 0
+        path = folder.write_text(f"{n:02d}_{name}.sbatch", script(name, groups, exp, gpus, _hours(chosen, exp)))
         written.append(path)
         names.append(path.name)
     chain = ["#!/bin/bash", "# Submit the experiment's stages in order; each waits for the previous one.",
@@ -84,5 +90,6 @@ def emit_slurm(exp: Experiment, out_dir: Path) -> list[Path]:
     for name in names:
         chain += [f"jid=$(sbatch --parsable ${{dep:+--dependency=afterok:$dep}} {shlex.quote(name)})",
                   f"echo {shlex.quote(name + ': job')} \"$jid\"", "dep=$jid"]
-    write_text(out_dir / "submit.sh", "\n".join(chain) + "\n")
+    folder.write_text("submit.sh", "\n".join(chain) + "\n")
+    folder.keep_only({*names, "submit.sh"}, "")  # scripts of an earlier emit that this plan has no more
     return [*written, out_dir / "submit.sh"]

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from adcacc.cli import main
+from common.owned_dir import BOOKKEEPING
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
@@ -15,7 +16,7 @@ def test_emitted_scripts_cover_every_stage_once(tmp_path):
     out = tmp_path / "slurm"
     assert main(["run", str(EXPERIMENTS / "paper.yaml"), "--out", str(tmp_path / "run"),
                  "--emit-slurm", str(out)]) == 0
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if p.name not in BOOKKEEPING)
     assert names == ["01_prepare.sbatch", "02_train.sbatch", "03_infer.sbatch", "04_compare.sbatch", "submit.sh"]
     train = (out / "02_train.sbatch").read_text()
     assert "#SBATCH --array=0-5" in train and "#SBATCH --gres=gpu:1" in train  # 6 trained arms, 1 seed
@@ -25,7 +26,7 @@ def test_emitted_scripts_cover_every_stage_once(tmp_path):
     assert "'infer/base/audiocaps infer/base/clotho" in infer
     submit = (out / "submit.sh").read_text()
     assert submit.count("sbatch --parsable") == 4 and "--dependency=afterok:$dep" in submit
-    for script in out.iterdir():  # every script is valid bash
+    for script in [*out.glob("*.sbatch"), out / "submit.sh"]:  # every script is valid bash
         assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
     hours = [line for line in train.splitlines() if line.startswith("#SBATCH --time=")][0]
     assert hours >= "#SBATCH --time=25:00:00"  # 19.7 GPU-h for AC+ADC x 1.5 slack
@@ -67,3 +68,12 @@ def test_name_that_would_inject_a_command_is_refused(tmp_path, capsys):
     assert main(["run", str(path), "--out", str(tmp_path / "run"), "--emit-slurm", str(out)]) == 2
     assert "name: must be 1-64 characters" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_emit_slurm_refuses_a_users_folder(tmp_path, capsys):
+    user = tmp_path / "u"
+    user.mkdir()
+    (user / "submit.sh").write_text("my own script")
+    assert main(["run", str(EXPERIMENTS / "paper.yaml"), "--out", str(tmp_path / "run"), "--emit-slurm", str(user)]) == 2
+    assert "not empty and was not made by adcacc run --emit-slurm" in capsys.readouterr().err
+    assert [p.name for p in user.iterdir()] == ["submit.sh"] and (user / "submit.sh").read_text() == "my own script"

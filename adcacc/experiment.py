@@ -10,12 +10,13 @@ complete example in the README ("Experiments") and in experiments/*.yaml.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from adcacc.config_reader import Reader
+from adcacc.overrides import check_overrides
 from common.errors import InputError
 from common.yaml_files import read_yaml
 from data_builders.datasets import check_seed
@@ -24,32 +25,6 @@ ARMS = ("base", "ac", "adc", "acc", "ac_adc", "ac_acc", "ac_matched")
 DIRECTIONS = ("greater", "less", "equivalent")
 CORPUS_PREFIX = "corpus:"  # eval data inside the experiment's own corpus folder
 NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")  # it names Slurm jobs and folders: nothing a shell reads
-# `swift sft` flags the runner sets itself; an override of one would write outside --out, train
-# on other data, or break resuming, so it is refused with the reason.
-RUNNER_OWNS = {
-    **dict.fromkeys(("output_dir", "logging_dir"), "set by adcacc run (each stage writes inside --out)"),
-    **dict.fromkeys(("model", "model_type", "adapters", "ckpt_dir"),
-                    "set by adcacc run from model.id or model.tiny"),
-    **dict.fromkeys(("dataset", "val_dataset", "cached_dataset"),
-                    "set by adcacc run (the experiment's own build)"),
-    **dict.fromkeys(("seed", "data_seed"), "set by adcacc run from seeds (one training per seed)"),
-    **dict.fromkeys(("resume_from_checkpoint", "resume_only_model"),
-                    "adcacc run resumes from its own stage records"),
-    **dict.fromkeys(("add_version", "deepspeed"), "set by the recipe of `hardware`"),
-    **dict.fromkeys(("custom_register_path", "external_plugins"), "would import Python code from a path"),
-    **dict.fromkeys(("push_to_hub", "hub_model_id", "hub_token", "hub_private_repo"),
-                    "would upload the run; publish a finished checkpoint yourself"),
-}
-# (integer?, lowest, highest) of sizes swift is given; our bounds, wide enough for any real run
-OVERRIDE_RANGES: dict[str, tuple[bool, float, float]] = {
-    "max_steps": (True, 1, 10**7), "num_train_epochs": (False, 1e-3, 1e4),
-    "learning_rate": (False, 1e-12, 1.0), "warmup_ratio": (False, 0.0, 1.0), "weight_decay": (False, 0.0, 1.0),
-    **dict.fromkeys(("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
-                     "lora_rank", "lora_alpha"), (True, 1, 1024)),
-    **dict.fromkeys(("save_steps", "eval_steps", "logging_steps", "save_total_limit"), (True, 1, 10**7)),
-    "max_length": (True, 1, 131072), "dataloader_num_workers": (True, 0, 64), "dataset_num_proc": (True, 1, 64),
-}
-FLAG = re.compile(r"[a-z][a-z0-9_]*")  # a swift flag name; `max_steps=1 --output_dir x` is not one
 
 
 @dataclass(frozen=True)
@@ -108,50 +83,6 @@ class Experiment:
         return [a for a in self.arms if a != "base"]
 
 
-class _Reader:
-    """Typed access to a mapping that reports every problem as `file: key.path: problem`."""
-
-    def __init__(self, path: Path, node: Any, where: str, allowed: tuple[str, ...]):
-        self.path, self.where = path, where
-        if not isinstance(node, dict):
-            self.fail(f"must be a mapping, got {type(node).__name__}")
-        unknown = sorted(set(node) - set(allowed))
-        if unknown:
-            self.fail(f"unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}", unknown[0])
-        self.node = node
-
-    def fail(self, problem: str, key: str | None = None) -> None:
-        at = ".".join(p for p in (self.where, key) if p)
-        raise InputError(self.path, f"{at}: {problem}" if at else problem)
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False) -> Any:
-        if key not in self.node or self.node[key] is None:
-            if required:
-                self.fail("is required", key)
-            return default
-        value = self.node[key]
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            self.fail(f"must be {_kind_name(kind)}, got {value!r}", key)
-        if not isinstance(value, kind):
-            self.fail(f"must be {_kind_name(kind)}, got {value!r}", key)
-        return value
-
-    def sub(self, key: str, allowed: tuple[str, ...], default: dict | None = None) -> "_Reader | None":
-        if self.node.get(key) is None:
-            return None if default is None else _Reader(self.path, default, self._at(key), allowed)
-        return _Reader(self.path, self.node[key], self._at(key), allowed)
-
-    def _at(self, key: str) -> str:
-        return f"{self.where}.{key}" if self.where else key
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a mapping",
-             bool: "true or false"}
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
 def load_experiment(path: Path, out: Path | None = None, check_paths: bool = True) -> Experiment:
     """Read and fully validate an experiment file (see the module docstring).
 
@@ -162,20 +93,20 @@ def load_experiment(path: Path, out: Path | None = None, check_paths: bool = Tru
         raise InputError(path, "experiment file not found")
     raw = read_yaml(path)
     missing: list[str] | None = None if check_paths else []
-    top = _Reader(path, raw, "", ("name", "out", "data", "model", "hardware", "device", "overrides",
+    top = Reader(path, raw, "", ("name", "out", "data", "model", "hardware", "device", "overrides",
                                    "arms", "seeds", "eval", "claims"))
     name = _name(top)
     exp = Experiment(
         path=path, name=name, out=_out(top, out, name),
         data=_data(top, missing), model=_model(top), hardware=top.get("hardware", str, "rtx4090"),
-        device=top.get("device", str, "cpu"), overrides=_overrides(top),
+        device=top.get("device", str, "cpu"), overrides=check_overrides(top),
         arms=_arms(top), seeds=_seeds(top), eval_sets=_eval_sets(top, missing),
         eval_options=_eval_options(top), claims=_claims(top), missing=tuple(missing or ()))
     _check_cross_refs(exp, top)
     return exp
 
 
-def _name(top: _Reader) -> str:
+def _name(top: Reader) -> str:
     name = top.get("name", str, top.path.stem)
     if not NAME.fullmatch(name):
         top.fail(f"must be 1-64 characters from A-Z, a-z, 0-9, '.', '_', '-' (it names Slurm jobs "
@@ -183,7 +114,7 @@ def _name(top: _Reader) -> str:
     return name
 
 
-def _out(top: _Reader, out: Path | None, name: str) -> Path:
+def _out(top: Reader, out: Path | None, name: str) -> Path:
     """The run folder: --out, else the file's `out`; never the current folder, one above it or
     the home folder (a run fills its folder with corpus/, data/, train/, runs/, report/)."""
     in_file = top.get("out", str, f"runs/{name}")
@@ -203,55 +134,14 @@ def _out(top: _Reader, out: Path | None, name: str) -> Path:
     return folder
 
 
-def _overrides(r: _Reader, key: str = "overrides") -> dict[str, Any]:
-    """`swift sft` flags: refused if the runner owns them, if a value could be read as another
-    flag, or if a size is out of range (OVERRIDE_RANGES)."""
-    node = r.get(key, dict, {})
-    for flag, value in node.items():
-        if not isinstance(flag, str) or not FLAG.fullmatch(flag):
-            r.fail(f"{flag!r} is not a swift flag name (lower-case letters, digits and _)", key)
-        at = f"{key}.{flag}"
-        if flag in RUNNER_OWNS:
-            r.fail(f"{RUNNER_OWNS[flag]}; remove it", at)
-        for v in value if isinstance(value, list) else [value]:
-            if isinstance(v, bool) or (isinstance(v, (int, float)) and math.isfinite(v)):
-                continue
-            if not isinstance(v, str):
-                r.fail(f"must be a number, true/false, a string or a list of them, got {v!r}", at)
-            if v.startswith("-") or not v.isprintable():
-                r.fail(f"{v!r}: a value may not start with '-' (swift would read it as a flag) "
-                       "or hold control characters", at)
-        if flag in OVERRIDE_RANGES and _size(value, *OVERRIDE_RANGES[flag]) is None:
-            integer, low, high = OVERRIDE_RANGES[flag]
-            r.fail(f"must be {'an integer' if integer else 'a number'} from {_number(low)} to "
-                   f"{_number(high)}, got {value!r}", at)
-    return node
-
-
-def _number(value: float) -> str:
-    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
-
-
-def _size(value: Any, integer: bool, low: float, high: float) -> float | None:
-    """`value` as swift will parse it (a YAML string such as "1e-4" included), if in range."""
-    try:
-        number = (int(value) if integer else float(value)) if isinstance(value, str) else value
-    except ValueError:
-        return None
-    valid = isinstance(number, int) if integer else isinstance(number, (int, float))
-    if isinstance(number, bool) or not valid or not math.isfinite(number) or not low <= number <= high:
-        return None
-    return number
-
-
-def _missing(r: _Reader, key: str, problem: str, missing: list[str] | None) -> None:
+def _missing(r: Reader, key: str, problem: str, missing: list[str] | None) -> None:
     """A missing data path: an error, or (dry run) a note in `missing`."""
     if missing is None:
         r.fail(problem, key)
     missing.append(f"{r._at(key)}: {problem}")
 
 
-def _data(top: _Reader, missing: list[str] | None) -> DataSpec:
+def _data(top: Reader, missing: list[str] | None) -> DataSpec:
     d = top.sub("data", ("corpus", "audiocaps", "subset", "event_dir", "build"))
     if d is None:
         top.fail("is required", "data")
@@ -277,7 +167,7 @@ def _data(top: _Reader, missing: list[str] | None) -> DataSpec:
 BUILD_NAMES = ("seed", "splits", "max_bases", "duration_s", "ratio_db", "workers")
 
 
-def _as_key(r: _Reader, check: Callable, *args: Any, **kwargs: Any) -> Any:
+def _as_key(r: Reader, check: Callable, *args: Any, **kwargs: Any) -> Any:
     """Run one of the builders' own checks with the YAML key as the name it reports, so the
     file is refused for exactly what the stage would refuse (`data.build.splits: ...`)."""
     try:
@@ -286,14 +176,14 @@ def _as_key(r: _Reader, check: Callable, *args: Any, **kwargs: Any) -> Any:
         raise InputError(r.path, f"{err.path}: {err.problem}") from None
 
 
-def _check_build(build: _Reader) -> None:
+def _check_build(build: Reader) -> None:
     from data_builders.datasets import check_settings
 
     settings = {k: v for k, v in build.node.items() if v is not None}
     _as_key(build, check_settings, **settings, names={k: build._at(k) for k in BUILD_NAMES})
 
 
-def _check_corpus(corpus: _Reader) -> None:
+def _check_corpus(corpus: Reader) -> None:
     from data_builders.corpus.build import check_scene_counts
 
     corpus.get("cache", str)
@@ -303,7 +193,7 @@ def _check_corpus(corpus: _Reader) -> None:
     _as_key(corpus, check_seed, n.get("seed", 0), corpus._at("seed"))
 
 
-def _model(top: _Reader) -> ModelSpec:
+def _model(top: Reader) -> ModelSpec:
     m = top.sub("model", ("id", "tiny", "pretrain"))
     if m is None:
         top.fail("is required", "model")
@@ -319,14 +209,14 @@ def _model(top: _Reader) -> ModelSpec:
         m.fail("pretraining is only for a tiny model", "pretrain")
     pretrain = m.sub("pretrain", ("overrides", "retention_repeats"))
     if pretrain is not None:
-        _overrides(pretrain)
+        check_overrides(pretrain)
         if not 1 <= pretrain.get("retention_repeats", int, 2) <= 100:
             pretrain.fail("must be from 1 to 100", "retention_repeats")
     return ModelSpec(id=model_id, tiny=tiny,  # a key set to null means its default, as everywhere
                      pretrain={k: v for k, v in pretrain.node.items() if v is not None} if pretrain else None)
 
 
-def _arms(top: _Reader) -> dict[str, dict[str, Any]]:
+def _arms(top: Reader) -> dict[str, dict[str, Any]]:
     node = top.get("arms", (dict, list), required=True)
     if isinstance(node, list):
         if not all(isinstance(a, str) for a in node):
@@ -338,13 +228,13 @@ def _arms(top: _Reader) -> dict[str, dict[str, Any]]:
     for arm, spec in node.items():
         if arm not in ARMS:
             top.fail(f"unknown arm {arm!r}; choose from {', '.join(ARMS)}", "arms")
-        arms[arm] = _overrides(_Reader(top.path, spec or {}, f"arms.{arm}", ("overrides",)))
+        arms[arm] = check_overrides(Reader(top.path, spec or {}, f"arms.{arm}", ("overrides",)))
     if not [a for a in arms if a != "base"]:
         top.fail("needs at least one trained arm", "arms")
     return arms
 
 
-def _seeds(top: _Reader) -> tuple[int, ...]:
+def _seeds(top: Reader) -> tuple[int, ...]:
     seeds = top.get("seeds", list, [0])
     if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
         top.fail(f"must be a non-empty list of integers, got {seeds!r}", "seeds")
@@ -358,7 +248,7 @@ def _seeds(top: _Reader) -> tuple[int, ...]:
 EVAL_KEYS = ("sets", "batch_size", "max_new_tokens", "limit", "bootstrap")
 
 
-def _eval_sets(top: _Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ...]:
+def _eval_sets(top: Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ...]:
     e = top.sub("eval", EVAL_KEYS)
     if e is None:
         top.fail("is required", "eval")
@@ -367,7 +257,7 @@ def _eval_sets(top: _Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ..
     names = registry()
     sets = []
     for i, node in enumerate(e.get("sets", list, required=True)):
-        s = _Reader(top.path, node, f"eval.sets[{i}]", ("name", "data"))
+        s = Reader(top.path, node, f"eval.sets[{i}]", ("name", "data"))
         name, data = s.get("name", str, required=True), s.get("data", str, required=True)
         if name not in names:
             s.fail(f"unknown eval set {name!r}; choose from {', '.join(names)}", "name")
@@ -379,7 +269,7 @@ def _eval_sets(top: _Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ..
     return tuple(sets)
 
 
-def _eval_options(top: _Reader) -> dict[str, Any]:
+def _eval_options(top: Reader) -> dict[str, Any]:
     """Sizes of inference and comparison, bounded as `adcacc infer` / `adcacc compare` bound them."""
     from evals.cli import MAX_BATCH_SIZE, MAX_BOOTSTRAP, MAX_LIMIT, MAX_NEW_TOKENS
 
@@ -394,10 +284,10 @@ def _eval_options(top: _Reader) -> dict[str, Any]:
     return options
 
 
-def _claims(top: _Reader) -> tuple[ClaimSpec, ...]:
+def _claims(top: Reader) -> tuple[ClaimSpec, ...]:
     claims = []
     for i, node in enumerate(top.get("claims", list, [])):
-        c = _Reader(top.path, node, f"claims[{i}]",
+        c = Reader(top.path, node, f"claims[{i}]",
                     ("id", "text", "metric", "eval_set", "a", "b", "direction", "margin"))
         spec = ClaimSpec(*(c.get(k, str, required=True) for k in
                            ("id", "text", "metric", "eval_set", "a", "b", "direction")),
@@ -410,7 +300,7 @@ def _claims(top: _Reader) -> tuple[ClaimSpec, ...]:
     return tuple(claims)
 
 
-def _check_cross_refs(exp: Experiment, top: _Reader) -> None:
+def _check_cross_refs(exp: Experiment, top: Reader) -> None:
     from recipes.generate import RECIPE_DIR
 
     if exp.device not in ("cpu", "gpu"):

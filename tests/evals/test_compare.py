@@ -215,3 +215,29 @@ def test_compare_refuses_to_overwrite_a_report_it_did_not_write(tmp_path, capsys
     assert "not empty and was not made by adcacc compare" in err and "Traceback" not in err
     assert [p.name for p in theirs.iterdir()] == ["report.html"]
     assert (theirs / "report.html").read_text() == "<p>my report</p>"
+
+
+def _twin(root, arms, of="acc"):
+    """An arm whose every seed answers exactly as `of`'s same seed: it differs by 0 per seed."""
+    arms["twin"] = []
+    for s, rep in enumerate(arms[of]):
+        twin = root / "twin" / f"seed{s}" / "vsc"
+        twin.mkdir(parents=True)
+        for f in ("predictions.jsonl", "run.json"):
+            shutil.copy(rep / "vsc" / f, twin / f)
+        arms["twin"].append(twin.parent)
+    return arms
+
+
+def test_arms_are_paired_on_seed_indices(tmp_path):
+    """Issue 22 case 5: seed k is the same init and data order in every arm, so the contrast of
+    two arms that answer alike seed by seed has a zero-width CI (independent seed draws per
+    arm gave about ±0.05 here), while a contrast with the one-replicate base keeps the seed spread."""
+    arms = _twin(tmp_path, _experiment(tmp_path))
+    claim = Claim("t", "The twin matches ACC", "accuracy_strict", "vsc_proxy", "twin", "acc", "equivalent", 0.01)
+    result = compare_experiment(arms, tmp_path / "r", claims=[claim, CLAIMS[1]], contrasts=[("twin", "acc")],
+                                n_boot=300)
+    twin, adc_base = result["verdicts"]
+    assert twin["ci"][1] - twin["ci"][0] < 1e-9 and twin["verdict"] == "holds"
+    assert adc_base["ci"][1] - adc_base["ci"][0] > 0.05
+    assert result["seeds"]["paired"] is True

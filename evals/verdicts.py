@@ -38,6 +38,8 @@ from common.errors import InputError
 Direction = Literal["greater", "less", "equivalent"]
 Role = Literal["claim", "control"]
 ALPHA = 0.05
+DETECTABLE_FORMULA = ("(1.96 + 0.84) x bootstrap SE of the effect (80% power, 5% two-sided); equivalence: "
+                      "(1.96 + 1.28) x SE, the smallest margin showable when the true effect is 0")
 POWER_Z = {"greater": 1.96 + 0.84, "less": 1.96 + 0.84, "equivalent": 1.96 + 1.28}
 GROUPS = {"retention": lambda task: task != "caption", "captioning": lambda task: task == "caption"}
 
@@ -139,6 +141,6 @@ def family_wise(records: list[dict]) -> dict:
         rec["p_holm"] = adjusted
         decided = adjusted < ALPHA and rec["p_decides"] == rec["verdict"]
         rec["verdict_holm"] = rec["verdict"] if decided else "inconclusive (not significant after Holm)"
-    return {"method": "holm", "alpha": ALPHA, "n_tested": len(tested),
+    return {"method": "holm", "alpha": ALPHA, "n_tested": len(tested), "detectable": DETECTABLE_FORMULA,
             "decisive": sum(r["verdict_holm"] in ("holds", "fails") for r in tested),
             "not_tested": [r["id"] for r in records if r.get("role", "claim") == "claim" and "p" not in r]}

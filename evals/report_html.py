@@ -11,7 +11,8 @@ import base64
 import html
 import io
 
-from evals.report_tables import Cell, Table, header_paragraphs, shown_metrics, tables, unavailable_lines, void_text
+from evals.report_tables import (Cell, Table, by_role, header_paragraphs, shown_metrics, tables, unavailable_lines,
+                                 void_text)
 
 
 def _png(fig) -> bytes:
@@ -52,13 +53,10 @@ ROLE_MARKERS = (("claim", "Claims", "o"), ("control", "Controls", "D"), ("gate",
 def _forest_panels(result: dict) -> list[tuple[str, str, str, list[dict]]]:
     """(role, section title, marker, records) per section and metric, in report order: effects
     on different metrics have different scales, so each metric gets its own axis."""
-    by_role = {"claim": [v for v in result["verdicts"] if v.get("role", "claim") == "claim"],
-               "control": [v for v in result["verdicts"] if v.get("role") == "control"],
-               "gate": result.get("gates", [])}
-    panels = []
+    roles, panels = by_role(result), []
     for role, title, marker in ROLE_MARKERS:
-        for metric in dict.fromkeys(v["metric"] for v in by_role[role]):
-            panels.append((role, f"{title}: {metric}", marker, [v for v in by_role[role] if v["metric"] == metric]))
+        for metric in dict.fromkeys(v["metric"] for v in roles[role]):
+            panels.append((role, f"{title}: {metric}", marker, [v for v in roles[role] if v["metric"] == metric]))
     return panels
 
 
@@ -77,8 +75,9 @@ def _forest_row(ax, y: float, rec: dict, marker: str, role: str) -> None:
         ax.errorbar([rec["delta"]], [y], xerr=[[rec["delta"] - lo], [hi - rec["delta"]]], fmt=marker, color=color,
                     markersize=8, capsize=4, elinewidth=2)
     side = transforms.blended_transform_factory(ax.transAxes, ax.transData)
-    label = word + (f" · Holm: {rec['verdict_holm'].split(' ')[0]}" if role == "claim" and "verdict_holm" in rec else "")
-    ax.text(1.01, y, label, transform=side, va="center", fontsize=10, color=color, fontweight="bold")
+    if role == "claim" and "verdict_holm" in rec:
+        word += f" · Holm: {rec['verdict_holm'].split(' ')[0]}"
+    ax.text(1.01, y, word, transform=side, va="center", fontsize=10, color=color, fontweight="bold")
 
 
 def _forest_label(rec: dict) -> str:

@@ -214,13 +214,19 @@ def example_table(name: str, es: dict) -> Table:
     return Table(f"Example captions on {name} (first seed of each arm)", ["clip", "a reference"] + arms, rows)
 
 
+def by_role(result: dict) -> dict[str, list[dict]]:
+    """The claim records by role: findings ("claim"), controls, and preconditions ("gate")."""
+    return {"claim": [v for v in result["verdicts"] if v.get("role", "claim") == "claim"],
+            "control": [v for v in result["verdicts"] if v.get("role") == "control"],
+            "gate": result.get("gates", [])}
+
+
 def tables(result: dict) -> list[Table]:
     """Verdicts first, then the controls, preconditions, captioning, retention and example captions."""
-    findings = [v for v in result["verdicts"] if v.get("role", "claim") == "claim"]
-    controls = [v for v in result["verdicts"] if v.get("role") == "control"]
-    out = [t for t in (verdict_table(findings, family=True),
-                       verdict_table(controls, "Controls: checks that the measures can move (or stay)"),
-                       verdict_table(result.get("gates", []), "Preconditions: the base model against trivial "
+    roles = by_role(result)
+    out = [t for t in (verdict_table(roles["claim"], family=True),
+                       verdict_table(roles["control"], "Controls: checks that the measures can move (or stay)"),
+                       verdict_table(roles["gate"], "Preconditions: the base model against trivial "
                                      "baselines on held-out data")) if t]
     sets = result["eval_sets"]
     for name, es in sets.items():

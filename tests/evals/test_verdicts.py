@@ -36,7 +36,8 @@ def test_claims_resolve_groups_and_refuse_what_was_not_compared():
         check_claim(Claim("x", "", "CIDEr-D", "captions", "acc", "base", "equivalent"), ["base", "acc"], tasks)
 
     with pytest.raises(InputError, match="role must be claim or control"):
-        check_claim(Claim("x", "", "CIDEr-D", "captions", "acc", "base", "greater", role="gate"), ["base", "acc"], tasks)
+        check_claim(Claim("x", "", "CIDEr-D", "captions", "acc", "base", "greater", role="gate"),
+                    ["base", "acc"], tasks)
 
 
 def test_holm_steps_down_and_keeps_the_input_order():

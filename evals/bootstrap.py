@@ -8,12 +8,20 @@ the drawn clips. The clip draw of an eval set is shared by all arms and metrics 
 paired on clips); an arm's seed draw is shared by all eval sets and metrics (a seed is one
 model everywhere). With one seed per arm this is the paired clip bootstrap.
 
+Paired seeds (`paired_seeds=True`, what evals.compare uses): when seed k gives every arm the
+same LoRA init and data order, arms are paired on seed indices as they are on clips, so all
+arms with S seeds share one draw of seed indices and a contrast a - b resamples (seed index,
+clip) jointly; an arm with one replicate (the base model, a trivial baseline) draws its only
+run every time, so it pairs with every seed. Arms with different seed counts (S > 1) draw
+independently. Unpaired (the default), each arm draws its own seeds, keyed on its name.
+
 Scores are computed from summed per-clip statistics, so corpus-pooled metrics (BLEU,
 METEOR) are rescored per resample rather than averaged (evals.pooled_metrics).
 """
 from __future__ import annotations
 
 import hashlib
+from math import comb
 from typing import Callable
 
 import numpy as np
@@ -36,10 +44,10 @@ def clip_counts(rng: np.random.Generator, n_boot: int, n: int) -> np.ndarray:
 class Resampler:
     """The seeded draws of one comparison: clip counts per eval set, seed draws per arm."""
 
-    def __init__(self, n_boot: int, seed: int):
-        self.n_boot, self.seed = n_boot, seed
+    def __init__(self, n_boot: int, seed: int, paired_seeds: bool = False):
+        self.n_boot, self.seed, self.paired_seeds = n_boot, seed, paired_seeds
         self._clips: dict[tuple[str, int], np.ndarray] = {}
-        self._seeds: dict[tuple[str, int], np.ndarray] = {}
+        self._seeds: dict[tuple[tuple[str, ...], int], np.ndarray] = {}
 
     def clips(self, eval_set: str, n: int) -> np.ndarray:
         if (eval_set, n) not in self._clips:
@@ -48,11 +56,13 @@ class Resampler:
         return self._clips[eval_set, n]
 
     def seeds(self, arm: str, n_seeds: int) -> np.ndarray:
-        """(n_boot, n_seeds) indices of the seeds drawn in each resample."""
-        if (arm, n_seeds) not in self._seeds:
-            rng = np.random.default_rng([self.seed, 1, *_key(arm)])
-            self._seeds[arm, n_seeds] = rng.integers(0, n_seeds, size=(self.n_boot, n_seeds))
-        return self._seeds[arm, n_seeds]
+        """(n_boot, n_seeds) indices of the seeds drawn in each resample; with paired seeds the
+        same for every arm with n_seeds seeds."""
+        key = ("seed index", str(n_seeds)) if self.paired_seeds else (arm,)
+        if (key, n_seeds) not in self._seeds:
+            rng = np.random.default_rng([self.seed, 1, *_key(*key)])
+            self._seeds[key, n_seeds] = rng.integers(0, n_seeds, size=(self.n_boot, n_seeds))
+        return self._seeds[key, n_seeds]
 
     def values(self, eval_set: str, arm: str, per_seed_stats: list[np.ndarray], score: Score) -> np.ndarray:
         """(n_boot,) resampled values of the arm: mean over drawn seeds of each seed's score
@@ -68,3 +78,9 @@ def interval(samples: np.ndarray) -> tuple[float, float]:
     """The 95% percentile interval of bootstrap samples."""
     low, high = np.percentile(samples, [2.5, 97.5])
     return float(low), float(high)
+
+
+def distinct_multisets(n_seeds: int) -> int:
+    """How many different draws of n seeds with replacement there are (order aside): with 3
+    seeds only 10, so the seed part of an interval rests on very few distinct models."""
+    return comb(2 * n_seeds - 1, n_seeds)

@@ -3,7 +3,10 @@
 `compare_experiment` is what `adcacc run` calls; `adcacc compare RUN...` (`compare_runs`)
 is the same with one replicate per arm. Every number is a mean over an arm's seeds of the
 per-seed corpus value, with a hierarchical-bootstrap interval over seeds and clips
-(evals.bootstrap); deltas are paired on clips. All captioning runs are scored in one scorer
+(evals.bootstrap); deltas are paired on clips and on seed indices (seed k is the same LoRA
+init and data order in every arm). Beside each claim's verdict stand its bootstrap p-value,
+a Holm-adjusted family-wise verdict and, where inconclusive, the smallest effect the design
+could have detected (evals.verdicts). All captioning runs are scored in one scorer
 session (evals.scoring_session). A metric that could not be computed is recorded as
 unavailable with the reason, never as a number.
 """
@@ -19,11 +22,11 @@ import numpy as np
 from common.errors import InputError
 from common.files import write_bytes
 from common.owned_dir import owned
-from evals.bootstrap import Resampler, interval
+from evals.bootstrap import Resampler, distinct_multisets, interval
 from evals.caption_metrics import METRIC_NAMES
 from evals.pooled_metrics import pooled_score
 from evals.replicates import EvalSetRuns, load
-from evals.verdicts import Claim, check_claim, verdict
+from evals.verdicts import Claim, check_claim, detectable, family_wise, p_value, verdict
 
 CAPTION_METRICS = tuple(METRIC_NAMES.values())
 # per clip from evals.retention: strict (label or listed synonym named; else wrong), mapped
@@ -121,25 +124,49 @@ def value_record(est: Estimates, sets: list[str], metric: str, arm: str) -> dict
             "ci": list(interval(boot))}
 
 
-def delta_record(est: Estimates, sets: list[str], metric: str, a: str, b: str) -> dict:
-    """metric(a) - metric(b): per-seed values of both, per-seed effects, mean and 95% CI."""
+def _delta(est: Estimates, sets: list[str], metric: str, a: str, b: str) -> tuple[dict, np.ndarray | None]:
+    """The delta record and the resampled effects (None where unavailable)."""
     got_a, got_b = est.of(sets, metric, a), est.of(sets, metric, b)
     rec = {"a": a, "b": b, "metric": metric}
     for got in (got_a, got_b):
         if isinstance(got, str):
-            return {**rec, "unavailable": got}
+            return {**rec, "unavailable": got}, None
     (seeds_a, boot_a), (seeds_b, boot_b) = got_a, got_b
+    effects = boot_a - boot_b
     return {**rec, "per_seed_a": seeds_a, "per_seed_b": seeds_b, "per_seed": _paired_effects(seeds_a, seeds_b),
-            "delta": float(np.mean(seeds_a) - np.mean(seeds_b)), "ci": list(interval(boot_a - boot_b))}
+            "delta": float(np.mean(seeds_a) - np.mean(seeds_b)), "ci": list(interval(effects))}, effects
+
+
+def delta_record(est: Estimates, sets: list[str], metric: str, a: str, b: str) -> dict:
+    """metric(a) - metric(b): per-seed values of both, per-seed effects, mean and 95% CI."""
+    return _delta(est, sets, metric, a, b)[0]
 
 
 def _claim_record(est: Estimates, claim: Claim, sets: list[str]) -> dict:
-    rec = {"id": claim.id, "text": claim.text, "metric": claim.metric, "eval_set": claim.eval_set,
-           "eval_sets": sets, "direction": claim.direction, "margin": claim.margin,
-           **delta_record(est, sets, claim.metric, claim.a, claim.b)}
-    rec["verdict"] = (f"unavailable ({rec['unavailable']})" if "unavailable" in rec
-                      else verdict(claim.direction, *rec["ci"], claim.margin))
+    """The claim's effect and verdict, its bootstrap p-value (and which verdict that p-value
+    decides) and the smallest effect the design could detect (evals.verdicts)."""
+    delta, effects = _delta(est, sets, claim.metric, claim.a, claim.b)
+    rec = {"id": claim.id, "text": claim.text, "role": claim.role, "metric": claim.metric,
+           "eval_set": claim.eval_set, "eval_sets": sets, "direction": claim.direction, "margin": claim.margin,
+           **delta}
+    if effects is None:
+        return {**rec, "verdict": f"unavailable ({rec['unavailable']})"}
+    rec["verdict"] = verdict(claim.direction, *rec["ci"], claim.margin)
+    rec["p"], rec["p_decides"] = p_value(claim.direction, effects, claim.margin)
+    rec["detectable"] = detectable(claim.direction, effects)
     return rec
+
+
+def seeds_record(arms: dict[str, list[Path]]) -> dict:
+    """How many seeds were trained, that they are paired, and how few seed draws that allows."""
+    per_arm = {arm: len(folders) for arm, folders in arms.items()}
+    n = max(per_arm.values())
+    note = (f"{n} training seed(s) per trained arm, paired across arms by seed index. Drawing {n} seeds with "
+            f"replacement gives only {distinct_multisets(n)} distinct seed multiset(s), so the seed part of "
+            "each interval rests on that few distinct resamples of the models"
+            + (": with so few seeds the intervals are rough; more seeds would firm them up." if n > 1 else
+               ": the intervals cover clip variation only, not a new training seed."))
+    return {"per_arm": per_arm, "n": n, "paired": True, "distinct_multisets": distinct_multisets(n), "note": note}
 
 
 def _examples(es: EvalSetRuns, k: int) -> list[dict]:
@@ -182,7 +209,7 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
     sets, notes = load(arms, base)
     claim_sets = _check_request(arms, contrasts, [*claims, *gates], sets)
     stats = Stats(sets)
-    est = Estimates(stats, Resampler(n_boot, seed))
+    est = Estimates(stats, Resampler(n_boot, seed, paired_seeds=True))
     pairs = [(a, base) for a in arms if a != base]
     pairs += [tuple(c) for c in contrasts if tuple(c) not in pairs]
     out_sets = {}
@@ -198,12 +225,15 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
             "deltas": [delta_record(est, [name], m, a, b) for a, b in pairs for m in metrics],
             "examples": _examples(es, n_examples) if es.task == "caption" else []}
     gate_records = [_claim_record(est, g, claim_sets[g.id]) for g in gates]
-    return {"base": base, "bootstrap": n_boot, "seed": seed,
+    verdicts = [_claim_record(est, c, claim_sets[c.id]) for c in claims]
+    family = {**family_wise(verdicts), "n_controls": sum(c.role == "control" for c in claims),
+              "n_gates": len(gates)}
+    return {"base": base, "bootstrap": n_boot, "seed": seed, "seeds": seeds_record(arms), "family_wise": family,
             "gates": gate_records,
             "void": [f"{g['text']}: {g['verdict']}" for g in gate_records if g["verdict"] != "holds"],
             "arms": {arm: [str(p) for p in folders] for arm, folders in arms.items()},
             "contrasts": [list(p) for p in pairs], "notes": notes,
-            "verdicts": [_claim_record(est, c, claim_sets[c.id]) for c in claims], "eval_sets": out_sets}
+            "verdicts": verdicts, "eval_sets": out_sets}
 
 
 def compare_experiment(arms: dict[str, list[Path]], out: Path, *, base: str = "base",

@@ -76,20 +76,62 @@ def _paper_cell(paper: dict | None) -> Cell:
                 flag="inconsistent" if paper.get("flag") else "")
 
 
-def verdict_table(records: list[dict], title: str = "Verdicts") -> Table | None:
+DETECTABLE_NOTE = ("Under an inconclusive verdict: the smallest effect this design could have detected, "
+                   "(1.96 + 0.84) × the bootstrap standard error of the effect (80% power, 5% two-sided); "
+                   "for an equivalence claim, the smallest margin within which equivalence could have been "
+                   "shown if the true effect were 0, (1.96 + 1.28) × the standard error.")
+HOLM_NOTE = ("Family-wise: Holm's step-down adjustment of each claim's bootstrap p-value (p: twice the "
+             "share of resamples on the wrong side of 0, or of the margin for an equivalence claim; "
+             "p < 0.05 is the 95% CI's verdict) over the claims above, so that the chance of any false "
+             "holds/fails among them stays at 5%.")
+
+
+def _effect_text(v: dict) -> str:
+    effect = f"{v['metric']} on {v['eval_set']}: {v['a']} − {v['b']}"
+    return effect + (f" (within ±{v['margin']:g})" if v["direction"] == "equivalent" else "")
+
+
+def detectable_text(v: dict) -> str:
+    """For an inconclusive verdict, what this design could have detected; else empty."""
+    if not v["verdict"].startswith("inconclusive") or "detectable" not in v:
+        return ""
+    if v["direction"] == "equivalent":
+        return f"could show equivalence only within ±{num(v['detectable'])}"
+    return f"could detect only effects beyond ±{num(v['detectable'])}"
+
+
+def verdict_table(records: list[dict], title: str = "Verdicts", family: bool = False) -> Table | None:
+    """One row per claim; `family` adds the Holm-adjusted verdict beside the per-claim one."""
     if not records:
         return None
     rows = []
     for v in records:
-        effect = f"{v['metric']} on {v['eval_set']}: {v['a']} − {v['b']}"
-        if v["direction"] == "equivalent":
-            effect += f" (within ±{v['margin']:g})"
         cell = delta_cell(v)
-        rows.append([Cell(v["id"]), Cell(v["text"]), Cell(effect), Cell(_seeds(v.get("per_seed"), True) or "–"),
-                     Cell(cell.text, ci=cell.ci), Cell(v["verdict"], flag=v["verdict"].split(" ")[0])])
+        row = [Cell(v["id"]), Cell(v["text"]), Cell(_effect_text(v)), Cell(_seeds(v.get("per_seed"), True) or "–"),
+               Cell(cell.text, ci=cell.ci), Cell(v["verdict"], detectable_text(v), flag=v["verdict"].split(" ")[0])]
+        if family:
+            holm = v.get("verdict_holm", v["verdict"])
+            row.append(Cell(holm, f"p = {v['p']:.3g}, Holm p = {v['p_holm']:.3g}" if "p_holm" in v else "",
+                            flag=holm.split(" ")[0]))
+        rows.append(row)
+    notes = ["holds / fails: the 95% CI lies entirely on one side; inconclusive: it does not."]
+    notes += [DETECTABLE_NOTE] if any(detectable_text(v) for v in records) else []
     return Table(title, ["claim", "statement", "effect measured", "per-seed effects",
-                         "effect, mean over seeds [95% CI]", "verdict"], rows,
-                 ["holds / fails: the 95% CI lies entirely on one side; inconclusive: it does not."])
+                         "effect, mean over seeds [95% CI]", "verdict"] + (["family-wise (Holm)"] if family else []),
+                 rows, notes + ([HOLM_NOTE] if family else []))
+
+
+def family_text(result: dict) -> str:
+    """How many claims are read together, and how many survive Holm's adjustment."""
+    fw = result["family_wise"]
+    if not (fw["n_tested"] or fw["not_tested"] or fw["n_controls"] or fw["n_gates"]):
+        return ""
+    text = (f"{fw['n_tested']} claim(s) tested together; {fw['decisive']} decisive (holds or fails) after "
+            f"Holm's adjustment for testing them together (family-wise error 5%)")
+    if fw["not_tested"]:
+        text += f"; not tested (unavailable): {', '.join(fw['not_tested'])}"
+    return (text + f". Checked apart: {fw['n_controls']} control(s) and {fw['n_gates']} precondition(s); "
+            "the claims are read only if every one holds, which needs no adjustment.")
 
 
 def void_text(result: dict) -> str:
@@ -172,10 +214,19 @@ def example_table(name: str, es: dict) -> Table:
     return Table(f"Example captions on {name} (first seed of each arm)", ["clip", "a reference"] + arms, rows)
 
 
+def by_role(result: dict) -> dict[str, list[dict]]:
+    """The claim records by role: findings ("claim"), controls, and preconditions ("gate")."""
+    return {"claim": [v for v in result["verdicts"] if v.get("role", "claim") == "claim"],
+            "control": [v for v in result["verdicts"] if v.get("role") == "control"],
+            "gate": result.get("gates", [])}
+
+
 def tables(result: dict) -> list[Table]:
-    """Verdicts first, then the preconditions, captioning, retention and example captions."""
-    out = [t for t in (verdict_table(result["verdicts"]),
-                       verdict_table(result.get("gates", []), "Preconditions: the base model against trivial "
+    """Verdicts first, then the controls, preconditions, captioning, retention and example captions."""
+    roles = by_role(result)
+    out = [t for t in (verdict_table(roles["claim"], family=True),
+                       verdict_table(roles["control"], "Controls: checks that the measures can move (or stay)"),
+                       verdict_table(roles["gate"], "Preconditions: the base model against trivial "
                                      "baselines on held-out data")) if t]
     sets = result["eval_sets"]
     for name, es in sets.items():
@@ -197,11 +248,17 @@ def header_text(result: dict) -> str:
     seeds = ", ".join(f"{arm} {len(f)}" for arm, f in result["arms"].items())
     return (f"Base: {result['base']}. Seeds per arm: {seeds}. Values are means over seeds; 95% CIs from a "
             f"hierarchical bootstrap ({result['bootstrap']} resamples, seed {result['seed']}): seeds, then "
-            "clips, resampled; differences are paired on clips.")
+            "clips, resampled; differences are paired on clips and on seed indices (seed k is the same "
+            "init and data order in every arm; a single run, such as the base, pairs with every seed).")
+
+
+def header_paragraphs(result: dict) -> list[str]:
+    """What the numbers are, how many seeds stand behind them, and how many claims are read."""
+    return [t for t in (header_text(result), result["seeds"]["note"], family_text(result)) if t]
 
 
 def comparison_markdown(result: dict) -> str:
-    md = f"# Comparison\n\n{header_text(result)}\n"
+    md = "# Comparison\n\n" + "\n\n".join(header_paragraphs(result)) + "\n"
     if void_text(result):
         md += f"\n**{void_text(result)}**\n"
     for t in tables(result):

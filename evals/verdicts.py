@@ -9,6 +9,22 @@ only the interval, so no claim is worded beyond what the numbers show:
                entirely outside it, else inconclusive
 `eval_set` names one eval set or a group: "retention" (the mean over all retention eval
 sets compared, per seed and per resample) or "captioning" (the same over captioning sets).
+A claim's `role` is "claim" (a finding) or "control" (a positive or negative control: a check
+of the instrument, like the preconditions, reported and plotted apart from the findings).
+
+Several claims are read together, so beside each verdict stands a family-wise one: Holm's
+step-down adjustment of bootstrap p-values over the findings (role "claim"). Holm rather
+than simultaneous intervals because it needs no model of how the claims' effects co-vary
+(they mix metrics, eval sets and equivalence tests), controls the family-wise error at 5%
+under any dependence, and is never less powerful than Bonferroni. Preconditions and controls
+are not in the family: the findings are read only if every one of them holds, and requiring
+all of several tests to pass (an intersection-union test) needs no adjustment.
+
+Where a verdict is inconclusive, `detectable` says how large an effect this design could
+have detected: (1.96 + 0.84) x the bootstrap standard error of the effect (80% power, 5%
+two-sided) for greater/less; for an equivalence claim, (1.96 + 1.28) x the standard error is
+the smallest margin within which equivalence could be shown when the true effect is 0 (80%
+power, each side tested at 2.5% as the 95% interval does).
 """
 from __future__ import annotations
 
@@ -16,9 +32,16 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from common.errors import InputError
 
 Direction = Literal["greater", "less", "equivalent"]
+Role = Literal["claim", "control"]
+ALPHA = 0.05
+DETECTABLE_FORMULA = ("(1.96 + 0.84) x bootstrap SE of the effect (80% power, 5% two-sided); equivalence: "
+                      "(1.96 + 1.28) x SE, the smallest margin showable when the true effect is 0")
+POWER_Z = {"greater": 1.96 + 0.84, "less": 1.96 + 0.84, "equivalent": 1.96 + 1.28}
 GROUPS = {"retention": lambda task: task != "caption", "captioning": lambda task: task == "caption"}
 
 
@@ -32,6 +55,7 @@ class Claim:
     b: str
     direction: Direction
     margin: float = 0.0
+    role: Role = "claim"
 
 
 def check_claim(claim: Claim, arms: list[str], tasks: dict[str, str]) -> list[str]:
@@ -42,6 +66,8 @@ def check_claim(claim: Claim, arms: list[str], tasks: dict[str, str]) -> list[st
             raise InputError(None, f"{where}: arm {arm!r} is not compared (arms: {', '.join(arms)})")
     if claim.direction not in ("greater", "less", "equivalent"):
         raise InputError(None, f"{where}: direction must be greater, less or equivalent, not {claim.direction!r}")
+    if claim.role not in ("claim", "control"):
+        raise InputError(None, f"{where}: role must be claim or control, not {claim.role!r}")
     if claim.a == claim.b:
         raise InputError(None, f"{where}: compares arm {claim.a!r} with itself; name two different arms")
     if not (math.isfinite(claim.margin) and claim.margin >= 0):
@@ -73,3 +99,53 @@ def verdict(direction: Direction, low: float, high: float, margin: float = 0.0) 
     if high < 0:
         return "fails"
     return "inconclusive (CI includes 0)"
+
+
+def p_value(direction: Direction, effects: np.ndarray, margin: float = 0.0) -> tuple[float, str]:
+    """(bootstrap p-value, the verdict it decides: "holds" or "fails") from resampled effects.
+
+    The p-value is the smallest alpha at which the (alpha/2, 1 - alpha/2) percentile interval
+    would give that decisive verdict, so p < 0.05 matches the 95% interval's verdict. For
+    "greater": holds at 2 x the share of resamples with effect <= 0, fails at 2 x the share
+    >= 0 ("less" mirrored). For "equivalent" (two one-sided tests): holds at 2 x the larger of
+    the shares <= -margin and >= margin, fails at 2 x the smaller of the shares <= margin and
+    >= -margin. Shares count (k + 1) / (n + 1), so no p-value is 0."""
+    n = len(effects)
+
+    def share(mask: np.ndarray) -> float:
+        return (int(np.count_nonzero(mask)) + 1) / (n + 1)
+
+    if direction == "equivalent":
+        holds = 2 * max(share(effects <= -margin), share(effects >= margin))
+        fails = 2 * min(share(effects <= margin), share(effects >= -margin))
+    else:
+        sign = 1.0 if direction == "greater" else -1.0
+        holds, fails = 2 * share(sign * effects <= 0), 2 * share(sign * effects >= 0)
+    return (min(1.0, holds), "holds") if holds <= fails else (min(1.0, fails), "fails")
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the input order."""
+    m, adjusted, running = len(p_values), [0.0] * len(p_values), 0.0
+    for rank, i in enumerate(sorted(range(m), key=lambda j: p_values[j])):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def detectable(direction: Direction, effects: np.ndarray) -> float:
+    """The smallest effect (for "equivalent": margin) this design detects with 80% power."""
+    spread = float(np.std(effects, ddof=1)) if len(effects) > 1 else 0.0
+    return POWER_Z[direction] * spread
+
+
+def family_wise(records: list[dict]) -> dict:
+    """Holm over the available findings; sets each one's "p_holm" and "verdict_holm"."""
+    tested = [r for r in records if r.get("role", "claim") == "claim" and "p" in r]
+    for rec, adjusted in zip(tested, holm([r["p"] for r in tested])):
+        rec["p_holm"] = adjusted
+        decided = adjusted < ALPHA and rec["p_decides"] == rec["verdict"]
+        rec["verdict_holm"] = rec["verdict"] if decided else "inconclusive (not significant after Holm)"
+    return {"method": "holm", "alpha": ALPHA, "n_tested": len(tested), "detectable": DETECTABLE_FORMULA,
+            "decisive": sum(r["verdict_holm"] in ("holds", "fails") for r in tested),
+            "not_tested": [r["id"] for r in records if r.get("role", "claim") == "claim" and "p" not in r]}

@@ -33,3 +33,24 @@ def test_seed_variation_widens_the_interval_and_draws_are_seeded():
     again = Resampler(500, seed=0)
     assert interval(again.values("set", "spread", spread, mean_score)) == (lo2, hi2)
     assert interval(Resampler(500, seed=1).values("set", "spread", spread, mean_score)) != (lo2, hi2)
+
+
+def test_arms_sharing_seed_indices_share_the_seed_draw():
+    """Issue 22 case 5: seed k gives every arm the same init and data order, so a contrast
+    resamples seed indices jointly; two arms that differ by a constant per seed (and per clip)
+    get a CI of width ~0, where independent per-arm seed draws gave a wide one."""
+    rng = np.random.default_rng(4)
+    clips = _clips(rng)
+    a = [clips - 0.1, clips, clips + 0.1]
+    b = [x + 0.02 for x in a]
+    paired = Resampler(500, seed=0, paired_seeds=True)
+    lo, hi = interval(paired.values("set", "b", b, mean_score) - paired.values("set", "a", a, mean_score))
+    assert hi - lo < 1e-9 and lo == pytest.approx(0.02)
+    base = paired.values("set", "base", [clips], mean_score)  # one replicate pairs with every seed
+    assert np.array_equal(paired.seeds("base", 1), np.zeros((500, 1), dtype=int))
+    assert interval(paired.values("set", "a", a, mean_score) - base)[1] > 0.05  # the seed spread remains
+    unpaired = Resampler(500, seed=0)
+    lo, hi = interval(unpaired.values("set", "b", b, mean_score) - unpaired.values("set", "a", a, mean_score))
+    assert hi - lo > 0.05
+    assert interval(Resampler(500, seed=0, paired_seeds=True).values("set", "a", a, mean_score)) == \
+        interval(paired.values("set", "a", a, mean_score))  # seeded: the same draws again

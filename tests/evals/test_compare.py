@@ -83,7 +83,7 @@ def test_byte_identical_on_rerun_and_cli_compare_uses_the_same_path(tmp_path):
     out = tmp_path / "report"
     compare_experiment(arms, out, claims=CLAIMS, n_boot=200)
     before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert len(set(before) - set(BOOKKEEPING)) == 6  # md, csv, json, html, 2 retention figures
+    assert len(set(before) - set(BOOKKEEPING)) == 7  # md, csv, json, html, 2 retention figures, forest plot
     compare_experiment(arms, out, claims=CLAIMS, n_boot=200)
     assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     flat = tmp_path / "flat"
@@ -130,9 +130,9 @@ def test_report_with_captions_renders_in_chromium(tmp_path):
     assert "| paper: ADC |" in md and AUDIOCAPS_OVERLAP in md  # the paper's rows, with their caveats
     assert "* paper ADC SPICE 0.4480: inconsistent with the paper's own SPIDEr" in md
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
-        "caption_metrics.png", "forgetting.png", "retention_accuracy.png"]
+        "caption_metrics.png", "forest.png", "forgetting.png", "retention_accuracy.png"]
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 3 and "src='http" not in html
+    assert html.count("data:image/png;base64,") == 4 and "src='http" not in html
     assert html.index("Verdicts") < html.index("Captioning on")
 
     chromium = shutil.which("chromium")
@@ -215,3 +215,94 @@ def test_compare_refuses_to_overwrite_a_report_it_did_not_write(tmp_path, capsys
     assert "not empty and was not made by adcacc compare" in err and "Traceback" not in err
     assert [p.name for p in theirs.iterdir()] == ["report.html"]
     assert (theirs / "report.html").read_text() == "<p>my report</p>"
+
+
+def _twin(root, arms, of="acc"):
+    """An arm whose every seed answers exactly as `of`'s same seed: it differs by 0 per seed."""
+    arms["twin"] = []
+    for s, rep in enumerate(arms[of]):
+        twin = root / "twin" / f"seed{s}" / "vsc"
+        twin.mkdir(parents=True)
+        for f in ("predictions.jsonl", "run.json"):
+            shutil.copy(rep / "vsc" / f, twin / f)
+        arms["twin"].append(twin.parent)
+    return arms
+
+
+def test_arms_are_paired_on_seed_indices(tmp_path):
+    """Issue 22 case 5: seed k is the same init and data order in every arm, so the contrast of
+    two arms that answer alike seed by seed has a zero-width CI (independent seed draws per
+    arm gave about ±0.05 here), while a contrast with the one-replicate base keeps the seed spread."""
+    arms = _twin(tmp_path, _experiment(tmp_path))
+    claim = Claim("t", "The twin matches ACC", "accuracy_strict", "vsc_proxy", "twin", "acc", "equivalent", 0.01)
+    result = compare_experiment(arms, tmp_path / "r", claims=[claim, CLAIMS[1]], contrasts=[("twin", "acc")],
+                                n_boot=300)
+    twin, adc_base = result["verdicts"]
+    assert twin["ci"][1] - twin["ci"][0] < 1e-9 and twin["verdict"] == "holds"
+    assert adc_base["ci"][1] - adc_base["ci"][0] > 0.05
+    assert result["seeds"]["paired"] is True
+
+
+def _mid(root, arms):
+    """An arm near the base (0.6) on every seed: its claims against the base are inconclusive."""
+    arms["mid"] = [_vsc(root / "mid" / f"s{k}" / "vsc", skill, seed=40 + k).parent
+                   for k, skill in enumerate((0.62, 0.55, 0.68))]
+    return arms
+
+
+def test_report_gives_family_wise_verdicts_detectable_effects_and_the_seed_count(tmp_path):
+    """Issue 22 case 5: the report says how many claims are tested, gives Holm-adjusted verdicts
+    beside the per-claim ones (here "ACC matches base" fails alone but not after Holm), the
+    smallest detectable effect under an inconclusive verdict, and the seeds' 10 multisets."""
+    arms = _mid(tmp_path, _twin(tmp_path, _experiment(tmp_path)))
+    claims = CLAIMS + [Claim("5", "MID beats the base", "accuracy_strict", "vsc_proxy", "mid", "base", "greater"),
+                       Claim("6", "MID within 0.05", "accuracy_strict", "vsc_proxy", "mid", "base", "equivalent", 0.05),
+                       Claim("t", "The twin matches ACC", "accuracy_strict", "vsc_proxy", "twin", "acc",
+                             "equivalent", 0.02),
+                       Claim("ctl", "ADC moves (control)", "accuracy_strict", "vsc_proxy", "adc", "base", "less",
+                             role="control")]
+    out = tmp_path / "report"
+    result = compare_experiment(arms, out, claims=claims, n_boot=500)
+    fw, by = result["family_wise"], {v["id"]: v for v in result["verdicts"]}
+    assert (fw["method"], fw["n_tested"], fw["n_controls"], fw["n_gates"]) == ("holm", 6, 1, 0)
+    assert by["3"]["verdict"] == "fails" and by["3"]["verdict_holm"].startswith("inconclusive")
+    assert by["3"]["p"] < 0.05 < by["3"]["p_holm"]
+    assert by["1"]["verdict_holm"] == "holds" and "p_holm" not in by["ctl"]
+    assert by["5"]["verdict"].startswith("inconclusive")
+    assert by["5"]["detectable"] == pytest.approx(2.8 / 3.24 * by["6"]["detectable"])
+    assert 0.05 < by["5"]["detectable"] < 0.5
+    assert result["seeds"] == {**result["seeds"], "n": 3, "paired": True, "distinct_multisets": 10}
+    md, page = (out / "comparison.md").read_text(), (out / "report.html").read_text()
+    for text in (md, page):
+        assert "6 claim(s) tested together; 3 decisive" in text and "only 10 distinct seed multiset" in text
+        assert f"could detect only effects beyond ±{by['5']['detectable']:.4f}" in text
+        assert "(1.96 + 0.84) × the bootstrap standard error" in text
+    assert "| inconclusive (not significant after Holm) (p = " in md and md.count("\n| 3 |") == 1
+    assert md.index("## Verdicts") < md.index("## Controls")
+
+
+def test_forest_plot_heads_the_report(tmp_path):
+    """Issue 22 item 9: a forest plot of every claim, control and precondition opens the report."""
+    from PIL import Image
+
+    from evals.report_html import _forest_panels
+
+    arms = _experiment(tmp_path)
+    arms["trivial"] = [_vsc(tmp_path / "trivial" / "vsc", 0.2, seed=5).parent]
+    gate = Claim("g", "The base beats the majority class", "accuracy_strict", "vsc_proxy", "base", "trivial", "greater")
+    control = Claim("ctl", "ADC moves (control)", "accuracy_strict", "vsc_proxy", "adc", "base", "less", role="control")
+    out = tmp_path / "report"
+    result = compare_experiment(arms, out, claims=[*CLAIMS, control], gates=[gate], n_boot=200)
+    panels = [(role, title, [r["id"] for r in recs]) for role, title, _, recs in _forest_panels(result)]
+    assert panels == [("claim", "Claims: accuracy_strict", ["1", "2"]), ("claim", "Claims: accuracy_mapped", ["3"]),
+                      ("control", "Controls: accuracy_strict", ["ctl"]),
+                      ("gate", "Preconditions: accuracy_strict", ["g"])]
+    page = (out / "report.html").read_text()
+    first = page.index("<img")
+    assert first == page.index("<img alt='forest.png'") < page.index("<h2>Verdicts")
+    with Image.open(out / "figures" / "forest.png") as img:
+        width, height = img.size
+    assert width > 900 and height > 400
+    no_claims = tmp_path / "plain"
+    compare_experiment({k: v for k, v in arms.items() if k != "trivial"}, no_claims, n_boot=50)
+    assert not (no_claims / "figures" / "forest.png").exists()

@@ -23,6 +23,7 @@ from data_builders.datasets import check_seed
 
 ARMS = ("base", "ac", "adc", "acc", "ac_adc", "ac_acc", "ac_matched")
 DIRECTIONS = ("greater", "less", "equivalent")
+ROLES = ("claim", "control")
 CORPUS_PREFIX = "corpus:"  # eval data inside the experiment's own corpus folder
 NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")  # it names Slurm jobs and folders: nothing a shell reads
 
@@ -59,6 +60,7 @@ class ClaimSpec:
     b: str
     direction: str
     margin: float = 0.0
+    role: str = "claim"  # "control": a check that a measure can move (or stay), not a finding
 
 
 @dataclass(frozen=True)
@@ -288,10 +290,12 @@ def _claims(top: Reader) -> tuple[ClaimSpec, ...]:
     claims = []
     for i, node in enumerate(top.get("claims", list, [])):
         c = Reader(top.path, node, f"claims[{i}]",
-                    ("id", "text", "metric", "eval_set", "a", "b", "direction", "margin"))
+                    ("id", "text", "metric", "eval_set", "a", "b", "direction", "margin", "role"))
         spec = ClaimSpec(*(c.get(k, str, required=True) for k in
                            ("id", "text", "metric", "eval_set", "a", "b", "direction")),
-                         margin=float(c.get("margin", (int, float), 0.0)))
+                         margin=float(c.get("margin", (int, float), 0.0)), role=c.get("role", str, "claim"))
+        if spec.role not in ROLES:
+            c.fail(f"must be one of {', '.join(ROLES)}", "role")
         if spec.direction not in DIRECTIONS:
             c.fail(f"must be one of {', '.join(DIRECTIONS)}", "direction")
         if spec.id in {x.id for x in claims}:

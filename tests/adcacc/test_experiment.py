@@ -151,3 +151,17 @@ def test_bad_claim_edit_on_a_finished_run_leaves_its_report(tmp_path, capsys):
 def test_shipped_experiments_dry_run(capsys):
     for name in ("smoke", "demo", "paper"):
         assert main(["run", str(EXPERIMENTS / f"{name}.yaml"), "--dry-run"]) == 0, capsys.readouterr().err
+
+
+def test_a_claim_can_be_a_control_and_reaches_the_comparison_as_one(tmp_path):
+    from adcacc.plan import build_plan
+    from evals.verdicts import Claim
+
+    control = {"id": "ctl", "text": "ADC moves retention", "metric": "accuracy_strict", "eval_set": "retention",
+               "a": "adc", "b": "base", "direction": "less", "role": "control"}
+    exp = load_experiment(_write(tmp_path, lambda e: e.update(claims=[control])), tmp_path / "o")
+    compare = next(s for s in build_plan(exp) if s.kind == "compare")
+    assert Claim(**compare.params["claims"][0]).role == "control"
+    bad = _write(tmp_path, lambda e: e.update(claims=[{**control, "role": "finding"}]))
+    with pytest.raises(InputError, match=r"claims\[0\].role: must be one of claim, control"):
+        load_experiment(bad, tmp_path / "o")

@@ -72,7 +72,7 @@ def _corpus(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 
 def _build(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
-    from data_builders.datasets import build_datasets
+    from data_builders.datasets import SettingNames, build_datasets
 
     p = dict(exp.data.build)
     if "splits" in p:
@@ -84,7 +84,7 @@ def _build(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
         src = {"bases_csv": corpus / "bases.csv", "events_csv": corpus / "events.csv"}
     else:
         src = {"audiocaps": exp.data.audiocaps, "subset": exp.data.subset, "event_dir": exp.data.event_dir}
-    report = build_datasets(stage.out, **src, **p)
+    report = build_datasets(stage.out, **src, **p, names=SettingNames.keys_of(exp.path, "data.build"))
     return {"rows": report["rows"]}
 
 

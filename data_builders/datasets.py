@@ -3,6 +3,7 @@ experiment runner call it): check the settings, read the inputs, build, return t
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from common.errors import InputError
@@ -11,6 +12,30 @@ from data_builders.inputs import Problems, load_inputs
 from data_builders.rewrite import RewriteConfig
 
 RATIO_DB_RANGE = (-30.0, 30.0)  # our choice: past 30 dB one sound masks the other entirely
+
+
+@dataclass(frozen=True)
+class SettingNames:
+    """What an error calls each setting: the CLI's option (default), or, for settings read
+    from an experiment file, that file and its key, so the hint names what the user wrote."""
+
+    file: Path | None = None
+    splits: str = "--splits"
+    ratio_db: str = "--ratio-db"
+    duration_s: str = "--duration"
+    max_bases: str = "--max-bases"
+    workers: str = "--workers"
+
+    @classmethod
+    def keys_of(cls, file: Path, section: str) -> SettingNames:
+        """The names of the settings under `section` (e.g. "data.build") of a YAML `file`."""
+        return cls(file, **{f.name: f"{section}.{f.name}" for f in fields(cls) if f.name != "file"})
+
+    def error(self, setting: str, problem: str) -> InputError:
+        return InputError(self.file, f"{getattr(self, setting)}: {problem}")
+
+
+CLI_NAMES = SettingNames()
 
 
 def build_datasets(
@@ -32,6 +57,7 @@ def build_datasets(
     rewrite_backend: str | None = None,
     rewrite_model: str | None = None,
     rewrite_url: str | None = None,
+    names: SettingNames = CLI_NAMES,
 ) -> dict:
     """Build the AC/ADC/ACC datasets into `out` from bases (a CSV or AudioCaps) and events
     (a CSV or an event folder); returns the report also written as build_report.json.
@@ -39,7 +65,8 @@ def build_datasets(
     `max_bases` takes a seeded random sample of that many bases (ids in the report);
     `splits` are the train/val/test fractions of the bases that build. `rewrite_backend`
     ("openai" with `rewrite_url`, or "transformers") has `rewrite_model` reword the post-edit
-    captions and instructions (data_builders/rewrite.py)."""
+    captions and instructions (data_builders/rewrite.py). `names` is how errors name the
+    settings (an experiment file's keys when the runner calls)."""
     if (bases_csv is None) == (audiocaps is None):
         raise ValueError("give exactly one of bases_csv and audiocaps")
     if (events_csv is None) == (event_dir is None):
@@ -49,38 +76,38 @@ def build_datasets(
         rewrite = RewriteConfig(rewrite_backend, rewrite_model or "", rewrite_url)
         rewrite.check()
     cfg = BuildConfig(out=Path(out), seed=seed, duration_s=float(duration_s),
-                      ratio_db=check_ratio_db(ratio_db), split_fractions=check_splits(splits),
+                      ratio_db=check_ratio_db(ratio_db, names), split_fractions=check_splits(splits, names),
                       max_bases=max_bases, workers=workers, skip_bad=skip_bad,
                       relative_paths=relative_paths, rewrite=rewrite)
-    check_counts(cfg)
+    check_counts(cfg, names)
     problems = Problems(skip_bad=skip_bad)
     bases, events = load_inputs(problems, bases_csv, events_csv, audiocaps, subset, event_dir)
     return run_build(bases, events, cfg, problems)
 
 
-def check_ratio_db(ratio_db: tuple[float, float]) -> tuple[float, float]:
+def check_ratio_db(ratio_db: tuple[float, float], names: SettingNames = CLI_NAMES) -> tuple[float, float]:
     lo, hi = (float(v) for v in ratio_db)
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
-        raise InputError("--ratio-db", f"needs MIN MAX with MIN <= MAX, got {lo:g} {hi:g}")
+        raise names.error("ratio_db", f"needs MIN MAX with MIN <= MAX, got {lo:g} {hi:g}")
     if lo < RATIO_DB_RANGE[0] or hi > RATIO_DB_RANGE[1]:
-        raise InputError("--ratio-db", f"{lo:g} {hi:g} is outside {RATIO_DB_RANGE[0]:g}.."
-                                       f"{RATIO_DB_RANGE[1]:g} dB, where both sounds stay audible")
+        raise names.error("ratio_db", f"{lo:g} {hi:g} is outside {RATIO_DB_RANGE[0]:g}.."
+                                      f"{RATIO_DB_RANGE[1]:g} dB, where both sounds stay audible")
     return lo, hi
 
 
-def check_splits(splits: tuple[float, ...]) -> tuple[float, float, float]:
+def check_splits(splits: tuple[float, ...], names: SettingNames = CLI_NAMES) -> tuple[float, float, float]:
     values = tuple(float(v) for v in splits)
     if (len(values) != 3 or not all(math.isfinite(v) and v >= 0 for v in values)
             or values[0] <= 0 or abs(sum(values) - 1) > 1e-6):
-        raise InputError("--splits", f"needs three fractions train,val,test that are >= 0, "
-                                     f"train > 0, summing to 1 (e.g. 0.98,0.02,0); got {splits}")
+        raise names.error("splits", f"needs three fractions train,val,test that are >= 0, "
+                                    f"train > 0, summing to 1 (e.g. 0.98,0.02,0); got {splits}")
     return values
 
 
-def check_counts(cfg: BuildConfig) -> None:
+def check_counts(cfg: BuildConfig, names: SettingNames = CLI_NAMES) -> None:
     if not (math.isfinite(cfg.duration_s) and cfg.duration_s > 0):
-        raise InputError("--duration", f"must be a positive number of seconds, got {cfg.duration_s}")
+        raise names.error("duration_s", f"must be a positive number of seconds, got {cfg.duration_s}")
     if cfg.max_bases is not None and cfg.max_bases < 1:
-        raise InputError("--max-bases", f"must be at least 1, got {cfg.max_bases}")
+        raise names.error("max_bases", f"must be at least 1, got {cfg.max_bases}")
     if cfg.workers < 1:
-        raise InputError("--workers", f"must be at least 1, got {cfg.workers}")
+        raise names.error("workers", f"must be at least 1, got {cfg.workers}")

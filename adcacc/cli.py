@@ -121,7 +121,10 @@ class _Interrupts:
         self.seen = True
         if not self.reported:
             self.reported = True
-            print(INTERRUPTED, file=sys.stderr, flush=True)
+            try:
+                print(INTERRUPTED, file=sys.stderr, flush=True)
+            except (OSError, ValueError):  # stderr closed (the terminal gone): the status says it
+                pass
         return 130
 
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import torch
 import yaml
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from common.errors import InputError
+from common.torch_files import read_safetensors
 
 KEEP = 2  # newest checkpoints kept on disk
+DAMAGED = "this checkpoint is damaged: pass another one (an earlier step-* folder) or train again"
 
 
 def save(run_dir: Path, step: int, weights: dict, cfg: dict, state: dict,
@@ -64,7 +66,7 @@ def load_model(path: str | Path, trust_checkpoint: bool = False):
 
     ckpt = resolve(path)
     cfg = load_config(ckpt / "config.yaml")
-    weights = load_file(str(ckpt / "model.safetensors"))
+    weights = read_safetensors(ckpt / "model.safetensors", DAMAGED)
     model_cfg = cfg.model
     if any(k.startswith("encoder.") for k in weights):
         model_cfg = dataclasses.replace(cfg.model, encoder_checkpoint=None)
@@ -74,7 +76,7 @@ def load_model(path: str | Path, trust_checkpoint: bool = False):
 
 
 def restore(model, ckpt: Path, weights: dict | None = None) -> None:
-    weights = load_file(str(ckpt / "model.safetensors")) if weights is None else weights
+    weights = read_safetensors(ckpt / "model.safetensors", DAMAGED) if weights is None else weights
     missing, unexpected = model.load_state_dict(weights, strict=False)
     bad = [k for k in missing if not k.startswith(("lm.", "encoder."))] + list(unexpected)
     if bad:

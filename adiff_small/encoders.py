@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from common.torch_files import load_torch_file
+from common.torch_files import load_torch_file, read_safetensors
 from common.errors import InputError
 
 # aisfx's shipped weights file pickles numpy integers in its dataset table: plain data, so
@@ -160,16 +160,9 @@ def read_state_dict(path: str | Path, trust: bool = False) -> dict[str, torch.Te
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "checkpoint not found")
-    try:
-        if path.suffix == ".safetensors":
-            from safetensors.torch import load_file
-
-            return load_file(str(path))
-        obj = load_torch_file(path, trust=trust)
-    except InputError:
-        raise
-    except Exception as err:  # noqa: BLE001 - any decoding failure is the user's file
-        raise InputError(path, f"unreadable checkpoint ({type(err).__name__}: {str(err).splitlines()[0]})") from None
+    if path.suffix == ".safetensors":
+        return read_safetensors(path, "export or download it again")
+    obj = load_torch_file(path, trust=trust)
     for key in ("state_dict", "model"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]

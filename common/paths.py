@@ -12,12 +12,17 @@ from common.errors import InputError
 
 
 def inside(root: Path, rel: str, where: str | Path, row: int | None = None) -> Path:
-    """`root / rel` resolved, or an InputError if `rel` is absolute, escapes `root` or holds a
-    NUL byte (no file system accepts one; resolving it raises ValueError)."""
+    """`root / rel` resolved, or an InputError if `rel` is absolute, escapes `root`, holds a
+    NUL byte (no file system accepts one; resolving it raises ValueError) or runs into a
+    symlink loop (resolving it raises RuntimeError on Python 3.11)."""
     if "\x00" in rel:
         raise InputError(where, f"path {rel!r} holds a NUL byte; fix or remove that row", row=row)
-    root = Path(root).resolve()
-    target = (root / rel).resolve()
+    try:
+        root = Path(root).resolve()
+        target = (root / rel).resolve()
+    except RuntimeError:
+        raise InputError(where, f"path {rel!r} under {root} runs into a symlink loop; "
+                                "fix the links or that row", row=row) from None
     if Path(rel).is_absolute() or not target.is_relative_to(root):
         raise InputError(where, f"path {rel!r} escapes its folder {root}; "
                                 "paths in data files must be relative and stay inside it", row=row)

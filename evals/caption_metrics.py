@@ -6,6 +6,7 @@ they are reported as unavailable with the missing artifact named, never as 0.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +57,16 @@ def check_inputs(candidates: list[str], references: list[list[str]]) -> None:
             raise ValueError(f"item {i}: references must be a non-empty list of non-empty strings")
 
 
+# Control characters (Unicode Cc: C0, DEL, C1 with NEL) and the line / paragraph separators:
+# together every character str.splitlines() splits on.
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def one_line(text: str) -> str:
-    """The PTB tokenizer reads one sentence per line; pycocoevalcap also maps newlines to spaces."""
-    return text.replace("\r", " ").replace("\n", " ")
+    """The text with every line break and control character made a space.
+
+    The PTB tokenizer reads one sentence per line and also breaks lines at \\v, \\f, \\r,
+    U+2028 and U+2029 (its line count then no longer matches), and turns some C1 controls
+    into tokens (\\x80 became "$"); pycocoevalcap maps newlines to spaces likewise.
+    """
+    return _BREAKS.sub(" ", text)

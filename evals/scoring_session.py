@@ -44,20 +44,48 @@ def _meteor_all(runs: list[CaptionRun]) -> list[np.ndarray]:
     return [stats[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
+def _rouge_l(cands: list[str], refs: list[list[str]], scores: CaptionScores) -> None:
+    """ROUGE-L per clip, as aac-metrics computes it, over each clip's references that have words.
+
+    A reference with no words after PTB tokenisation ("." or "!": punctuation is dropped) has
+    no recall to compute (0/0; aac-metrics and pycocoevalcap divide by zero), and its precision,
+    0, never raises the clip's best, so it is left out. A clip whose references all lack words
+    has no ROUGE-L at all: the metric is then unavailable for the run, naming those clips. Not
+    0 (nobody computed it), and not the mean over the other clips, which would score ROUGE-L
+    on other clips than every other metric and unpair the arms' per-clip comparison.
+    """
+    from aac_metrics.functional.rouge_l import rouge_l
+
+    worded = [[r for r in rs if r.split()] for rs in refs]
+    void = [str(i) for i, rs in enumerate(worded) if not rs]
+    if void:
+        shown = ", ".join(void[:10]) + (f" and {len(void) - 10} more" if len(void) > 10 else "")
+        scores.unavailable["ROUGE-L"] = (
+            f"undefined: the references of item{'s' * (len(void) > 1)} {shown} have no words after "
+            "PTB tokenisation (punctuation only); give those clips a reference with words")
+        return
+    _, sents = rouge_l(cands, worded, return_all_scores=True)
+    scores.items["ROUGE-L"] = [float(x) for x in sents["rouge_l"].tolist()]
+
+
 def _python_metrics(cands: list[str], refs: list[list[str]], scores: CaptionScores) -> None:
     """ROUGE-L and CIDEr-D (per-clip scores) of one tokenized run."""
     from aac_metrics.functional.cider_d import cider_d
-    from aac_metrics.functional.rouge_l import rouge_l
 
-    metrics = [("ROUGE-L", rouge_l, "rouge_l")]
-    if len(cands) >= 2:
-        metrics.append(("CIDEr-D", cider_d, "cider_d"))
-    else:  # CIDEr-D's document frequencies need a corpus; aac-metrics raises on one clip
+    _rouge_l(cands, refs, scores)
+    # CIDEr-D's document frequencies are over the run's references: aac-metrics raises on one
+    # clip, and on references that all lack words (their n-gram frequencies are empty).
+    why = None
+    if len(cands) < 2:
         why = "needs at least 2 clips (CIDEr-D's document frequencies are over the corpus)"
+    elif not any(r.split() for rs in refs for r in rs):
+        why = ("undefined: no reference has words after PTB tokenisation (punctuation only), "
+               "so there are no document frequencies; give the clips references with words")
+    if why:
         scores.unavailable.update({m: why for m in ("CIDEr-D", "SPIDEr", "SPIDEr-FL")})
-    for name, fn, key in metrics:
-        _, sents = fn(cands, refs, return_all_scores=True)
-        scores.items[name] = [float(x) for x in sents[key].tolist()]
+        return
+    _, sents = cider_d(cands, refs, return_all_scores=True)
+    scores.items["CIDEr-D"] = [float(x) for x in sents["cider_d"].tolist()]
 
 
 def _optional_metrics(cands: list[str], refs: list[list[str]], scores: CaptionScores) -> None:

@@ -121,8 +121,9 @@ def verify_dataset(path: Path) -> int:
 def _verify_row(path: Path, row: int, line: str) -> None:
     try:
         record = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise InputError(path, f"not valid JSON ({err.msg})", row) from None
+    except (json.JSONDecodeError, RecursionError) as err:
+        why = err.msg if isinstance(err, json.JSONDecodeError) else "nested too deeply"
+        raise InputError(path, f"not valid JSON ({why})", row) from None
     if not isinstance(record, dict):
         raise InputError(path, "a row must be a JSON object", row)
     messages, audios = record.get("messages"), record.get("audios")

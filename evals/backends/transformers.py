@@ -7,9 +7,27 @@ by clip, and the vocabulary projection at the last position only.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 
 from common.errors import InputError
+from common.torch_files import check_safetensors
 from evals.backends.chat import chat_texts, greedy_decoding
+
+
+def check_adapter(adapter: str) -> None:
+    """Refuse an adapter folder whose weights are not a readable adapter_model.safetensors.
+
+    peft falls back to adapter_model.bin, a pickle, and unpickling a user's file can run code;
+    so such a folder is refused before anything reads it.
+    """
+    folder = Path(adapter)
+    weights = folder / "adapter_model.safetensors"
+    if not weights.is_file():
+        got = " (it holds adapter_model.bin, a pickle, which is not loaded: it could run code)" \
+            if (folder / "adapter_model.bin").exists() else ""
+        raise InputError(folder, f"no adapter_model.safetensors{got}; save the adapter as safetensors "
+                                 "(ms-swift and peft's save_pretrained do by default) or convert it")
+    check_safetensors(weights, "save or convert the adapter again")
 
 
 def load_model(model_id: str, adapter: str | None, dtype: str, device: str):
@@ -17,6 +35,8 @@ def load_model(model_id: str, adapter: str | None, dtype: str, device: str):
     import torch
     from transformers import AutoProcessor, Qwen2AudioForConditionalGeneration
 
+    if adapter:
+        check_adapter(adapter)
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     torch_dtype = {"auto": torch.bfloat16 if device.startswith("cuda") else torch.float32,

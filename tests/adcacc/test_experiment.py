@@ -165,3 +165,17 @@ def test_a_claim_can_be_a_control_and_reaches_the_comparison_as_one(tmp_path):
     bad = _write(tmp_path, lambda e: e.update(claims=[{**control, "role": "finding"}]))
     with pytest.raises(InputError, match=r"claims\[0\].role: must be one of claim, control"):
         load_experiment(bad, tmp_path / "o")
+
+
+@pytest.mark.parametrize("key, value", [("splits", [0.5, 0.5, 0.5]), ("ratio_db", [10, 0]),
+                                        ("duration_s", 0), ("max_bases", 0), ("workers", 0)])
+def test_a_bad_build_setting_names_the_experiment_key(tmp_path, key, value):
+    spec = yaml.safe_load(open("experiments/smoke.yaml", encoding="utf-8"))
+    spec["data"]["build"][key] = value
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    with pytest.raises(InputError) as err:
+        load_experiment(path, out=tmp_path / "out")
+    assert str(err.value).startswith(f"{path}: data.build.{key}: ")
+    assert "--" not in str(err.value)  # no CLI option named for a YAML key
+    assert not (tmp_path / "out").exists()

@@ -54,3 +54,37 @@ def test_train_refuses_a_pickled_encoder_checkpoint_in_one_line(tiny_lm, tmp_pat
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "htsat.ckpt" in err and "--trust-checkpoint" in err
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("content", [b"not a checkpoint\n", b"hello, not torch\x00\x01" * 8, b"",
+                                     b"PK\x03\x04 a truncated zip"])
+def test_a_file_that_is_no_torch_file_is_not_offered_trust(tmp_path, content):
+    """--trust-checkpoint only helps a real pickle that weights_only refuses; garbage stays garbage."""
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(content)
+    for trust in (False, True):
+        with pytest.raises(InputError, match="not a torch checkpoint") as err:
+            load_torch_file(junk, trust=trust)
+        assert "--trust-checkpoint" not in str(err.value) and str(err.value).startswith(f"{junk}: ")
+
+
+def test_a_plain_pickle_weights_only_refuses_is_offered_trust(tmp_path):
+    import pickle
+
+    raw = tmp_path / "raw.pt"
+    raw.write_bytes(pickle.dumps({"w": [1.0, 2.0]}, protocol=4))  # not torch's format, still a pickle
+    with pytest.raises(InputError, match="--trust-checkpoint"):
+        load_torch_file(raw)
+
+
+def test_explain_on_a_garbage_safetensors_checkpoint_is_one_line(tmp_path, capsys):
+    ckpt = tmp_path / "step-0000001"
+    ckpt.mkdir()
+    (ckpt / "config.yaml").write_text("{}\n")
+    (ckpt / "model.safetensors").write_bytes(b"garbage, not safetensors\n")
+    wav = tmp_path / "a.wav"
+    assert main(["adiff", "explain", "--checkpoint", str(ckpt), str(wav), str(wav)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "SafetensorError" not in err
+    assert err.startswith(f"adcacc: error: {ckpt / 'model.safetensors'}: not a readable safetensors file")
+    assert "checkpoint" in err.split("; ", 1)[1]  # what to do

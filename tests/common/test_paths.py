@@ -18,3 +18,9 @@ def test_a_bad_path_is_one_input_error_naming_file_and_row(tmp_path, rel, words)
         inside(tmp_path, rel, "data.csv", row=3)
     assert "data.csv" in str(err.value) and "3" in str(err.value)
 
+
+def test_a_symlink_loop_is_one_input_error_naming_file_and_row(tmp_path):
+    (tmp_path / "loop.wav").symlink_to(tmp_path / "loop.wav")
+    with pytest.raises(InputError, match="symlink loop") as err:
+        inside(tmp_path, "loop.wav", "data.csv", row=7)
+    assert str(err.value).startswith("data.csv row 7: ")

@@ -43,3 +43,40 @@ def test_one_clip_run_names_cider_unavailable_instead_of_crashing():
 def test_bad_runs_are_rejected_before_any_java_runs():
     with pytest.raises(ValueError, match="2 candidates but 1"):
         score_caption_runs([(["a"], [["x"]]), (["a", "b"], [["x"]])])
+
+
+def _splits_lines(char: str) -> bool:
+    return len(f"a{char}b".splitlines()) > 1
+
+
+# Every character str.splitlines() splits on (\r, \n, \v, \f, \x1c-\x1e, NEL, U+2028, U+2029),
+# plus controls the Java PTB tokenizer mangles (\x80 became "$").
+BREAKS = "".join(c for c in map(chr, range(0x3000)) if _splits_lines(c)) + "\x00\x1b\x80"
+
+
+@pytest.mark.slow
+def test_line_separators_and_controls_in_text_score_as_spaces():
+    """The PTB tokenizer splits its input on U+2028, form feed and more: one caption must stay
+    one line, or the tokenizer's line count no longer matches (a RuntimeError before)."""
+    assert "\u2028" in BREAKS and "\x0c" in BREAKS and "\x85" in BREAKS
+    odd = ([f"a dog{c}barks loudly" for c in BREAKS], [[f"the dog{c}is barking", "a dog barks"] for c in BREAKS])
+    plain = (["a dog barks loudly" for _ in BREAKS], [["the dog is barking", "a dog barks"] for _ in BREAKS])
+    got, want = score_caption_runs([odd, plain])
+    assert got.corpus == want.corpus and got.items == want.items
+    assert got.corpus["ROUGE-L"] > 0
+
+
+@pytest.mark.slow
+def test_references_without_words_make_rouge_l_unavailable_not_a_crash():
+    """"." and "!" are empty after PTB tokenisation: ROUGE-L's recall over them is 0/0."""
+    empty = (["a dog barks", "rain falls"], [["."], ["!"]])
+    partly = (["a dog barks", "rain falls"], [[".", "a dog is barking"], ["rain falls", "!"]])
+    clean = (["a dog barks", "rain falls"], [["a dog is barking"], ["rain falls"]])
+    got_empty, got_partly, got_clean = score_caption_runs([empty, partly, clean])
+    assert "ROUGE-L" not in got_empty.corpus and "ROUGE-L" not in got_empty.items
+    assert "items 0, 1" in got_empty.unavailable["ROUGE-L"]
+    assert "BLEU-1" in got_empty.corpus and "METEOR" in got_empty.corpus
+    assert "no reference has words" in got_empty.unavailable["CIDEr-D"]  # no document frequencies
+    # a reference without words cannot be recalled; the item's other references still score it
+    assert got_partly.items["ROUGE-L"] == got_clean.items["ROUGE-L"]
+    assert got_partly.corpus["ROUGE-L"] == got_clean.corpus["ROUGE-L"] > 0

@@ -136,3 +136,14 @@ def test_values_swift_would_refuse_are_refused(tmp_path, capsys, key, value, pro
     else:
         message = capsys.readouterr().out
     assert code != 0 and problem in message, message
+
+
+def test_deeply_nested_json_row_is_one_line(dataset_dir, tmp_path, capsys):
+    bad = tmp_path / "data"
+    shutil.copytree(dataset_dir, bad, ignore=shutil.ignore_patterns("audio"))
+    good = (bad / "acc_train.jsonl").read_text().splitlines(keepends=True)
+    deep = '{"messages": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+    (bad / "acc_train.jsonl").write_text(good[0] + deep)
+    assert main(["recipes", "check", "--data", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"adcacc: error: {bad / 'acc_train.jsonl'} row 2: not valid JSON (nested too deeply)"]

@@ -43,3 +43,41 @@ def test_last_position_logits_are_the_full_heads_last_position(rows):
     torch.testing.assert_close(last, plain, rtol=1e-5, atol=1e-5)  # float rounding only
     assert torch.equal(last.argmax(-1), plain.argmax(-1))
     assert isinstance(model.language_model.lm_head, torch.nn.Linear)  # restored
+
+
+class _Payload:
+    """Unpickling this calls open(marker, "w"): the marker file proves code ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+def test_a_pickled_adapter_is_refused_before_anything_loads(tmp_path):
+    import torch
+
+    from common.errors import InputError
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text('{"peft_type": "LORA"}')
+    marker = tmp_path / "ran"
+    torch.save({"w": torch.ones(2), "x": _Payload(marker)}, adapter / "adapter_model.bin")
+    with pytest.raises(InputError, match="adapter_model.bin.*safetensors") as err:
+        tf_backend.load_model(str(tmp_path / "no-model"), str(adapter), "auto", "cpu")
+    assert str(err.value).startswith(f"{adapter}: ") and "\n" not in str(err.value)
+    assert not marker.exists()
+
+
+def test_a_garbage_adapter_safetensors_is_one_input_error(tmp_path):
+    from common.errors import InputError
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text('{"peft_type": "LORA"}')
+    (adapter / "adapter_model.safetensors").write_bytes(b"\xff" * 64)
+    with pytest.raises(InputError, match="not a readable safetensors file") as err:
+        tf_backend.load_model(str(tmp_path / "no-model"), str(adapter), "auto", "cpu")
+    assert str(err.value).startswith(str(adapter / "adapter_model.safetensors"))

@@ -6,17 +6,34 @@ from importlib import resources
 
 import pytest
 import torch
+import yaml
 
-from adiff_small.config import StageConfig, load_config
+from adiff_small.config import StageConfig, load_config, to_dict
 from adiff_small.train import _scheduler
 from common.errors import InputError
 
 CONFIGS = resources.files("adiff_small").joinpath("configs")
 
 
-@pytest.mark.parametrize("name", ["paper_gpt2.yaml", "paper_smollm2.yaml", "demo_smollm2.yaml"])
+SHIPPED = sorted(p.name for p in CONFIGS.iterdir() if p.name.endswith(".yaml"))
+
+
+def _written_over(loaded, written):
+    """`loaded` with every value the file writes put over it (stages matched by position)."""
+    if isinstance(written, dict) and isinstance(loaded, dict):
+        return {**loaded, **{k: _written_over(loaded.get(k), v) for k, v in written.items()}}
+    if isinstance(written, list) and isinstance(loaded, list) and len(written) == len(loaded) \
+            and all(isinstance(w, dict) for w in written):
+        return [_written_over(lo, w) for lo, w in zip(loaded, written)]
+    return written
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_configs_load(name):
-    load_config(str(CONFIGS.joinpath(name)))
+    """Each shipped config loads with every value it writes, as written (the rest defaults)."""
+    written = yaml.safe_load(CONFIGS.joinpath(name).read_text(encoding="utf-8"))
+    loaded = to_dict(load_config(str(CONFIGS.joinpath(name))))
+    assert written and _written_over(loaded, written) == loaded
 
 
 def test_paper_config_marks_every_value_and_follows_the_release():

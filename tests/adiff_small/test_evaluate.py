@@ -12,6 +12,7 @@ from adcacc.cli import main
 from adiff_small import checkpoint, data, evaluate, paper_numbers
 from adiff_small.config import ADiffConfig, ModelConfig, to_dict
 from adiff_small.model import ADiff
+from evals.metric_assets import SPICE_CORENLP_JARS, cache_root
 
 PAPER = Path(__file__).resolve().parents[3] / "shared" / "papers" / "adiff_iclr2025.md"
 
@@ -50,6 +51,21 @@ def test_tables_equal_the_papers_table_25():
             assert got == want, (protocol, r[:2])
 
 
+def _spice_is_a_score_or_names_its_missing_jars(group: dict, table: str) -> None:
+    """SPICE needs spice-1.0.jar and the CoreNLP 3.6.0 jars (not obtainable offline, so absent
+    on a machine set up by scripts/setup.sh): with them a score in [0, 1], without them
+    unavailable with every absent jar named, in the result and in the printed table."""
+    base = cache_root() / "aac-metrics" / "spice"
+    absent = [p for p in (base / "spice-1.0.jar", *(base / "lib" / j for j in SPICE_CORENLP_JARS))
+              if not p.is_file()]
+    if not absent:
+        assert 0.0 <= group["scores"]["SPICE"] <= 1.0
+        return
+    why = group["unavailable"]["SPICE"]
+    assert "SPICE" not in group["scores"] and all(str(p) in why for p in absent), why
+    assert f"SPICE    unavailable ({why})" in table
+
+
 def test_eval_cli_names_protocol_and_puts_paper_numbers_beside_ours(released, tiny_lm, tmp_path, capsys):
     meta, root = released
     rows = data.load_split([str(meta)], [str(root)])
@@ -59,8 +75,7 @@ def test_eval_cli_names_protocol_and_puts_paper_numbers_beside_ours(released, ti
     assert result["acd_test tier1"]["scores"]["BLEU-1"] == pytest.approx(1.0)
     table = evaluate.format_paper_table(result, "paper")
     assert "paper 0.135" in table and "protocol: paper" in table
-    spice = result["acd_test tier1"]["scores"].get("SPICE")
-    assert spice is not None or "SPICE    unavailable (" in table
+    _spice_is_a_score_or_names_its_missing_jars(result["acd_test tier1"], table)
     torch.manual_seed(0)
     cfg = ADiffConfig(model=ModelConfig(encoder="tiny", lm=str(tiny_lm), prefix_length=4, text_length=8,
                                         d_proj=32, mapper_layers=1, cross_layers=1))

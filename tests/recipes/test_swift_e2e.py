@@ -7,6 +7,7 @@ The 7B model cannot exist here, so the session's tiny Qwen2-Audio stands in for 
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import subprocess
@@ -43,7 +44,7 @@ def sft(task: str, hw: str, model: Path, data: Path, out: Path, extra: list[str]
     assert (out / "command.txt").read_text().startswith(SWIFT) and (out / "sft.log").is_file()
     losses = [json.loads(line)["loss"] for line in (out / "logging.jsonl").open() if "loss" in line
               and isinstance(json.loads(line).get("loss"), float)]
-    assert losses and all(x == x for x in losses), "no finite training loss"
+    assert losses and all(math.isfinite(x) for x in losses), "no finite training loss"
     return adapter, losses
 
 

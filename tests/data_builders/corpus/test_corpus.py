@@ -112,8 +112,12 @@ def test_sequence_and_tile_and_level():
     step = _noise(0.2)
     seq = clips.sequence([step, step * 0.5], every=0.5)
     assert abs(len(seq) / SR - (int(3.0 / 0.5) * 0.5 + 0.2)) < 1e-3
-    looped = clips.tile(_noise(1.3), 10 * SR)
-    assert len(looped) == 10 * SR and np.abs(looped[SR:-SR]).min() >= 0
+    source = _noise(1.3)  # RMS 0.3
+    looped = clips.tile(source, 10 * SR)
+    fade_n = int(clips.FADE_S * SR)
+    assert len(looped) == 10 * SR and np.array_equal(looped[fade_n:SR], source[fade_n:SR])
+    frame_rms = np.sqrt(np.mean(looped[SR:-SR].astype(np.float64).reshape(-1, 320) ** 2, axis=1))
+    assert frame_rms.min() > 0.15  # every 20 ms of the loop sounds: no silent seam between repeats
     x = clips.level(_noise(1.0))
     assert np.isclose(np.sqrt(np.mean(x.astype(np.float64) ** 2)), clips.TARGET_RMS, rtol=0.05)
     spike = np.zeros(SR, dtype=np.float32)

@@ -115,38 +115,3 @@ def _write_report(folder: Owned, rows: list[Row], preds: list[str], result: dict
         [[r.task, r.audio1, r.audio2, r.answer, p] for r, p in zip(rows, preds)]))
     folder.write_text("metrics.json", json.dumps(result, indent=1) + "\n")
 
-
-def format_table(results: dict[str, dict], metrics=("BLEU-4", "METEOR", "ROUGE-L", "CIDEr-D", "SPIDEr")) -> str:
-    """Rows = model x tier; a metric that could not run shows 'n/a' and its reason once."""
-    lines, reasons = [], {}
-    for name, res in results.items():
-        for task, r in res.items():
-            if task == "grounding":
-                lines.append(f"{name:<14} grounding: {r}")
-                continue
-            cells = [f"{m}={r['scores'][m]:.3f}" if m in r["scores"] else f"{m}=n/a" for m in metrics]
-            lines.append(f"{name:<14} {task} (n={r['n']}): " + "  ".join(cells))
-            reasons.update({m: why for m, why in r["unavailable"].items() if m in metrics})
-    lines += [f"{m} unavailable: {why}" for m, why in reasons.items()]
-    return "\n".join(lines)
-
-
-def plot(out: Path, results: dict[str, dict], metric: str = "CIDEr-D") -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(results)
-    tasks = sorted({t for r in results.values() for t in r if t.startswith("tier")})
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-    width = 0.8 / max(len(names), 1)
-    for k, name in enumerate(names):
-        vals = [results[name].get(t, {}).get("scores", {}).get(metric, float("nan")) for t in tasks]
-        ax.bar([i + k * width for i in range(len(tasks))], vals, width, label=name)
-    ax.set_xticks([i + width * (len(names) - 1) / 2 for i in range(len(tasks))], tasks)
-    ax.set(ylabel=metric, title=f"{metric} per tier on held-out pairs")
-    ax.legend()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)

@@ -162,11 +162,6 @@ def recipe_settings(task: str, hw: str) -> list[tuple[str, Any, str]]:
     return SHARED + data + hardware.settings
 
 
-def recipe_dict(task: str, hw: str) -> dict[str, Any]:
-    """The YAML mapping ms-swift reads (later keys override earlier ones)."""
-    return {key: value for key, value, _ in recipe_settings(task, hw)}
-
-
 def effective_batch(recipe: dict[str, Any]) -> int:
     """per-device batch x accumulation x processes, as the recipe launches."""
     nproc = int(recipe.get("ENV", {}).get("NPROC_PER_NODE", 1))

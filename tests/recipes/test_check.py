@@ -9,9 +9,14 @@ import yaml
 
 from adcacc.cli import main
 from common.errors import InputError
-from recipes.check import check_recipe, hardware_problems, run_check, swift_problems, verify_dataset
-from recipes.generate import RECIPE_DIR
-from recipes.spec import recipe_dict
+from recipes.check import (check_recipe, hardware_problems, load_recipe, run_check, swift_problems,
+                           verify_dataset)
+from recipes.generate import RECIPE_DIR, recipe_name
+
+
+def _shipped(task: str, hw: str) -> dict:
+    """A checked-in recipe, read as `adcacc recipes check` reads it."""
+    return load_recipe(RECIPE_DIR / recipe_name(task, hw))
 
 
 def test_all_recipes_pass_and_table_lists_them(capsys):
@@ -22,7 +27,7 @@ def test_all_recipes_pass_and_table_lists_them(capsys):
 
 
 def test_swift_parser_rejects_unknown_keys_and_bad_values():
-    recipe = recipe_dict("acc", "rtx4090")
+    recipe = _shipped("acc", "rtx4090")
     assert swift_problems(recipe) == []
     assert swift_problems({**recipe, "lora_rnak": 8}) == ["unknown ms-swift argument --lora_rnak"]
     problem = swift_problems({**recipe, "quant_bits": 5})
@@ -30,18 +35,18 @@ def test_swift_parser_rejects_unknown_keys_and_bad_values():
 
 
 def test_hardware_incoherence_is_named():
-    assert hardware_problems(recipe_dict("acc", "rtx4090_qlora"), "rtx4090_qlora") == []
-    bad_batch = {**recipe_dict("acc", "a100x8"), "gradient_accumulation_steps": 16}
+    assert hardware_problems(_shipped("acc", "rtx4090_qlora"), "rtx4090_qlora") == []
+    bad_batch = {**_shipped("acc", "a100x8"), "gradient_accumulation_steps": 16}
     assert hardware_problems(bad_batch, "a100x8") == ["effective batch 128 != 16"]
-    no_quant = {**recipe_dict("acc", "rtx4090_qlora"), "quant_method": None}
+    no_quant = {**_shipped("acc", "rtx4090_qlora"), "quant_method": None}
     assert "4-bit" in hardware_problems(no_quant, "rtx4090_qlora")[0]
-    off_paper = {**recipe_dict("ac", "rtx4090"), "lora_rank": 64}
+    off_paper = {**_shipped("ac", "rtx4090"), "lora_rank": 64}
     assert hardware_problems(off_paper, "rtx4090") == ["lora_rank=64, paper says 8"]
 
 
 def test_stale_or_misnamed_recipe(tmp_path):
     path = tmp_path / "acc_rtx4090.yaml"
-    recipe = {**recipe_dict("acc", "rtx4090"), "lora_rank": 16}
+    recipe = {**_shipped("acc", "rtx4090"), "lora_rank": 16}
     path.write_text(yaml.safe_dump(recipe))
     row = check_recipe(path, None)
     assert row["generated"].startswith("stale") and row["hardware"].startswith("lora_rank=16")

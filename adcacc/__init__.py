@@ -1,5 +1,6 @@
-"""adcacc: the command-line entry point over the library packages.
+"""adcacc: the `adcacc` command over the library packages, and the experiment runner.
 
-Library code lives in `data_builders`, `evals`, `adiff_small` and `recipes`;
-this package only wires their subcommands into one `adcacc` command.
+`cli.py` wires the subcommands of `data_builders`, `evals`, `adiff_small` and `recipes` into
+one command; the rest is the library behind `adcacc run` (experiment, plan, runner, stages)
+and the quickstart.
 """

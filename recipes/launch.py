@@ -1,5 +1,7 @@
-"""The one launcher of `swift sft`: the quickstart, the tests and the experiment runner all
-train through `run_sft`, which runs the real ms-swift CLI as a subprocess, as users run it.
+"""The one launcher of `swift`: `run_swift` runs the real ms-swift CLI as a subprocess, as users
+run it. The experiment runner (`adcacc/stages.py`) builds a recipe's argv with `train_argv` (and
+the toy pretraining's with `adcacc.pretraining.pretrain_argv`) and runs it through `run_swift`;
+the quickstart and the tests train a recipe through `run_sft` (`train_argv` + `run_swift`).
 
 A run writes into a temporary sibling folder and is renamed into place only when swift
 exited 0 and left a checkpoint, so a killed or failed run never looks finished. The command

@@ -1,6 +1,8 @@
 """The house rules that keep the code readable, checked by parsing the imports:
-data flows one way (common <- data_builders <- recipes <- evals <- adiff_small, adcacc on
-top), no module imports itself back through others, and modules stay under ~400 lines."""
+each package imports only the packages `ALLOWED` lists (common imports none of ours;
+data_builders and evals only common; recipes common and data_builders; adiff_small common,
+data_builders and evals; adcacc all of them), no module imports itself back through others,
+and modules stay at most 400 lines long."""
 from __future__ import annotations
 
 import ast

@@ -30,7 +30,7 @@ def test_quickstart_builds_datasets_from_the_embedded_corpus(tmp_path):
     assert rows == 60 + 2 * 360
     info = sf.info(next((data / "audio").rglob("AB.wav")))
     assert (info.samplerate, info.channels, info.frames) == (16000, 1, 160000)
-    # rerunning the main job reuses everything and changes nothing
+    # rerunning the quickstart reuses everything and changes nothing
     before = (data / "acc_train.jsonl").read_bytes()
     assert main(["quickstart", "--out", str(out), "--data-only"]) == 0
     assert (data / "acc_train.jsonl").read_bytes() == before
@@ -39,7 +39,8 @@ def test_quickstart_builds_datasets_from_the_embedded_corpus(tmp_path):
 
 @pytest.mark.slow
 def test_quickstart_trains_infers_and_reports_every_arm(tmp_path):
-    """The whole main job: real swift sft per arm, real inference, real metrics, the report.
+    """The whole quickstart loop (not the main job, `adcacc run experiments/demo.yaml`): real
+    swift sft per arm, real inference, real metrics, the report.
 
     The tiny random Qwen2-Audio stands in for the 7B model (no hub here), so only the
     plumbing is checked, not the scores."""

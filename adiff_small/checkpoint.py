@@ -12,6 +12,7 @@ import torch
 import yaml
 from safetensors.torch import save_file
 
+from adiff_small.release_io import RELEASE_IO
 from common.errors import InputError
 from common.torch_files import read_safetensors
 
@@ -60,7 +61,8 @@ def load_model(path: str | Path, trust_checkpoint: bool = False):
     """The model of a checkpoint folder: config, then the pretrained parts, then its tensors.
 
     A checkpoint that holds the encoder's weights does not re-read the encoder checkpoint
-    named in its config (which may be a pickle that needs --trust-checkpoint)."""
+    named in its config (which may be a pickle that needs --trust-checkpoint). An imported
+    release reads audio and stops decoding as the release does (release_io.RELEASE_IO)."""
     from adiff_small.config import load_config
     from adiff_small.model import ADiff
 
@@ -70,9 +72,25 @@ def load_model(path: str | Path, trust_checkpoint: bool = False):
     model_cfg = cfg.model
     if any(k.startswith("encoder.") for k in weights):
         model_cfg = dataclasses.replace(cfg.model, encoder_checkpoint=None)
+    if "imported_from" in read_state(ckpt):
+        model_cfg = dataclasses.replace(model_cfg, **RELEASE_IO)
     model = ADiff(model_cfg, trust_checkpoint=trust_checkpoint)
     restore(model, ckpt, weights)
     return model.eval(), cfg
+
+
+def read_state(ckpt: Path) -> dict:
+    """The checkpoint's state.json ({} where it has none)."""
+    path = ckpt / "state.json"
+    if not path.is_file():
+        return {}
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(path, DAMAGED) from None
+    if not isinstance(state, dict):
+        raise InputError(path, DAMAGED)
+    return state
 
 
 def restore(model, ckpt: Path, weights: dict | None = None) -> None:

@@ -8,6 +8,7 @@ from common.cli_types import float_in, int_in
 
 # Upper limits of the sizes a user sets (our choices):
 MAX_NEW_TOKENS = 1024  # GPT-2's whole context
+RELEASE_NEW_TOKENS = 300  # the release's example.py (max_len=300); tier-3 references: median 155 words
 MAX_BATCH_SIZE = 256
 MAX_ROWS = 10**7
 MAX_PARTNERS = 100  # partners sampled per clip
@@ -26,7 +27,8 @@ def _add_decoding(p: argparse.ArgumentParser) -> None:
                    help="greedy, or top-k/top-p sampling (paper: k=3, p=0.8)")
     p.add_argument("--top-k", type=int_in(1, 1000), default=3)
     p.add_argument("--top-p", type=float_in(0.0, 1.0, low_open=True), default=0.8)
-    p.add_argument("--max-new-tokens", type=int_in(1, MAX_NEW_TOKENS, "GPT-2's context"), default=160)
+    p.add_argument("--max-new-tokens", type=int_in(1, MAX_NEW_TOKENS, "GPT-2's context"), default=RELEASE_NEW_TOKENS,
+                   help=f"new tokens at most (default: {RELEASE_NEW_TOKENS}, the release's examples)")
     p.add_argument("--seed", type=SEED, default=0)
 
 
@@ -56,11 +58,14 @@ def cmd_explain(args) -> int:
 def cmd_eval(args) -> int:
     from adiff_small import evaluate
 
-    result = evaluate.evaluate_checkpoint(
+    report = evaluate.evaluate_checkpoint(
         args.checkpoint, args.data, args.audio_root, Path(args.out), split=args.split, max_rows=args.max_rows,
         protocol=args.protocol, seed=args.seed, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
         progress=not args.quiet, trust=args.trust_checkpoint)
-    print(evaluate.format_paper_table(result, args.protocol))
+    print(evaluate.format_paper_table(report["groups"], args.protocol))
+    if report["skipped"]:
+        print(f"skipped {report['skipped']} of {report['rows']} rows (audio the model cannot read): "
+              f"{Path(args.out) / 'skipped.csv'}")
     print(f"predictions and metrics: {args.out}")
     return 0
 
@@ -137,7 +142,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="paper: top-k 3, top-p 0.8 sampling, seeded (the paper's Table 2); "
                         "greedy: the release wrapper's decoding")
     p.add_argument("--seed", type=SEED, default=0, help="sampling seed of the paper protocol")
-    p.add_argument("--max-new-tokens", type=int_in(1, MAX_NEW_TOKENS, "GPT-2's context"), default=300)
+    p.add_argument("--max-new-tokens", type=int_in(1, MAX_NEW_TOKENS, "GPT-2's context"), default=RELEASE_NEW_TOKENS,
+                   help=f"new tokens at most (default: {RELEASE_NEW_TOKENS}, the release's examples)")
     _add_trust(p)
     p.set_defaults(func=cmd_eval)
 

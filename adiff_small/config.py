@@ -41,6 +41,13 @@ class ModelConfig:
     # first window of long ones; "repeat" tiles short clips and crops long ones at a random
     # (per clip, seeded) start, as the released code does.
     audio_fit: str = "pad"
+    # Channels of a multi-channel file: "mean" averages them to mono (our choice); "concat"
+    # resamples each and joins them end to end, as the release's reshape(-1) does.
+    audio_channels: str = "mean"
+    # Where decoding stops: "eos" at end-of-text (what our targets end with); "release" at
+    # tokenizer.encode(" <|endoftext|>")[0], the bare space the release's answers end with,
+    # as its wrapper does (end-of-text alone does not stop it there).
+    stop: str = "eos"
     event_labels: list[str] = field(default_factory=list)  # classes of the small event head
 
 

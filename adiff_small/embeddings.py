@@ -1,7 +1,9 @@
 """Clip embeddings of a frozen encoder, computed once per audio file (and crop).
 
 The encoder stays frozen in every paper stage, so training reads each file once instead of
-once per epoch; unreadable audio fails here with the file and row that named it. The paper
+once per epoch; unreadable audio fails here with the file and row that named it (or, where
+the caller asks, is skipped and recorded in `skipped`, so one bad clip in a long evaluation
+does not lose the other rows). The model reads each file (`ADiff.read_audio`). The paper
 encodes a random 10 s crop of each clip per epoch; here `crops` crops per clip are encoded
 once, at seeded random starts, and epoch e uses crop e mod `crops` (`get(paths, e)`).
 """
@@ -14,7 +16,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from common.audio import load_audio
+from common.errors import InputError
 
 
 class EmbeddingCache:
@@ -24,6 +26,7 @@ class EmbeddingCache:
         self.model, self.crops, self.crop_seconds, self.seed = model, crops, crop_seconds, seed
         self.store: dict[Path, torch.Tensor] = {}  # [crops, D] per clip (one row if it is short)
         self.frames: dict[Path, torch.Tensor] = {}  # per-frame embeddings of crop 0, for the event head
+        self.skipped: dict[Path, tuple[str, str]] = {}  # unusable clip -> (where named, problem)
 
     def _crops(self, path: Path, wave: np.ndarray) -> list[np.ndarray]:
         n = int(round(self.crop_seconds * self.model.encoder.sample_rate)) if self.crop_seconds else 0
@@ -32,16 +35,22 @@ class EmbeddingCache:
         rng = np.random.default_rng([self.seed, zlib.crc32(str(path).encode())])
         return [wave[s:s + n] for s in rng.integers(0, len(wave) - n + 1, self.crops)]
 
-    def fill(self, items: list[tuple[Path, str]], progress: bool = True) -> None:
-        """`items` = (audio path, where it was named); computes the missing embeddings."""
+    def fill(self, items: list[tuple[Path, str]], progress: bool = True, skip_unusable: bool = False) -> None:
+        """`items` = (audio path, where it was named); computes the missing embeddings. With
+        `skip_unusable` a clip the model cannot read goes to `skipped` instead of raising."""
         todo = {}
         for path, where in items:
             if path not in self.store:
                 todo.setdefault(path, where)
-        enc = self.model.encoder
         for path, where in tqdm(list(todo.items()), desc="encoding audio", disable=not progress,
                                 unit="clip"):
-            wave = load_audio(path, enc.sample_rate, where=where)
+            try:
+                wave = self.model.read_audio(path, where)
+            except InputError as err:
+                if not skip_unusable:
+                    raise
+                self.skipped[path] = (where, err.problem)
+                continue
             with torch.no_grad():
                 outs = [self.model.encode([w]) for w in self._crops(path, wave)]
             self.store[path] = torch.stack([o.embedding[0].detach().cpu() for o in outs])

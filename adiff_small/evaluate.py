@@ -4,6 +4,8 @@ Every row is explained with its tier's canonical prompt under a named decoding p
 and scored against its answer by `evals.captioning.score_captions` (BLEU-1..4, METEOR,
 ROUGE-L, CIDEr-D; SPICE/SPIDEr when their artifacts exist, otherwise reported as
 unavailable with the reason), per dataset, split and tier, next to the paper's numbers.
+A row whose audio cannot be read (e.g. a silent clip, which our mono reading refuses) is
+skipped and named in skipped.csv, so one clip does not cost the run's other rows.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from adiff_small import paper_numbers, prompts
 from adiff_small.data import Row
 from adiff_small.embeddings import EmbeddingCache
 from adiff_small.generate import Decoding, explain
+from common.errors import InputError
 from common.files import csv_text
 from common.owned_dir import Owned, owned
 
@@ -35,15 +38,31 @@ def protocol_decoding(protocol: str, seed: int = 0, max_new_tokens: int = 300) -
 
 
 def predict(model, rows: list[Row], dec: Decoding, batch_size: int = 16,
-            progress: bool = True) -> list[str]:
-    cache = EmbeddingCache(model)
-    cache.fill([(p, r.where) for r in rows for p in (r.audio1, r.audio2)], progress)
+            progress: bool = True, cache: EmbeddingCache | None = None) -> list[str]:
+    cache = cache or EmbeddingCache(model)
+    cache.fill(_clips(rows), progress)
     out = []
     for i in tqdm(range(0, len(rows), batch_size), desc="explaining", disable=not progress):
         batch = rows[i:i + batch_size]
         out += explain(model, cache.get([r.audio1 for r in batch]), cache.get([r.audio2 for r in batch]),
                        [prompts.canonical(r.task) for r in batch], dec)
     return out
+
+
+def _clips(rows: list[Row]) -> list[tuple[Path, str]]:
+    return [(p, r.where) for r in rows for p in (r.audio1, r.audio2)]
+
+
+def usable_rows(model, rows: list[Row], progress: bool) -> tuple[list[Row], EmbeddingCache, list[list[str]]]:
+    """The rows whose two clips the model can read, their filled cache, and one record
+    [clip, where named, problem] per clip it cannot (InputError if no row is left)."""
+    cache = EmbeddingCache(model)
+    cache.fill(_clips(rows), progress, skip_unusable=True)
+    usable = [r for r in rows if r.audio1 not in cache.skipped and r.audio2 not in cache.skipped]
+    skipped = [[str(p), where, problem] for p, (where, problem) in cache.skipped.items()]
+    if not usable:
+        raise InputError(skipped[0][1], f"{skipped[0][0]}: {skipped[0][2]}; no row has usable audio")
+    return usable, cache, skipped
 
 
 def score_tiers(rows: list[Row], preds: list[str], by_source: bool = False) -> dict:
@@ -94,7 +113,9 @@ def evaluate_checkpoint(ckpt: str, data_paths: list[str], audio_roots: list[str]
                         seed: int = 0, max_new_tokens: int = 300, batch_size: int = 16,
                         progress: bool = True, trust: bool = False) -> dict:
     """Explain and score every tier row of the CSVs into `out` (claimed before the long work,
-    so a folder that is not ours is refused at once); returns the scored groups."""
+    so a folder that is not ours is refused at once); returns what metrics.json holds:
+    protocol, decoding, "groups" (the scored groups), "rows" and "skipped" (rows without
+    usable audio, their clips in skipped.csv)."""
     from dataclasses import asdict
 
     from adiff_small import checkpoint, data
@@ -103,15 +124,20 @@ def evaluate_checkpoint(ckpt: str, data_paths: list[str], audio_roots: list[str]
         model, _ = checkpoint.load_model(ckpt, trust)
         rows = [r for r in data.load_split(data_paths, audio_roots, split, max_rows) if r.task.startswith("tier")]
         dec = protocol_decoding(protocol, seed, max_new_tokens)
-        preds = predict(model, rows, dec, batch_size, progress)
-        result = with_paper(score_tiers(rows, preds, by_source=True), protocol)
-        _write_report(folder, rows, preds, {"protocol": protocol, "decoding": asdict(dec), "groups": result})
-    return result
+        usable, cache, skipped = usable_rows(model, rows, progress)
+        preds = predict(model, usable, dec, batch_size, progress, cache)
+        result = with_paper(score_tiers(usable, preds, by_source=True), protocol)
+        report = {"protocol": protocol, "decoding": asdict(dec), "groups": result,
+                  "rows": len(rows), "skipped": len(rows) - len(usable)}
+        _write_report(folder, usable, preds, skipped, report)
+    return report
 
 
-def _write_report(folder: Owned, rows: list[Row], preds: list[str], result: dict) -> None:
+def _write_report(folder: Owned, rows: list[Row], preds: list[str], skipped: list[list[str]],
+                  report: dict) -> None:
     folder.write_text("predictions.csv", csv_text(
         ["task", "filepath1", "filepath2", "reference", "prediction"],
         [[r.task, r.audio1, r.audio2, r.answer, p] for r, p in zip(rows, preds)]))
-    folder.write_text("metrics.json", json.dumps(result, indent=1) + "\n")
+    folder.write_text("skipped.csv", csv_text(["clip", "named_in", "problem"], skipped))
+    folder.write_text("metrics.json", json.dumps(report, indent=1) + "\n")
 

@@ -53,10 +53,9 @@ def explain_files(model, paths: tuple[Path, Path], prompt: str, dec,
     (HTSAT's classes named from `audioset_labels`, AudioSet's class_labels_indices.csv)."""
     from adiff_small.events import event_probs
     from adiff_small.generate import explain
-    from common.audio import load_audio
 
     sr = model.encoder.sample_rate
-    waves = [load_audio(p, sr) for p in paths]
+    waves = [model.read_audio(p) for p in paths]
     encoded = model.encode(waves)
     emb = encoded.embedding
     text = explain(model, emb[:1], emb[1:], [prompt], dec)[0]

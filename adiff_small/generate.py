@@ -1,7 +1,9 @@
 """Decoding from the ADIFF prefix with the LM's KV cache (transformers' `generate`).
 
 Greedy, or top-k/top-p sampling with the paper's defaults (k=3, p=0.8, appendix N). A
-seed makes sampling reproducible without touching the caller's global RNG state.
+seed makes sampling reproducible without touching the caller's global RNG state. Decoding
+stops at the model's stop token (`model.stop_id`: end-of-text for ours, the release's rule
+for an imported release, see model.stop in config.py).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ class Decoding:
 
 @torch.no_grad()
 def generate_ids(model, prefix: torch.Tensor, dec: Decoding) -> list[list[int]]:
-    """New token ids per row, cut at (and without) the end-of-text separator."""
+    """New token ids per row, cut at (and without) the model's stop token."""
     sample = dec.strategy == "sample"
     if dec.strategy not in ("greedy", "sample"):
         raise ValueError(f"unknown decoding strategy {dec.strategy!r}")
@@ -33,7 +35,7 @@ def generate_ids(model, prefix: torch.Tensor, dec: Decoding) -> list[list[int]]:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(dec.seed)
         out = model.lm.generate(inputs_embeds=prefix, attention_mask=mask,
-                                max_new_tokens=dec.max_new_tokens, eos_token_id=model.sep_id,
+                                max_new_tokens=dec.max_new_tokens, eos_token_id=model.stop_id,
                                 min_new_tokens=dec.min_new_tokens,
                                 pad_token_id=model.sep_id, use_cache=True,
                                 # sampling defaults of the LM's generation_config must not leak in
@@ -41,7 +43,7 @@ def generate_ids(model, prefix: torch.Tensor, dec: Decoding) -> list[list[int]]:
                                 temperature=kwargs.pop("temperature", None), **kwargs)
     rows = []
     for seq in out.tolist():
-        rows.append(seq[: seq.index(model.sep_id)] if model.sep_id in seq else seq)
+        rows.append(seq[: seq.index(model.stop_id)] if model.stop_id in seq else seq)
     return rows
 
 

@@ -7,6 +7,7 @@ separator and the cross transformer are dropped: [map1(a1), map2(a2), text_map(p
 from __future__ import annotations
 
 import zlib
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -16,6 +17,8 @@ from adiff_small.config import ModelConfig
 from adiff_small.encoders import EncoderOutput, build_encoder
 from adiff_small.lm import SEPARATOR, load_lm, separator_id
 from adiff_small.mappers import PrefixMapper, Projection, transformer
+from adiff_small.release_io import read_channels, release_stop_id
+from common.audio import load_audio
 from common.errors import InputError
 
 IGNORE = -100
@@ -30,6 +33,7 @@ class ADiff(nn.Module):
                                      pretrained=not cfg.random_encoder, trust=trust_checkpoint)
         self.lm, self.tokenizer = load_lm(cfg.lm, cfg.gguf_file)
         self.sep_id = separator_id(self.tokenizer)
+        self.stop_id = release_stop_id(self.tokenizer) if cfg.stop == "release" else self.sep_id
         width = self.lm.get_input_embeddings().weight.shape[1]
         d_enc, n = self.encoder.embed_dim, cfg.prefix_length
         # Per-feature statistics of the training clips' embeddings (set by the trainer, saved
@@ -43,9 +47,11 @@ class ADiff(nn.Module):
         self.audio_map2 = PrefixMapper(cfg.d_proj, width, n, cfg.mapper_layers)
         self.text_map = PrefixMapper(None, width, cfg.text_length, cfg.mapper_layers)
         self.cross = transformer(width, 4, cfg.cross_layers) if cfg.cross_projection else None
-        if cfg.prompt_format not in ("plain", "release") or cfg.audio_fit not in ("pad", "repeat"):
-            raise InputError(None, f"model.prompt_format {cfg.prompt_format!r} / model.audio_fit "
-                                   f"{cfg.audio_fit!r}: choose plain|release and pad|repeat")
+        if (cfg.prompt_format not in ("plain", "release") or cfg.audio_fit not in ("pad", "repeat")
+                or cfg.audio_channels not in ("mean", "concat") or cfg.stop not in ("eos", "release")):
+            raise InputError(None, f"model.prompt_format {cfg.prompt_format!r} / audio_fit {cfg.audio_fit!r} / "
+                                   f"audio_channels {cfg.audio_channels!r} / stop {cfg.stop!r}: choose "
+                                   "plain|release, pad|repeat, mean|concat and eos|release")
         # A small event head only for encoders without their own (HTSAT has AudioSet's).
         own_head = getattr(self.encoder, "event_classes", None) is not None
         self.event_head = nn.Linear(d_enc, len(cfg.event_labels)) if cfg.event_labels and not own_head else None
@@ -75,6 +81,14 @@ class ADiff(nn.Module):
         self.embed_mean.copy_(embeddings.mean(0).to(device))
         self.embed_std.copy_(embeddings.std(0).clamp_min(1e-6).to(device) if len(embeddings) > 1
                              else torch.ones_like(self.embed_std))
+
+    def read_audio(self, path: Path, where: str | None = None) -> np.ndarray:
+        """A clip at the encoder's rate, its channels as model.audio_channels says: our mono
+        (a silent clip refused), or the release's channels end to end (a silent clip kept)."""
+        sr = self.encoder.sample_rate
+        if self.cfg.audio_channels == "concat":
+            return read_channels(path, sr, where)
+        return load_audio(path, sr, where=where)
 
     def fit_clip(self, wave: np.ndarray) -> np.ndarray:
         """A fixed-window encoder's input (model.audio_fit); other encoders take any length."""

@@ -21,7 +21,10 @@ feed-forward layers. Keys saved through DataParallel carry a `module.` prefix.
 
 Release behaviours become model options: mapper depth num_layers/2 = 4, no embedding
 standardisation, prompts encoded with " <|endoftext|>" and "!" padding, clips tiled or
-cropped to 10 s.
+cropped to 10 s, the channels of a multi-channel file joined end to end (its reshape(-1))
+and a silent clip processed, decoding stopped at the first id of " <|endoftext|>" (its
+wrapper's stop_token_index). A checkpoint whose state names `imported_from` decodes and
+reads audio that way even if its config predates those options (release_io.RELEASE_IO).
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ import torch
 from adiff_small import checkpoint
 from adiff_small.config import ADiffConfig, ModelConfig, to_dict
 from adiff_small.encoders import read_state_dict
+from adiff_small.release_io import RELEASE_IO
 from common.errors import InputError
 from common.files import sha256_file
 from common.owned_dir import owned
@@ -130,7 +134,7 @@ def release_model_config(state: dict[str, torch.Tensor], lm: str) -> ModelConfig
         encoder="htsat", lm=lm, prefix_length=prefix, text_length=text, d_proj=d_proj, dropout=0.5,
         mapper_layers=_layers(state, "caption_decoder.audio_project1.transformer.layers."),
         cross_layers=_layers(state, "caption_decoder.cross_project.layers."), cross_projection=True,
-        normalize_prefix=True, standardize=False, prompt_format="release", audio_fit="repeat")
+        normalize_prefix=True, standardize=False, prompt_format="release", audio_fit="repeat", **RELEASE_IO)
 
 
 def import_release(ckpt: str | Path, out: str | Path, lm: str = "gpt2", trust: bool = False) -> Path:

@@ -134,7 +134,7 @@ class Trainer:
         if ck is None:
             return None
         checkpoint.restore(self.model, ck)
-        self.state = json.loads((ck / "state.json").read_text(encoding="utf-8"))
+        self.state = checkpoint.read_state(ck)
         optim = ck / "optimizer.pt"
         return load_torch_file(optim) if optim.is_file() else None
 

@@ -47,3 +47,14 @@ def test_demo_smoke_is_reproducible_and_explain_figure(corpus, tiny_lm, tmp_path
     assert main(["adiff", "explain", str(wav[0]), str(wav[5]), "--checkpoint", str(out / "full-s0"),
                  "--tier", "2", "--decoding", "sample", "--figure", str(fig)]) == 0
     assert fig.stat().st_size > 10_000
+
+
+def test_explain_defaults_to_the_releases_300_new_tokens_within_the_bound(capsys):
+    explain = ["adiff", "explain", "a.wav", "b.wav", "--checkpoint", "ckpt"]
+    assert build_parser().parse_args(explain).max_new_tokens == 300  # the release's example.py
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(explain + ["--help"])
+    assert "default: 300" in " ".join(capsys.readouterr().out.split())
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(explain + ["--max-new-tokens", "1025"])
+    assert "1024" in capsys.readouterr().err

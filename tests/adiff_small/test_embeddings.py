@@ -1,7 +1,9 @@
-"""Training crops: n random crops per clip, encoded once, one per epoch, reproducible by seed."""
+"""Training crops: n random crops per clip, encoded once, one per epoch, reproducible by seed;
+the channels of a stereo clip as the model's config says."""
 from __future__ import annotations
 
 import numpy as np
+import soundfile as sf
 import torch
 
 from adiff_small.config import ModelConfig
@@ -34,3 +36,24 @@ def test_crops_cycle_by_epoch_and_repeat_with_the_seed(tiny_lm, tmp_path):
     whole = EmbeddingCache(model)
     whole.fill([(long, "long")], progress=False)
     assert whole.store[long].shape[0] == 1
+
+
+def test_stereo_is_averaged_for_ours_and_concatenated_for_the_release(tiny_lm, tmp_path):
+    rng = np.random.default_rng(1)
+    left = 0.3 * np.sin(np.arange(16_000) / 7)
+    right = rng.standard_normal(16_000) * 0.2
+    stereo = tmp_path / "stereo.wav"
+    write_wav(stereo, np.stack([left, right], axis=1).astype(np.float32), 16_000)
+    data, _ = sf.read(stereo, dtype="float32", always_2d=True)  # the samples as written (16-bit)
+    seen = {}
+    for channels, wave in (("mean", data.mean(axis=1)), ("concat", data.T.reshape(-1))):
+        torch.manual_seed(0)  # the same weights for both models: only the input differs
+        model = ADiff(ModelConfig(encoder="tiny", lm=str(tiny_lm), d_proj=32, mapper_layers=1,
+                                  cross_layers=1, audio_channels=channels))
+        cache = EmbeddingCache(model)
+        cache.fill([(stereo, "stereo")], progress=False)
+        with torch.no_grad():
+            expected = model.encode([np.ascontiguousarray(wave)]).embedding[0]
+        torch.testing.assert_close(cache.store[stereo][0], expected)
+        seen[channels] = expected
+    assert not torch.allclose(seen["mean"], seen["concat"], atol=1e-3)

@@ -88,3 +88,29 @@ def test_eval_cli_names_protocol_and_puts_paper_numbers_beside_ours(released, ti
     assert "protocol: greedy" in printed and "paper 0.148" in printed  # Table 25 greedy, ACD tier 1 BLEU-4
     saved = json.loads((out / "metrics.json").read_text())
     assert saved["protocol"] == "greedy" and saved["decoding"]["max_new_tokens"] == 4
+
+
+def test_a_silent_clip_is_skipped_with_a_record_and_the_other_rows_are_scored(released, tiny_lm, tmp_path, capsys):
+    import numpy as np
+
+    from common.audio import write_wav
+
+    meta, root = released
+    write_wav(root / "ClothoV21/evaluation/City forest.wav", np.zeros(8000, dtype=np.float32), 16000)
+    torch.manual_seed(0)
+    cfg = ADiffConfig(model=ModelConfig(encoder="tiny", lm=str(tiny_lm), prefix_length=4, text_length=8,
+                                        d_proj=32, mapper_layers=1, cross_layers=1))
+    ck = checkpoint.save(tmp_path / "run", 1, ADiff(cfg.model).trainable_state(False, True), to_dict(cfg), {}, None)
+    out = tmp_path / "eval"
+    assert main(["adiff", "eval", "--checkpoint", str(ck), "--data", str(meta), "--audio-root", str(root),
+                 "--out", str(out), "--max-new-tokens", "3", "--protocol", "greedy", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "skipped 1 of 3 rows" in printed and "skipped.csv" in printed
+    predicted = (out / "predictions.csv").read_text()
+    assert "Y7fmOlUlwoNg.wav" in predicted and "City forest" not in predicted
+    skipped = (out / "skipped.csv").read_text().splitlines()
+    assert len(skipped) == 2 and "City forest.wav" in skipped[1] and "silent" in skipped[1]
+    assert "cld_evaluation_adiff_sentence_answer.csv row 2" in skipped[1]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["groups"]) == {"acd_test tier1"} and metrics["groups"]["acd_test tier1"]["n"] == 2
+    assert metrics["skipped"] == 1

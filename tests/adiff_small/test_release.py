@@ -9,8 +9,11 @@ model's logits must equal a reference forward written here from the release's eq
 """
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import torch
+import yaml
 import torch.nn.functional as F
 from transformers import GPT2LMHeadModel
 
@@ -189,3 +192,18 @@ def test_cli_refuses_a_file_that_is_not_a_release(tmp_path, capsys):
     assert main(["adiff", "import-release", str(tmp_path / "other.pt"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "not an ADIFF release checkpoint" in err and not (tmp_path / "o").exists()
+
+
+def test_imported_checkpoint_stops_and_reads_channels_as_the_release(imported, tmp_path):
+    _, _, model, _, _, ckpt = imported
+    space = model.tokenizer.encode(" <|endoftext|>")[0]  # the release wrapper's stop_token_index
+    assert model.stop_id == space != model.sep_id
+    assert model.cfg.audio_channels == "concat"
+    # imported before these options existed: the state's imported_from still decides
+    old = tmp_path / "old"
+    shutil.copytree(ckpt, old)
+    cfg = yaml.safe_load((old / "config.yaml").read_text())
+    del cfg["model"]["stop"], cfg["model"]["audio_channels"]
+    (old / "config.yaml").write_text(yaml.safe_dump(cfg))
+    again, _ = checkpoint.load_model(old)
+    assert again.stop_id == space and again.cfg.audio_channels == "concat"

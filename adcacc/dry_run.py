@@ -55,7 +55,7 @@ def stage_cost(stage: Stage, exp: Experiment) -> dict[str, float]:
     bases = train_bases(exp)
     if stage.kind == "train":
         over = stage.params["overrides"]
-        rows = bases * ROWS_PER_BASE[stage.arm] if bases is not None else None
+        rows = bases * ROWS_PER_BASE[stage.params["recipe"]] if bases is not None else None
         if stage.params["device"] == "cpu":
             steps = over.get("max_steps") or (math.ceil(rows / 2) if rows else None)
             return {"cpu_min": (CPU_RATES["swift_start_s"] + steps * CPU_RATES["train_step_s"]) / 60} if steps else {}

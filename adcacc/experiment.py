@@ -11,7 +11,7 @@ complete example in the README ("Experiments") and in experiments/*.yaml.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -48,6 +48,12 @@ class ModelSpec:
 class EvalSetSpec:
     name: str  # a key of evals' eval-set registry
     data: str  # a path, or "corpus:<file inside the corpus>"
+    id: str = ""  # what stages, folders and claims call it: `name` unless two sets share a loader
+    limit: int | None = None  # the first N clips of this set (eval.limit, if set, caps every set)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", self.name)
 
 
 @dataclass(frozen=True)
@@ -79,10 +85,16 @@ class Experiment:
     eval_options: dict[str, Any]
     claims: tuple[ClaimSpec, ...] = ()
     missing: tuple[str, ...] = ()  # data paths not found (only when loaded for a dry run)
+    recipes: dict[str, str] = field(default_factory=dict)  # arm -> recipe, where the arm names another
 
     @property
     def trained_arms(self) -> list[str]:
         return [a for a in self.arms if a != "base"]
+
+    def recipe(self, arm: str) -> str:
+        """The recipe an arm trains with: its own name, or the `recipe` it names (a control arm
+        such as `forget_control: {recipe: adc, overrides: {learning_rate: 0.01}}`)."""
+        return self.recipes.get(arm, arm)
 
 
 def load_experiment(path: Path, out: Path | None = None, check_paths: bool = True) -> Experiment:
@@ -102,7 +114,7 @@ def load_experiment(path: Path, out: Path | None = None, check_paths: bool = Tru
         path=path, name=name, out=_out(top, out, name),
         data=_data(top, missing), model=_model(top), hardware=top.get("hardware", str, "rtx4090"),
         device=top.get("device", str, "cpu"), overrides=check_overrides(top),
-        arms=_arms(top), seeds=_seeds(top), eval_sets=_eval_sets(top, missing),
+        arms=_arms(top), recipes=_arm_recipes(top), seeds=_seeds(top), eval_sets=_eval_sets(top, missing),
         eval_options=_eval_options(top), claims=_claims(top), missing=tuple(missing or ()))
     _check_cross_refs(exp, top)
     return exp
@@ -209,11 +221,15 @@ def _model(top: Reader) -> ModelSpec:
         m.fail("give either id (a hub id or local folder) or tiny (a locally built Qwen2-Audio)")
     if m.get("pretrain", dict) is not None and tiny is None:
         m.fail("pretraining is only for a tiny model", "pretrain")
-    pretrain = m.sub("pretrain", ("overrides", "retention_repeats"))
+    pretrain = m.sub("pretrain", ("overrides", "retention_repeats", "captions"))
     if pretrain is not None:
+        from adcacc.pretraining import CAPTION_SOURCES
+
         check_overrides(pretrain)
         if not 1 <= pretrain.get("retention_repeats", int, 2) <= 100:
             pretrain.fail("must be from 1 to 100", "retention_repeats")
+        if pretrain.get("captions", str, "build") not in CAPTION_SOURCES:
+            pretrain.fail(f"must be one of {', '.join(CAPTION_SOURCES)}", "captions")
     return ModelSpec(id=model_id, tiny=tiny,  # a key set to null means its default, as everywhere
                      pretrain={k: v for k, v in pretrain.node.items() if v is not None} if pretrain else None)
 
@@ -228,12 +244,26 @@ def _arms(top: Reader) -> dict[str, dict[str, Any]]:
         node = {a: {} for a in node}
     arms = {}
     for arm, spec in node.items():
-        if arm not in ARMS:
-            top.fail(f"unknown arm {arm!r}; choose from {', '.join(ARMS)}", "arms")
-        arms[arm] = check_overrides(Reader(top.path, spec or {}, f"arms.{arm}", ("overrides",)))
+        r = Reader(top.path, spec or {}, f"arms.{arm}", ("overrides", "recipe"))
+        recipe = r.get("recipe", str)
+        if recipe is None and arm not in ARMS:
+            top.fail(f"unknown arm {arm!r}; choose from {', '.join(ARMS)}, or give it a recipe "
+                     f"(e.g. {arm}: {{recipe: adc, overrides: {{learning_rate: 0.01}}}})", "arms")
+        if recipe is not None and (recipe not in ARMS[1:] or arm in (*ARMS, "trivial") or not NAME.fullmatch(str(arm))):
+            r.fail(f"an arm with its own name trains one of the recipes {', '.join(ARMS[1:])} and is not itself "
+                   f"one of them (name: 1-64 of A-Z, a-z, 0-9, '.', '_', '-'); got {arm!r} with recipe {recipe!r}",
+                   "recipe")
+        arms[arm] = check_overrides(r)
     if not [a for a in arms if a != "base"]:
         top.fail("needs at least one trained arm", "arms")
     return arms
+
+
+def _arm_recipes(top: Reader) -> dict[str, str]:
+    """arm -> recipe for the arms that name one (checked by _arms)."""
+    node = top.get("arms", (dict, list), required=True)
+    return {arm: spec["recipe"] for arm, spec in node.items()
+            if isinstance(spec, dict) and spec.get("recipe") is not None} if isinstance(node, dict) else {}
 
 
 def _seeds(top: Reader) -> tuple[int, ...]:
@@ -254,20 +284,26 @@ def _eval_sets(top: Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ...
     e = top.sub("eval", EVAL_KEYS)
     if e is None:
         top.fail("is required", "eval")
+    from evals.cli import MAX_LIMIT
     from evals.eval_sets import registry
 
     names = registry()
     sets = []
     for i, node in enumerate(e.get("sets", list, required=True)):
-        s = Reader(top.path, node, f"eval.sets[{i}]", ("name", "data"))
+        s = Reader(top.path, node, f"eval.sets[{i}]", ("name", "data", "id", "limit"))
         name, data = s.get("name", str, required=True), s.get("data", str, required=True)
+        set_id, limit = s.get("id", str, name), s.get("limit", int)
         if name not in names:
             s.fail(f"unknown eval set {name!r}; choose from {', '.join(names)}", "name")
+        if not NAME.fullmatch(set_id):
+            s.fail(f"must be 1-64 characters from A-Z, a-z, 0-9, '.', '_', '-' (it names folders), got {set_id!r}", "id")
+        if limit is not None and not 1 <= limit <= MAX_LIMIT:
+            s.fail(f"must be from 1 to {MAX_LIMIT:,}, got {limit}", "limit")
         if not data.startswith(CORPUS_PREFIX) and not Path(data).expanduser().exists():
             _missing(s, "data", f"data path not found: {data}", missing)
-        sets.append(EvalSetSpec(name, data))
-    if len({s.name for s in sets}) != len(sets):
-        e.fail("lists an eval set twice", "sets")
+        sets.append(EvalSetSpec(name, data, set_id, limit))
+    if len({s.id for s in sets}) != len(sets):
+        e.fail("lists an eval set twice (give a second set of the same loader its own id)", "sets")
     return tuple(sets)
 
 
@@ -310,7 +346,7 @@ def _check_cross_refs(exp: Experiment, top: Reader) -> None:
     if exp.device not in ("cpu", "gpu"):
         top.fail(f"must be cpu or gpu, got {exp.device!r}", "device")
     for arm in exp.trained_arms:
-        recipe = RECIPE_DIR / f"{arm}_{exp.hardware}.yaml"
+        recipe = RECIPE_DIR / f"{exp.recipe(arm)}_{exp.hardware}.yaml"
         if not recipe.is_file():
             top.fail(f"no recipe {recipe.name} for arm {arm!r} (see recipes/qwen2_audio/)", "hardware")
     if exp.model.pretrain is not None and exp.data.corpus is None:
@@ -322,8 +358,8 @@ def _check_cross_refs(exp: Experiment, top: Reader) -> None:
     from evals.eval_sets import TASKS
     from evals.verdicts import Claim, check_claim
 
-    sets = {s.name for s in exp.eval_sets} | {"retention", "captioning"}
-    tasks = {s.name: TASKS[s.name] for s in exp.eval_sets}
+    sets = {s.id for s in exp.eval_sets} | {"retention", "captioning"}
+    tasks = {s.id: TASKS[s.name] for s in exp.eval_sets}
     for i, c in enumerate(exp.claims):
         if c.metric not in (*CAPTION_METRICS, *RETENTION_METRICS):
             top.fail(f"unknown metric {c.metric!r}; choose from "

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from adcacc.experiment import CORPUS_PREFIX, Experiment
+from adcacc.experiment import CORPUS_PREFIX, EvalSetSpec, Experiment
 from common.content_hash import ABSENT, content_digests
 from common.files import write_json
 from recipes.spec import HARDWARE
@@ -37,6 +37,10 @@ CODE = {  # the source a stage kind runs: a change here reruns that kind (and wh
     "compare": ["common", "evals"],
 }
 STATES = ".stages"  # OUT/.stages/<id>.json: the runner's record of each stage it ran
+# own-task eval sets (held-out rows of a training kind) -> the recipes whose own task they are:
+# each arm trained with such a recipe must beat the base there before any claim about it is read
+OWN_TASK_SETS = {"own-ac": ("ac", "ac_matched", "ac_adc", "ac_acc"), "own-adc": ("adc", "ac_adc"),
+                 "own-acc": ("acc", "ac_acc")}
 TRIVIAL = "trivial"  # the pseudo-arm of trivial baselines (most frequent caption, majority class)
 LIBRARIES = ("torch", "transformers", "ms-swift", "peft", "aac-metrics")
 INPUT_HASHES = "input_hashes.json"  # under OUT/.stages: the content-hash cache of user data
@@ -75,42 +79,49 @@ def build_plan(exp: Experiment, save_hashes: bool = False) -> list[Stage]:
     model_needs: tuple[str, ...] = ()
     pretrain = exp.model.pretrain
     if exp.model.tiny is not None:  # pretraining cuts the vocabulary to the experiment's texts
-        add(Stage("model", "model", ("build",) if pretrain is not None else (),
+        add(Stage("model", "model", ("build", "corpus") if pretrain is not None else (),
                   {**exp.model.tiny, "trim_vocab": pretrain is not None}, o / "model"))
         model_needs = ("model",)
     if pretrain is not None:
         add(Stage("pretrain", "pretrain", ("model", "build", "corpus"), dict(pretrain), o / "pretrain"))
         model_needs = ("pretrain",)
         for es in exp.eval_sets:  # what a model that ignores the audio would answer
-            add(Stage(f"baseline/{es.name}", "baseline", ("pretrain", "corpus"),
-                      {"eval_set": es.name, "data": es.data, "limit": exp.eval_options["limit"]},
-                      o / "runs" / TRIVIAL / es.name))
-    if "ac_matched" in exp.arms:
+            if es.name not in OWN_TASK_SETS:  # an arm's own task is judged against the base instead
+                add(Stage(f"baseline/{es.id}", "baseline", ("pretrain", "corpus"),
+                          {"eval_set": es.name, "data": es.data, "limit": set_limit(exp, es)},
+                          o / "runs" / TRIVIAL / es.id))
+    if any(exp.recipe(arm) == "ac_matched" for arm in exp.arms):
         add(Stage("matched", "matched", ("build", *model_needs), {}, o / "data_matched"))
-    infer_params = {k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens", "limit")}
+    infer_params = {k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens")}
     for arm in exp.arms:
         for seed in ((None,) if arm == "base" else exp.seeds):
             run = o / "runs" / arm / (f"s{seed}" if seed is not None else "")
             needs = model_needs
             if seed is not None:
                 train_id = f"train/{arm}/s{seed}"
-                data_needs = ("matched",) if arm == "ac_matched" else ("build",)
-                params = {"hardware": exp.hardware, "device": exp.device, "seed": seed,
+                data_needs = ("matched",) if exp.recipe(arm) == "ac_matched" else ("build",)
+                params = {"recipe": exp.recipe(arm), "hardware": exp.hardware, "device": exp.device, "seed": seed,
                           "overrides": {**exp.overrides, **exp.arms[arm]}}
                 add(Stage(train_id, "train", (*data_needs, *model_needs), params, o / "train" / arm / f"s{seed}",
                           arm, seed, gpus=HARDWARE[exp.hardware].nproc))
                 needs = (*model_needs, train_id)
             for es in exp.eval_sets:
                 corpus_need = ("corpus",) if es.data.startswith(CORPUS_PREFIX) else ()
-                add(Stage(f"infer/{arm}/" + (f"s{seed}/" if seed is not None else "") + es.name, "infer",
-                          (*needs, *corpus_need), {**infer_params, "eval_set": es.name, "data": es.data},
-                          run / es.name, arm, seed))
+                add(Stage(f"infer/{arm}/" + (f"s{seed}/" if seed is not None else "") + es.id, "infer",
+                          (*needs, *corpus_need), {**infer_params, "eval_set": es.name, "data": es.data,
+                                                   "limit": set_limit(exp, es)}, run / es.id, arm, seed))
     infer_ids = tuple(s.id for s in stages if s.kind in ("infer", "baseline"))
     claims = [c.__dict__ for c in exp.claims]
     add(Stage("compare", "compare", infer_ids, {"bootstrap": exp.eval_options["bootstrap"], "claims": claims},
               o / "report"))
     _fingerprint(stages, o, _input_digests(stages, o / ".stages" / INPUT_HASHES, save_hashes))
     return stages
+
+
+def set_limit(exp: Experiment, es: EvalSetSpec) -> int | None:
+    """The clips of `es` evaluated: its own limit, capped by eval.limit."""
+    limits = [n for n in (es.limit, exp.eval_options["limit"]) if n is not None]
+    return min(limits) if limits else None
 
 
 def _s(path: Path | None) -> str | None:

@@ -17,9 +17,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from common.errors import InputError
 from common.files import read_csv, write_text
 from data_builders.corpus.build import RETENTION_DIRS
 from data_builders.layout import dataset_file
+from data_builders.prompts import AC_PROMPTS
 from evals.tasks import CAPTION, CAPTION_PROMPT, SPOKEN, TASK_LABELS, task_prompt
 
 TRAIN_FILE = "pretrain.jsonl"
@@ -43,10 +45,12 @@ FLAGS: dict[str, Any] = {
 }
 
 
-def vocabulary_texts(build_dir: Path) -> list[str]:
+def vocabulary_texts(build_dir: Path, corpus: Path | None = None) -> list[str]:
     """Every prompt and answer the experiment will train or evaluate on, sorted: the texts
-    the tiny model's vocabulary is cut to."""
-    texts = {CAPTION_PROMPT, *CHAT_TEXTS, *(task_prompt(t) for t in TASK_LABELS)}
+    the tiny model's vocabulary is cut to (with a corpus: all its scenes' captions too)."""
+    texts = {CAPTION_PROMPT, *CHAT_TEXTS, *AC_PROMPTS, *(task_prompt(t) for t in TASK_LABELS)}
+    if corpus is not None:
+        texts |= {r["caption"] for r in read_csv(Path(corpus) / "bases.csv", ("id", "path", "caption"))}
     texts |= {SPOKEN.get(lab, lab) for labels in TASK_LABELS.values() for lab in labels}
     for path in sorted(Path(build_dir).glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -60,11 +64,32 @@ def _chat(prompt: str, answer: str, audio: Path) -> dict:
                          {"role": "assistant", "content": answer}], "audios": [str(audio)]}
 
 
-def write_pretrain_data(build_dir: Path, corpus: Path, out_dir: Path, retention_repeats: int = 2) -> dict:
-    """out_dir/pretrain.jsonl: the AC training rows plus each retention training clip
-    `retention_repeats` times (they are few), shuffled with a fixed seed; returns row counts."""
-    rows = [json.loads(line) for line in
-            (Path(build_dir) / dataset_file("ac", "train")).read_text(encoding="utf-8").splitlines()]
+CAPTION_SOURCES = ("build", "unused_bases")  # what the base learns to caption (model.pretrain.captions)
+
+
+def caption_rows(build_dir: Path, corpus: Path, source: str) -> list[dict]:
+    """The pretraining's captioning rows. "build": the build's AC training rows (the scenes the
+    arms fine-tune on). "unused_bases": the corpus's training scenes the build did not sample
+    (data.build.max_bases), each with a prompt from the AC training pool, so the base never saw
+    the fine-tuning scenes, as the paper's base never saw its ADC/ACC mixes."""
+    if source == "build":
+        return [json.loads(line) for line in
+                (Path(build_dir) / dataset_file("ac", "train")).read_text(encoding="utf-8").splitlines()]
+    report = json.loads((Path(build_dir) / "build_report.json").read_text(encoding="utf-8"))
+    used = set((report.get("max_bases") or {}).get("ids", []))
+    bases = [r for r in read_csv(Path(corpus) / "bases.csv", ("id", "path", "caption")) if r["id"] not in used]
+    if not used or not bases:
+        raise InputError(Path(build_dir) / "build_report.json", "pretraining on unused_bases needs "
+                         "data.build.max_bases below data.corpus.bases (scenes left for the base to learn)")
+    rng = random.Random(1)
+    return [_chat(rng.choice(AC_PROMPTS), r["caption"], Path(corpus) / r["path"]) for r in bases]
+
+
+def write_pretrain_data(build_dir: Path, corpus: Path, out_dir: Path, retention_repeats: int = 2,
+                        captions: str = "build") -> dict:
+    """out_dir/pretrain.jsonl: captioning rows (`caption_rows`) plus each retention training
+    clip `retention_repeats` times (they are few), shuffled with a fixed seed; returns row counts."""
+    rows = caption_rows(build_dir, corpus, captions)
     counts = {CAPTION: len(rows)}
     for task, rel in RETENTION_TRAIN.items():
         csv_path = Path(corpus) / rel

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from adcacc.experiment import CORPUS_PREFIX, Experiment
-from adcacc.plan import TRIVIAL, Stage, state
+from adcacc.plan import OWN_TASK_SETS, TRIVIAL, Stage, state
 from common.errors import InputError
 
 
@@ -50,9 +50,9 @@ def _train_argv(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> list[
     from recipes.launch import train_argv
 
     p = stage.params
-    data_dir = by_id["matched"].out if stage.arm == "ac_matched" else by_id["build"].out
+    data_dir = by_id["matched"].out if p["recipe"] == "ac_matched" else by_id["build"].out
     flags = swift_flags({**p["overrides"], "seed": p["seed"], "data_seed": p["seed"]})
-    return train_argv(stage.arm, p["hardware"], Path(model_path(exp, by_id)), data_dir, stage.out, flags,
+    return train_argv(p["recipe"], p["hardware"], Path(model_path(exp, by_id)), data_dir, stage.out, flags,
                       cpu=p["device"] == "cpu")
 
 
@@ -102,7 +102,8 @@ def _model(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     from recipes.tiny_model import build_tiny_qwen2_audio
 
     p = dict(stage.params)
-    texts = vocabulary_texts(by_id["build"].out) if p.pop("trim_vocab") else None
+    corpus = by_id["corpus"].out if "corpus" in by_id else None
+    texts = vocabulary_texts(by_id["build"].out, corpus) if p.pop("trim_vocab") else None
     build_tiny_qwen2_audio(stage.out, **p, texts=texts)
     return {}
 
@@ -113,7 +114,7 @@ def _pretrain(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
     p = stage.params
     counts = write_pretrain_data(by_id["build"].out, by_id["corpus"].out, stage.out / "data",
-                                 p.get("retention_repeats", 2))
+                                 p.get("retention_repeats", 2), p.get("captions", "build"))
     argv = pretrain_argv(by_id["model"].out, stage.out / "data", stage.out / "sft", p.get("overrides", {}))
     env = {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else None
     out = run_swift(argv, stage.out / "sft", env)
@@ -157,25 +158,41 @@ def _infer(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 
 def compared_sets(exp: Experiment) -> dict:
-    """Experiment eval-set name (a registry name, e.g. "captions-csv") -> the loaded set, whose
-    `.name` is what the comparison knows it by (its runs' run.json, e.g. "csv:captions")."""
+    """Experiment eval-set id (e.g. "captions-csv") -> the loaded set, whose `.name` is what the
+    comparison knows it by (its runs' run.json, e.g. "csv:captions")."""
     from evals.eval_sets import load_eval_set
 
-    return {es.name: load_eval_set(es.name, eval_data(exp, es.data)) for es in exp.eval_sets}
+    return {es.id: load_eval_set(es.name, eval_data(exp, es.data)) for es in exp.eval_sets}
 
 
-def gate_claims(sets: dict) -> list:
-    """Preconditions of the replication: on each eval set the base model beats the trivial
-    baseline (CIDEr-D for captioning, strict accuracy for a retention proxy)."""
+def gate_claims(exp: Experiment, sets: dict) -> list:
+    """Preconditions of the replication, read before any claim.
+
+    The base is worth measuring: on each held-out set it beats the trivial baseline (CIDEr-D
+    for captioning, strict accuracy for a retention proxy). Each trained arm learned its own
+    task: on every own-task set of its recipe (plan.OWN_TASK_SETS) its reference
+    log-likelihood (teacher-forced, per row, paired) and its generated answers' CIDEr-D are
+    above the base model's. A failed arm precondition voids the claims about that arm."""
     from evals.tasks import CAPTION
     from evals.verdicts import Claim
 
+    kinds = {es.id: es.name for es in exp.eval_sets}
     gates = []
-    for name, es in sets.items():
+    for set_id, es in sets.items():
+        if kinds[set_id] in OWN_TASK_SETS:
+            continue
         caption = es.task == CAPTION
         what = "the most frequent training caption" if caption else "the majority training class"
-        gates.append(Claim(f"base_beats_trivial_{name}", f"The base model beats {what} on {es.name}",
+        gates.append(Claim(f"base_beats_trivial_{set_id}", f"The base model beats {what} on {es.name}",
                            "CIDEr-D" if caption else "accuracy_strict", es.name, "base", TRIVIAL, "greater"))
+    for arm in exp.trained_arms:
+        for set_id, es in sets.items():
+            if exp.recipe(arm) not in OWN_TASK_SETS.get(kinds[set_id], ()):
+                continue
+            for metric, what in (("ref_loglik", "teacher-forced log-likelihood of the held-out answers"),
+                                 ("CIDEr-D", "CIDEr-D of its generated answers")):
+                gates.append(Claim(f"{arm}_learned_{set_id}_{metric}", f"{arm} beats the base model on its own "
+                                   f"task ({es.name}): {what}", metric, es.name, arm, "base", "greater"))
     return gates
 
 
@@ -187,13 +204,14 @@ def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     for arm in exp.arms:
         seeds = [None] if arm == "base" else list(exp.seeds)
         arms[arm] = [exp.out / "runs" / arm / (f"s{s}" if s is not None else "") for s in seeds]
-    sets, gates = compared_sets(exp), []
-    names = {name: es.name for name, es in sets.items()}
+    sets = compared_sets(exp)
+    names = {set_id: es.name for set_id, es in sets.items()}
     if "pretrain" in by_id and "base" in arms:
         arms[TRIVIAL] = [exp.out / "runs" / TRIVIAL]
-        gates = gate_claims(sets)
-    contrasts = [(a, b) for a, b in (("acc", "adc"), ("acc", "ac"), ("acc", "ac_matched"), ("adc", "ac"))
-                 if a in arms and b in arms]
+    gates = gate_claims(exp, sets) if "base" in arms else []
+    gates = [g for g in gates if TRIVIAL in arms or g.b != TRIVIAL]
+    contrasts = [(a, b) for a, b in (("acc", "adc"), ("acc", "ac"), ("acc", "ac_matched"), ("adc", "ac"),
+                                     ("ac_acc", "ac_adc")) if a in arms and b in arms]
     claims = [Claim(**{**c, "eval_set": names.get(c["eval_set"], c["eval_set"])}) for c in stage.params["claims"]]
     result = compare_experiment(arms, stage.out, base="base" if "base" in arms else next(iter(arms)),
                                 contrasts=contrasts, claims=claims, n_boot=stage.params["bootstrap"], seed=0,

@@ -157,6 +157,33 @@ def _claim_record(est: Estimates, claim: Claim, sets: list[str]) -> dict:
     return rec
 
 
+def _void_unsupported(verdicts: list[dict], gates: list[dict], base: str) -> None:
+    """Read each finding against the instrument checks, in place.
+
+    VOID: an arm the claim compares failed its own precondition (a gate "arm beats the base on
+    its own task" that does not hold): the treatment did not happen, so the claim tests nothing.
+    (A failed gate of the base itself voids the whole comparison: `comparison()["void"]`.)
+    UNSUPPORTED: a positive control on the same metric and an eval set the claim reads did not
+    hold, so that measure was not shown able to move and cannot carry "keeps" or "forgets"."""
+    failed_arms: dict[str, list[str]] = {}
+    for g in gates:
+        if g["verdict"] != "holds" and g["a"] != base:
+            failed_arms.setdefault(g["a"], []).append(g["id"])
+    controls = [c for c in verdicts if c["role"] == "control" and c["verdict"] != "holds"]
+    for rec in verdicts:
+        if rec["role"] != "claim":
+            continue
+        void = [f"{arm}: precondition {gid} did not hold" for arm in (rec["a"], rec["b"])
+                for gid in failed_arms.get(arm, [])]
+        unsupported = [f"positive control {c['id']} did not move {c['metric']}" for c in controls
+                       if c["metric"] == rec["metric"] and set(c["eval_sets"]) & set(rec["eval_sets"])]
+        reasons = void or unsupported
+        if reasons:
+            rec["void" if void else "unsupported"] = reasons
+            rec["verdict"] = ("VOID" if void else "unsupported") + f" ({'; '.join(reasons)})"
+            rec.pop("p", None)
+
+
 def seeds_record(arms: dict[str, list[Path]]) -> dict:
     """How many seeds were trained, that they are paired, and how few seed draws that allows."""
     per_arm = {arm: len(folders) for arm, folders in arms.items()}
@@ -226,11 +253,15 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
             "examples": _examples(es, n_examples) if es.task == "caption" else []}
     gate_records = [_claim_record(est, g, claim_sets[g.id]) for g in gates]
     verdicts = [_claim_record(est, c, claim_sets[c.id]) for c in claims]
-    family = {**family_wise(verdicts), "n_controls": sum(c.role == "control" for c in claims),
-              "n_gates": len(gates)}
+    _void_unsupported(verdicts, gate_records, base)
+    family = {**family_wise([r for r in verdicts if "void" not in r and "unsupported" not in r]),
+              "n_controls": sum(c.role == "control" for c in claims), "n_gates": len(gates),
+              "void_claims": [r["id"] for r in verdicts if "void" in r],
+              "unsupported_claims": [r["id"] for r in verdicts if "unsupported" in r]}
     return {"base": base, "bootstrap": n_boot, "seed": seed, "seeds": seeds_record(arms), "family_wise": family,
             "gates": gate_records,
-            "void": [f"{g['text']}: {g['verdict']}" for g in gate_records if g["verdict"] != "holds"],
+            "void": [f"{g['text']}: {g['verdict']}" for g in gate_records
+                     if g["verdict"] != "holds" and g["a"] == base],
             "arms": {arm: [str(p) for p in folders] for arm, folders in arms.items()},
             "contrasts": [list(p) for p in pairs], "notes": notes,
             "verdicts": verdicts, "eval_sets": out_sets}

@@ -130,8 +130,13 @@ def family_text(result: dict) -> str:
             f"Holm's adjustment for testing them together (family-wise error 5%)")
     if fw["not_tested"]:
         text += f"; not tested (unavailable): {', '.join(fw['not_tested'])}"
+    if fw.get("void_claims"):
+        text += f"; VOID (an arm did not learn its own task): {', '.join(fw['void_claims'])}"
+    if fw.get("unsupported_claims"):
+        text += f"; unsupported (the measure's positive control did not move): {', '.join(fw['unsupported_claims'])}"
     return (text + f". Checked apart: {fw['n_controls']} control(s) and {fw['n_gates']} precondition(s); "
-            "the claims are read only if every one holds, which needs no adjustment.")
+            "a claim is read only if every precondition of its arms and every positive control of its "
+            "measure holds, which needs no adjustment.")
 
 
 def void_text(result: dict) -> str:

@@ -179,3 +179,51 @@ def test_a_bad_build_setting_names_the_experiment_key(tmp_path, key, value):
     assert str(err.value).startswith(f"{path}: data.build.{key}: ")
     assert "--" not in str(err.value)  # no CLI option named for a YAML key
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("arms, where", [
+    ({"base": {}, "hot": {"overrides": {"learning_rate": 0.01}}}, "arms: unknown arm 'hot'"),
+    ({"base": {}, "adc": {"recipe": "acc"}}, "arms.adc.recipe: an arm with its own name"),
+    ({"base": {}, "trivial": {"recipe": "adc"}}, "arms.trivial.recipe"),
+    ({"base": {}, "hot": {"recipe": "base"}}, "arms.hot.recipe"),
+    ({"base": {}, "a b": {"recipe": "adc"}}, "arms.a b.recipe"),
+])
+def test_a_named_arm_needs_a_known_recipe_and_a_name_of_its_own(tmp_path, capsys, arms, where):
+    path = _write(tmp_path, lambda e: e.update(arms=arms, claims=[]))
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--dry-run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and where in err, err
+
+
+def test_a_control_arm_trains_its_recipe_with_its_own_overrides(tmp_path):
+    from adcacc.plan import build_plan
+
+    path = _write(tmp_path, lambda e: e.update(
+        arms={"base": {}, "adc": {}, "hot": {"recipe": "adc", "overrides": {"learning_rate": 0.01}}}, claims=[]))
+    exp = load_experiment(path, tmp_path / "out")
+    by_id = {s.id: s for s in build_plan(exp)}
+    hot, adc = by_id["train/hot/s0"], by_id["train/adc/s0"]
+    assert hot.params["recipe"] == adc.params["recipe"] == "adc" and hot.needs == adc.needs
+    assert hot.params["overrides"]["learning_rate"] == 0.01 and "learning_rate" not in adc.params["overrides"]
+    assert hot.out.name == "s0" and hot.out.parent.name == "hot"
+
+
+def test_eval_sets_of_one_loader_need_their_own_ids_and_take_a_bounded_limit(tmp_path, capsys):
+    from adcacc.plan import build_plan
+
+    def two(e):
+        e["eval"]["sets"].append(dict(e["eval"]["sets"][0]))
+    assert main(["run", str(_write(tmp_path, two)), "--out", str(tmp_path / "o"), "--dry-run"]) == 2
+    assert "lists an eval set twice (give a second set of the same loader its own id)" in capsys.readouterr().err
+
+    def second(e):
+        e["eval"]["sets"].append({**e["eval"]["sets"][0], "id": "again", "limit": 3})
+    exp = load_experiment(_write(tmp_path, second), tmp_path / "out")
+    infer = [s for s in build_plan(exp) if s.id.startswith("infer/base/")]
+    limits = {s.id.rsplit("/", 1)[1]: s.params["limit"] for s in infer}
+    assert limits["again"] == 3 and limits[exp.eval_sets[0].id] == exp.eval_options["limit"]
+
+    def huge(e):
+        e["eval"]["sets"][0]["limit"] = 10**9
+    assert main(["run", str(_write(tmp_path, huge)), "--out", str(tmp_path / "o"), "--dry-run"]) == 2
+    assert "eval.sets[0].limit: must be from 1 to" in capsys.readouterr().err

@@ -51,7 +51,7 @@ def test_dry_run_of_the_paper_prints_the_gpu_plan(capsys):
 def test_the_demo_pretrains_a_trimmed_model_and_compares_against_trivial_baselines(tmp_path):
     exp = load_experiment(EXPERIMENTS / "demo.yaml", tmp_path / "out")
     by_id = {s.id: s for s in build_plan(exp)}
-    assert by_id["model"].params["trim_vocab"] and by_id["model"].needs == ("build",)
+    assert by_id["model"].params["trim_vocab"] and by_id["model"].needs == ("build", "corpus")
     assert by_id["pretrain"].needs == ("model", "build", "corpus")
     assert by_id["train/adc/s0"].needs == ("build", "pretrain")  # every arm starts from the pretrained model
     baselines = [s for s in by_id.values() if s.kind == "baseline"]

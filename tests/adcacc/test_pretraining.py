@@ -65,3 +65,26 @@ def test_pretrain_argv_puts_the_experiment_overrides_last(tmp_path):
     flags = dict(zip(argv[7::2], argv[8::2]))
     assert flags["--tuner_type"] == "full" and flags["--max_steps"] == "7" and flags["--save_steps"] == "7"
     assert flags["--learning_rate"] == "0.001" and flags["--freeze_vit"] == "false"
+
+
+def test_unused_bases_pretrain_on_scenes_the_fine_tuning_never_sees(tmp_path):
+    """Issue 22.1: the base learns captioning on corpus scenes the build did not sample, so the
+    AC arm has something left to learn; without a max_bases sample it is one line saying so."""
+    import pytest
+
+    from common.errors import InputError
+
+    build, corpus = _inputs(tmp_path)
+    (corpus / "bases.csv").write_text("id,path,caption\n" + "".join(
+        f"base_{i},bases/base_{i}.wav,Scene {i} sounds.\n" for i in range(5)))
+    (build / "build_report.json").write_text(json.dumps({"max_bases": {"n": 2, "ids": ["base_1", "base_3"]}}))
+    counts = write_pretrain_data(build, corpus, tmp_path / "pre", captions="unused_bases")
+    rows = [json.loads(x) for x in (tmp_path / "pre" / TRAIN_FILE).read_text().splitlines()]
+    captions = sorted(r["messages"][1]["content"] for r in rows if r["messages"][1]["content"].startswith("Scene"))
+    assert counts["caption"] == 3 and captions == ["Scene 0 sounds.", "Scene 2 sounds.", "Scene 4 sounds."]
+    assert not any("Rain falls." in r["messages"][1]["content"] for r in rows)  # no build row
+    assert "Scene 3 sounds." in vocabulary_texts(build, corpus)
+
+    (build / "build_report.json").write_text(json.dumps({}))
+    with pytest.raises(InputError, match="needs data.build.max_bases below data.corpus.bases"):
+        write_pretrain_data(build, corpus, tmp_path / "pre2", captions="unused_bases")

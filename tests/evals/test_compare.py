@@ -306,3 +306,30 @@ def test_forest_plot_heads_the_report(tmp_path):
     no_claims = tmp_path / "plain"
     compare_experiment({k: v for k, v in arms.items() if k != "trivial"}, no_claims, n_boot=50)
     assert not (no_claims / "figures" / "forest.png").exists()
+
+
+def test_an_arm_that_did_not_learn_voids_its_claims_and_a_still_control_leaves_its_measure_unsupported(tmp_path):
+    """Issue 22.1-2: a failed arm precondition voids exactly the claims naming that arm (the
+    others keep their verdicts and their Holm family); a positive control that does not move
+    its measure leaves the claims read on that measure and set 'unsupported'."""
+    arms = _experiment(tmp_path)
+    learned = Claim("adc_learned", "ADC beats the base on its own task", "accuracy_strict", "vsc_proxy",
+                    "adc", "base", "greater")  # adc is worse than the base here: the gate fails
+    control = Claim("ctl", "a control that should move accuracy_mapped", "accuracy_mapped", "vsc_proxy",
+                    "acc", "base", "less", role="control")  # acc is better: the control fails
+    claims = [*CLAIMS, control]
+    result = compare_experiment(arms, tmp_path / "report", claims=claims, gates=[learned], n_boot=200)
+    by_id = {v["id"]: v for v in result["verdicts"]}
+    assert result["gates"][0]["verdict"] == "fails" and result["void"] == []  # not the base: no global VOID
+    assert by_id["1"]["verdict"].startswith("VOID (adc: precondition adc_learned")
+    assert by_id["2"]["verdict"].startswith("VOID") and "p" not in by_id["2"]
+    assert by_id["3"]["verdict"].startswith("unsupported (positive control ctl did not move accuracy_mapped")
+    fw = result["family_wise"]
+    assert fw["void_claims"] == ["1", "2"] and fw["unsupported_claims"] == ["3"] and fw["n_tested"] == 0
+    md = (tmp_path / "report" / "comparison.md").read_text()
+    assert "VOID (an arm did not learn its own task): 1, 2" in md
+
+    ok = Claim("acc_learned", "ACC beats the base", "accuracy_strict", "vsc_proxy", "acc", "base", "greater")
+    result = compare_experiment(arms, tmp_path / "report", claims=CLAIMS, gates=[ok], n_boot=200)
+    assert all(not v["verdict"].startswith(("VOID", "unsupported")) for v in result["verdicts"])
+    assert result["family_wise"]["n_tested"] == 3

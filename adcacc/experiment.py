@@ -30,7 +30,7 @@ NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")  # it names Slurm jobs and folders: n
 
 @dataclass(frozen=True)
 class DataSpec:
-    corpus: dict[str, Any] | None  # build_corpus options (bases, heldout, seed, cache) or None
+    corpus: dict[str, Any] | None  # build_corpus options (bases, heldout, pretrain, seed, cache) or None
     audiocaps: Path | None
     subset: str
     event_dir: Path | None
@@ -159,7 +159,7 @@ def _data(top: Reader, missing: list[str] | None) -> DataSpec:
     d = top.sub("data", ("corpus", "audiocaps", "subset", "event_dir", "build"))
     if d is None:
         top.fail("is required", "data")
-    corpus = d.sub("corpus", ("bases", "heldout", "seed", "cache"))
+    corpus = d.sub("corpus", ("bases", "heldout", "pretrain", "seed", "cache"))
     audiocaps, event_dir = d.get("audiocaps", str), d.get("event_dir", str)
     if (corpus is None) == (audiocaps is None):
         d.fail("give either corpus (the embedded corpus) or audiocaps + event_dir")
@@ -203,7 +203,7 @@ def _check_corpus(corpus: Reader) -> None:
     corpus.get("cache", str)
     n = corpus.node
     _as_key(corpus, check_scene_counts, n.get("bases", 60), n.get("heldout", 40),
-            (corpus._at("bases"), corpus._at("heldout")))
+            (corpus._at("bases"), corpus._at("heldout"), corpus._at("pretrain")), n_pretrain=n.get("pretrain", 0))
     _as_key(corpus, check_seed, n.get("seed", 0), corpus._at("seed"))
 
 

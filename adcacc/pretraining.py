@@ -47,10 +47,10 @@ FLAGS: dict[str, Any] = {
 
 def vocabulary_texts(build_dir: Path, corpus: Path | None = None) -> list[str]:
     """Every prompt and answer the experiment will train or evaluate on, sorted: the texts
-    the tiny model's vocabulary is cut to (with a corpus: all its scenes' captions too)."""
+    the tiny model's vocabulary is cut to (with a corpus: its pretraining scenes' captions too)."""
     texts = {CAPTION_PROMPT, *CHAT_TEXTS, *AC_PROMPTS, *(task_prompt(t) for t in TASK_LABELS)}
-    if corpus is not None:
-        texts |= {r["caption"] for r in read_csv(Path(corpus) / "bases.csv", ("id", "path", "caption"))}
+    if corpus is not None and (Path(corpus) / PRETRAIN_CAPTIONS).is_file():
+        texts |= {r["caption_1"] for r in read_csv(Path(corpus) / PRETRAIN_CAPTIONS, ("id", "path", "caption_1"))}
     texts |= {SPOKEN.get(lab, lab) for labels in TASK_LABELS.values() for lab in labels}
     for path in sorted(Path(build_dir).glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -64,25 +64,26 @@ def _chat(prompt: str, answer: str, audio: Path) -> dict:
                          {"role": "assistant", "content": answer}], "audios": [str(audio)]}
 
 
-CAPTION_SOURCES = ("build", "unused_bases")  # what the base learns to caption (model.pretrain.captions)
+CAPTION_SOURCES = ("build", "corpus_pretrain")  # what the base learns to caption (model.pretrain.captions)
+PRETRAIN_CAPTIONS = "pretrain/captions.csv"  # in the corpus: scenes for pretraining only
 
 
 def caption_rows(build_dir: Path, corpus: Path, source: str) -> list[dict]:
     """The pretraining's captioning rows. "build": the build's AC training rows (the scenes the
-    arms fine-tune on). "unused_bases": the corpus's training scenes the build did not sample
-    (data.build.max_bases), each with a prompt from the AC training pool, so the base never saw
-    the fine-tuning scenes, as the paper's base never saw its ADC/ACC mixes."""
+    arms fine-tune on). "corpus_pretrain": the corpus's pretraining scenes (data.corpus.pretrain),
+    drawn like the bases but never mixed or fine-tuned on, each with a prompt from the AC
+    training pool: the base has not seen the fine-tuning scenes, as the paper's base never saw
+    its ADC/ACC mixes, so the AC arm has something left to learn."""
     if source == "build":
         return [json.loads(line) for line in
                 (Path(build_dir) / dataset_file("ac", "train")).read_text(encoding="utf-8").splitlines()]
-    report = json.loads((Path(build_dir) / "build_report.json").read_text(encoding="utf-8"))
-    used = set((report.get("max_bases") or {}).get("ids", []))
-    bases = [r for r in read_csv(Path(corpus) / "bases.csv", ("id", "path", "caption")) if r["id"] not in used]
-    if not used or not bases:
-        raise InputError(Path(build_dir) / "build_report.json", "pretraining on unused_bases needs "
-                         "data.build.max_bases below data.corpus.bases (scenes left for the base to learn)")
+    path = Path(corpus) / PRETRAIN_CAPTIONS
+    if not path.is_file():
+        raise InputError(path, "not found: pretraining on corpus_pretrain needs data.corpus.pretrain "
+                               "(a number of pretraining scenes) in the experiment")
     rng = random.Random(1)
-    return [_chat(rng.choice(AC_PROMPTS), r["caption"], Path(corpus) / r["path"]) for r in bases]
+    return [_chat(rng.choice(AC_PROMPTS), r["caption_1"], path.parent / r["path"])
+            for r in read_csv(path, ("id", "path", "caption_1"))]
 
 
 def write_pretrain_data(build_dir: Path, corpus: Path, out_dir: Path, retention_repeats: int = 2,

@@ -67,7 +67,7 @@ def _corpus(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
     p = stage.params
     build_corpus(stage.out, cache_dir=Path(p.get("cache") or DEFAULT_CACHE), seed=p.get("seed", 0),
-                 n_bases=p.get("bases", 60), n_heldout=p.get("heldout", 40))
+                 n_bases=p.get("bases", 60), n_heldout=p.get("heldout", 40), n_pretrain=p.get("pretrain", 0))
     return {}
 
 

@@ -17,6 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bases", type=int, default=60, help="number of 10 s base scenes")
     p.add_argument("--heldout", type=int, default=40,
                    help="number of held-out scenes (new label combinations) for evaluation only")
+    p.add_argument("--pretrain", type=int, default=0,
+                   help="number of extra scenes for a toy base model's pretraining only (pretrain/)")
     p.set_defaults(func=_corpus)
 
     b = sub.add_parser("build", help="mix bases with events into AC / ADC / ACC datasets")
@@ -52,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _corpus(args: argparse.Namespace) -> int:
     from data_builders.corpus.build import build_corpus
 
-    build_corpus(args.out, cache_dir=args.cache, seed=args.seed, n_bases=args.bases, n_heldout=args.heldout)
+    build_corpus(args.out, cache_dir=args.cache, seed=args.seed, n_bases=args.bases, n_heldout=args.heldout,
+                 n_pretrain=args.pretrain)
     return 0
 
 

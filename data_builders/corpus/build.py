@@ -5,6 +5,9 @@ Output (paths in every CSV are relative to that CSV's folder):
   bases.csv   id,path,caption             10 s scenes: a lasting bed + 1-3 foreground sounds
   captions.csv id,path,caption_1..5       the same scenes with five templated paraphrases
   scenes.json                             how each scene was mixed (sources, onsets, ratios)
+  pretrain/captions.csv, pretrain/scenes.json  optional scenes for a toy base model's own
+                                          pretraining only (drawn like bases.csv, on their
+                                          own random stream): never mixed, never evaluated
   heldout/captions.csv, heldout/scenes.json   held-out scenes for evaluation only: label
                                           combinations (and, where there is a choice,
                                           recordings) no training scene has
@@ -37,13 +40,13 @@ from data_builders.corpus.catalog import (
 )
 from common.errors import InputError
 from data_builders.corpus.scenes import (
-    HELDOUT_STREAM, TRAIN_STREAM, combination, draw_scenes, split_pool, write_scenes,
+    HELDOUT_STREAM, PRETRAIN_STREAM, TRAIN_STREAM, combination, draw_scenes, split_pool, write_scenes,
 )
 
 BASE_S = 10.0
 MAX_SCENES = 10_000  # our choice: a toy corpus (demo: 500); each scene is a 10 s WAV, a few GB at most
 RETENTION_DIRS = {"test": "retention", "train": "retention/train"}  # split -> folder of its clips and CSVs
-WAV_DIRS = ("events", "bases", "heldout/bases",
+WAV_DIRS = ("events", "bases", "heldout/bases", "pretrain/bases",
             *(f"{folder}/{sub}" for folder in RETENTION_DIRS.values() for sub in ("vsc", "mic")))
 
 
@@ -126,6 +129,16 @@ def write_retention(out: Owned, fetched: dict[str, Fetched], mic: list[tuple[str
     return written
 
 
+def write_pretrain_scenes(out: Owned, seed: int, n: int, beds: list, fgs: list) -> list[list[str]]:
+    """pretrain/: n scenes drawn from the training pools on their own stream; with n = 0 the
+    lists an earlier build of ours wrote are removed, so no stale pretraining set is read."""
+    if n:
+        return write_scenes(out, "pretrain", "pretrain", draw_scenes(seed, n, beds, fgs, PRETRAIN_STREAM))
+    for name in ("captions.csv", "scenes.json"):
+        out.remove(f"pretrain/{name}")
+    return []
+
+
 def remove_stale(out: Owned, keep: set[str]) -> None:
     """Drop clips an earlier build of ours wrote and this one did not (e.g. more bases), and
     temp files of our writes that a killed run left; never a file our journal does not list."""
@@ -134,23 +147,25 @@ def remove_stale(out: Owned, keep: set[str]) -> None:
         out.keep_only(keep, sub)
 
 
-def check_scene_counts(n_bases: int, n_heldout: int, names: tuple[str, str] = ("--bases", "--heldout")) -> None:
-    """Scene counts from 1 (0 held out) to MAX_SCENES; InputError naming the option as `names` call them."""
-    for n, name, low in ((n_bases, names[0], 1), (n_heldout, names[1], 0)):
+def check_scene_counts(n_bases: int, n_heldout: int, names: tuple[str, ...] = ("--bases", "--heldout", "--pretrain"),
+                       n_pretrain: int = 0) -> None:
+    """Scene counts from 1 (0 held out or for pretraining) to MAX_SCENES; InputError naming the
+    option as `names` call them."""
+    for n, name, low in ((n_bases, names[0], 1), (n_heldout, names[1], 0), (n_pretrain, names[2], 0)):
         if isinstance(n, bool) or not isinstance(n, int) or not low <= n <= MAX_SCENES:
             raise InputError(name, f"must be an integer from {low} to {MAX_SCENES}, got {n!r}")
 
 
 def build_corpus(out_dir: Path, cache_dir: Path, seed: int = 0, n_bases: int = 60,
-                 n_heldout: int = 40) -> dict:
+                 n_heldout: int = 40, n_pretrain: int = 0) -> dict:
     """Fetch the packages (cached), cut, render and mix the corpus into out_dir."""
     out, cache = Path(out_dir), Path(cache_dir).expanduser()
-    check_scene_counts(n_bases, n_heldout)
+    check_scene_counts(n_bases, n_heldout, n_pretrain=n_pretrain)
     with owned(out, "adcacc corpus") as folder:
-        return _build_into(folder, cache, seed, n_bases, n_heldout)
+        return _build_into(folder, cache, seed, n_bases, n_heldout, n_pretrain)
 
 
-def _build_into(folder: Owned, cache: Path, seed: int, n_bases: int, n_heldout: int) -> dict:
+def _build_into(folder: Owned, cache: Path, seed: int, n_bases: int, n_heldout: int, n_pretrain: int) -> dict:
     """build_corpus's work, inside the claimed folder."""
     out = folder.root
     fetched = {p.name: fetch(p, cache) for p in tqdm(PACKAGES, desc="packages", unit="pkg")}
@@ -169,16 +184,18 @@ def _build_into(folder: Owned, cache: Path, seed: int, n_bases: int, n_heldout: 
     bases = write_scenes(folder, "", "base", train_scenes)
     heldout = write_scenes(folder, "heldout", "heldout", draw_scenes(seed, n_heldout, held_beds, held_fgs,
                                                                    HELDOUT_STREAM, avoid=seen))
+    pretrain = write_pretrain_scenes(folder, seed, n_pretrain, beds, fgs)
     retention = write_retention(folder, fetched, [(split, p, a) for (split, _), (p, a) in zip(mic, music["mic"])])
     remove_stale(folder, {r[1] for r in events + bases} | {f"heldout/{r[1]}" for r in heldout} |
+                 {f"pretrain/{r[1]}" for r in pretrain} |
                  {f"{f.rsplit('/', 1)[0]}/{r[1]}" for f, rows in retention.items() for r in rows})
     manifest = {
-        "seed": seed, "n_bases": n_bases, "n_heldout": n_heldout,
+        "seed": seed, "n_bases": n_bases, "n_heldout": n_heldout, "n_pretrain": n_pretrain,
         "packages": {f.name: {"version": f.version, "archive": f.archive.name, "bytes": f.size}
                      for f in fetched.values()},
         "download_bytes": sum(f.size for f in fetched.values()),
         "counts": {"events": len(events), "labels": len({r[2] for r in events}),
-                   "bases": len(bases), "heldout": len(heldout),
+                   "bases": len(bases), "heldout": len(heldout), "pretrain": len(pretrain),
                    **{name: len(rows) for name, rows in retention.items()}},
     }
     for pkg in PACKAGES:

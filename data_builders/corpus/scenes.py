@@ -24,7 +24,7 @@ from data_builders.mixing import draw_onset, mix
 
 RATIO_DB = (2.0, 10.0)  # foreground over the scene so far, like the builders' 0-10 dB
 N_FOREGROUND = (1, 3)  # with the bed, 2-4 sounds per scene
-TRAIN_STREAM, HELDOUT_STREAM = 0, 1  # independent random streams of the two sets
+TRAIN_STREAM, HELDOUT_STREAM, PRETRAIN_STREAM = 0, 1, 2  # independent random streams of the sets
 MAX_TRIES = 200  # draws per held-out scene before giving up on a new combination
 
 Sound = tuple[str, str, np.ndarray]  # (label, source name, audio)

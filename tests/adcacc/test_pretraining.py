@@ -67,24 +67,25 @@ def test_pretrain_argv_puts_the_experiment_overrides_last(tmp_path):
     assert flags["--learning_rate"] == "0.001" and flags["--freeze_vit"] == "false"
 
 
-def test_unused_bases_pretrain_on_scenes_the_fine_tuning_never_sees(tmp_path):
-    """Issue 22.1: the base learns captioning on corpus scenes the build did not sample, so the
-    AC arm has something left to learn; without a max_bases sample it is one line saying so."""
+def test_corpus_pretrain_scenes_keep_the_fine_tuning_scenes_new_to_the_base(tmp_path):
+    """Issue 22.1: the base learns captioning on the corpus's pretraining scenes, never on the
+    build's rows, so the AC arm has something left to learn; without them, one line saying so."""
     import pytest
 
     from common.errors import InputError
 
     build, corpus = _inputs(tmp_path)
-    (corpus / "bases.csv").write_text("id,path,caption\n" + "".join(
-        f"base_{i},bases/base_{i}.wav,Scene {i} sounds.\n" for i in range(5)))
-    (build / "build_report.json").write_text(json.dumps({"max_bases": {"n": 2, "ids": ["base_1", "base_3"]}}))
-    counts = write_pretrain_data(build, corpus, tmp_path / "pre", captions="unused_bases")
+    (corpus / "pretrain").mkdir()
+    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_2\n" + "".join(
+        f"pretrain_{i},bases/pretrain_{i}.wav,Scene {i} sounds.,Other words {i}.\n" for i in range(3)))
+    counts = write_pretrain_data(build, corpus, tmp_path / "pre", captions="corpus_pretrain")
     rows = [json.loads(x) for x in (tmp_path / "pre" / TRAIN_FILE).read_text().splitlines()]
     captions = sorted(r["messages"][1]["content"] for r in rows if r["messages"][1]["content"].startswith("Scene"))
-    assert counts["caption"] == 3 and captions == ["Scene 0 sounds.", "Scene 2 sounds.", "Scene 4 sounds."]
-    assert not any("Rain falls." in r["messages"][1]["content"] for r in rows)  # no build row
-    assert "Scene 3 sounds." in vocabulary_texts(build, corpus)
+    assert counts["caption"] == 3 and captions == ["Scene 0 sounds.", "Scene 1 sounds.", "Scene 2 sounds."]
+    assert not any(r["messages"][1]["content"] in ("Rain falls.", "A dog barks.") for r in rows)  # no build row
+    assert str(corpus / "pretrain" / "bases" / "pretrain_1.wav") in {a for r in rows for a in r["audios"]}
+    assert "Scene 2 sounds." in vocabulary_texts(build, corpus)
 
-    (build / "build_report.json").write_text(json.dumps({}))
-    with pytest.raises(InputError, match="needs data.build.max_bases below data.corpus.bases"):
-        write_pretrain_data(build, corpus, tmp_path / "pre2", captions="unused_bases")
+    (corpus / "pretrain" / "captions.csv").unlink()
+    with pytest.raises(InputError, match="needs data.corpus.pretrain"):
+        write_pretrain_data(build, corpus, tmp_path / "pre2", captions="corpus_pretrain")

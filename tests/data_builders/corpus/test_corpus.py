@@ -317,8 +317,18 @@ def test_build_corpus_end_to_end_deterministic_and_resumable(tmp_path):
     for rel in files_a:
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
 
+    # pretraining scenes (issue 22.1): their own random stream, the bases unchanged
+    build_corpus(b, DEFAULT_CACHE, seed=3, n_bases=60, n_pretrain=4)
+    pre = _read(b / "pretrain" / "captions.csv")
+    assert len(pre) == 4 and not (a / "pretrain").exists()
+    _check_audio(b / "pretrain" / "captions.csv", pre, seconds=10.0)
+    assert (a / "bases.csv").read_bytes() == (b / "bases.csv").read_bytes()
+    base_audio = {(a / "bases" / f"base_{i:04d}.wav").read_bytes() for i in range(60)}
+    assert not base_audio & {(b / "pretrain" / r["path"]).read_bytes() for r in pre}
+
     build_corpus(b, DEFAULT_CACHE, seed=4, n_bases=60)
     assert (a / "bases.csv").read_bytes() != (b / "bases.csv").read_bytes()
+    assert not [p for p in (b / "pretrain").rglob("*") if p.is_file()]  # no stale pretraining set
 
 
 def test_split_pool_reserves_the_last_recording_of_labels_with_several():

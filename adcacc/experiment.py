@@ -25,6 +25,8 @@ ARMS = ("base", "ac", "adc", "acc", "ac_adc", "ac_acc", "ac_matched")
 DIRECTIONS = ("greater", "less", "equivalent")
 ROLES = ("claim", "control")
 CORPUS_PREFIX = "corpus:"  # eval data inside the experiment's own corpus folder
+DATA_PREFIX = "data:"  # eval data inside the experiment's own build folder (e.g. data:adc_val.jsonl)
+OWN_FOLDERS = {CORPUS_PREFIX: "corpus", DATA_PREFIX: "data"}  # prefix -> the stage folder under out
 NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")  # it names Slurm jobs and folders: nothing a shell reads
 
 
@@ -47,7 +49,7 @@ class ModelSpec:
 @dataclass(frozen=True)
 class EvalSetSpec:
     name: str  # a key of evals' eval-set registry
-    data: str  # a path, or "corpus:<file inside the corpus>"
+    data: str  # a path, "corpus:<file inside the corpus>" or "data:<file inside the build>"
     id: str = ""  # what stages, folders and claims call it: `name` unless two sets share a loader
     limit: int | None = None  # the first N clips of this set (eval.limit, if set, caps every set)
 
@@ -299,7 +301,12 @@ def _eval_sets(top: Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ...
             s.fail(f"must be 1-64 characters from A-Z, a-z, 0-9, '.', '_', '-' (it names folders), got {set_id!r}", "id")
         if limit is not None and not 1 <= limit <= MAX_LIMIT:
             s.fail(f"must be from 1 to {MAX_LIMIT:,}, got {limit}", "limit")
-        if not data.startswith(CORPUS_PREFIX) and not Path(data).expanduser().exists():
+        prefix = own_prefix(data)
+        if prefix and (Path(data[len(prefix):]).is_absolute() or ".." in Path(data[len(prefix):]).parts
+                       or not data[len(prefix):]):
+            s.fail(f"{prefix}<file> must name a file inside the experiment's {OWN_FOLDERS[prefix]} folder, "
+                   f"got {data!r}", "data")
+        if not prefix and not Path(data).expanduser().exists():
             _missing(s, "data", f"data path not found: {data}", missing)
         sets.append(EvalSetSpec(name, data, set_id, limit))
     if len({s.id for s in sets}) != len(sets):
@@ -340,6 +347,11 @@ def _claims(top: Reader) -> tuple[ClaimSpec, ...]:
     return tuple(claims)
 
 
+def own_prefix(data: str) -> str | None:
+    """The prefix of eval data the experiment makes itself (corpus: or data:), if any."""
+    return next((p for p in OWN_FOLDERS if data.startswith(p)), None)
+
+
 def _check_cross_refs(exp: Experiment, top: Reader) -> None:
     from recipes.generate import RECIPE_DIR
 
@@ -351,7 +363,7 @@ def _check_cross_refs(exp: Experiment, top: Reader) -> None:
             top.fail(f"no recipe {recipe.name} for arm {arm!r} (see recipes/qwen2_audio/)", "hardware")
     if exp.model.pretrain is not None and exp.data.corpus is None:
         top.fail("pretraining needs data.corpus (its retention training clips)", "model")
-    if any(s.data.startswith(CORPUS_PREFIX) for s in exp.eval_sets) and exp.data.corpus is None:
+    if any(own_prefix(s.data) == CORPUS_PREFIX for s in exp.eval_sets) and exp.data.corpus is None:
         top.fail("eval data 'corpus:...' needs data.corpus", "eval")
     from evals.compare import CAPTION_METRICS, RETENTION_METRICS
 

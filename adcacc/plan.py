@@ -17,9 +17,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from adcacc.experiment import CORPUS_PREFIX, EvalSetSpec, Experiment
+from adcacc.experiment import CORPUS_PREFIX, DATA_PREFIX, EvalSetSpec, Experiment, own_prefix
 from common.content_hash import ABSENT, content_digests
 from common.files import write_json
+from evals.eval_sets import OWN_TASK_SETS
 from recipes.spec import HARDWARE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,11 +37,8 @@ CODE = {  # the source a stage kind runs: a change here reruns that kind (and wh
               "evals/caption_sets.py", "evals/retention_sets.py", "evals/tasks.py"],
     "compare": ["common", "evals"],
 }
+OWN_STAGES = {CORPUS_PREFIX: "corpus", DATA_PREFIX: "build"}  # prefixed eval data -> the stage making it
 STATES = ".stages"  # OUT/.stages/<id>.json: the runner's record of each stage it ran
-# own-task eval sets (held-out rows of a training kind) -> the recipes whose own task they are:
-# each arm trained with such a recipe must beat the base there before any claim about it is read
-OWN_TASK_SETS = {"own-ac": ("ac", "ac_matched", "ac_adc", "ac_acc"), "own-adc": ("adc", "ac_adc"),
-                 "own-acc": ("acc", "ac_acc")}
 TRIVIAL = "trivial"  # the pseudo-arm of trivial baselines (most frequent caption, majority class)
 LIBRARIES = ("torch", "transformers", "ms-swift", "peft", "aac-metrics")
 INPUT_HASHES = "input_hashes.json"  # under OUT/.stages: the content-hash cache of user data
@@ -106,9 +104,10 @@ def build_plan(exp: Experiment, save_hashes: bool = False) -> list[Stage]:
                           arm, seed, gpus=HARDWARE[exp.hardware].nproc))
                 needs = (*model_needs, train_id)
             for es in exp.eval_sets:
-                corpus_need = ("corpus",) if es.data.startswith(CORPUS_PREFIX) else ()
+                prefix = own_prefix(es.data)
+                data_need = (OWN_STAGES[prefix],) if prefix else ()
                 add(Stage(f"infer/{arm}/" + (f"s{seed}/" if seed is not None else "") + es.id, "infer",
-                          (*needs, *corpus_need), {**infer_params, "eval_set": es.name, "data": es.data,
+                          tuple(dict.fromkeys((*needs, *data_need))), {**infer_params, "eval_set": es.name, "data": es.data,
                                                    "limit": set_limit(exp, es)}, run / es.id, arm, seed))
     infer_ids = tuple(s.id for s in stages if s.kind in ("infer", "baseline"))
     claims = [c.__dict__ for c in exp.claims]
@@ -130,8 +129,8 @@ def _s(path: Path | None) -> str | None:
 
 def _input_digests(stages: list[Stage], cache: Path, save: bool) -> dict[str, str]:
     """Stage id -> content digest of the user data it reads: the build's folders, recursively,
-    and an eval set's clips (audio content, ids, references); `corpus:` data is the corpus
-    stage's output, fingerprinted upstream. Each file is hashed once (cached) for all stages."""
+    and an eval set's clips (audio content, ids, references); `corpus:` and `data:` data are
+    the corpus and build stages' output, fingerprinted upstream. Each file is hashed once (cached) for all stages."""
     from evals.eval_sets import load_eval_set
     from evals.infer import eval_set_fingerprint
 
@@ -142,7 +141,7 @@ def _input_digests(stages: list[Stage], cache: Path, save: bool) -> dict[str, st
         if st.kind == "build":
             roots = [r for r in (p["audiocaps"], p["event_dir"]) if r is not None]
             digests[st.id] = json.dumps(content_digests(roots, cache, save=save), sort_keys=True)
-        elif st.kind in ("infer", "baseline") and not p["data"].startswith(CORPUS_PREFIX):
+        elif st.kind in ("infer", "baseline") and not own_prefix(p["data"]):
             data = Path(p["data"]).expanduser()
             key = (p["eval_set"], str(data), p["limit"])
             if key not in sets:

@@ -6,9 +6,11 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from adcacc.experiment import CORPUS_PREFIX, Experiment
-from adcacc.plan import OWN_TASK_SETS, TRIVIAL, Stage, state
+from adcacc.experiment import OWN_FOLDERS, Experiment, own_prefix
+from adcacc.plan import TRIVIAL, Stage, state
+from evals.eval_sets import OWN_TASK_SETS
 from common.errors import InputError
+from common.paths import inside
 
 
 def swift_flags(overrides: dict[str, Any]) -> list[str]:
@@ -30,8 +32,10 @@ def model_path(exp: Experiment, by_id: dict[str, Stage]) -> str:
 
 
 def eval_data(exp: Experiment, data: str) -> Path:
-    if data.startswith(CORPUS_PREFIX):
-        return exp.out / "corpus" / data[len(CORPUS_PREFIX):]
+    """The eval data's path: a user path, or a file inside the experiment's corpus or build."""
+    prefix = own_prefix(data)
+    if prefix:
+        return inside(exp.out / OWN_FOLDERS[prefix], data[len(prefix):], f"eval data {data!r}")
     return Path(data).expanduser()
 
 
@@ -170,7 +174,7 @@ def gate_claims(exp: Experiment, sets: dict) -> list:
 
     The base is worth measuring: on each held-out set it beats the trivial baseline (CIDEr-D
     for captioning, strict accuracy for a retention proxy). Each trained arm learned its own
-    task: on every own-task set of its recipe (plan.OWN_TASK_SETS) its reference
+    task: on every own-task set of its recipe (evals.eval_sets.OWN_TASK_SETS) its reference
     log-likelihood (teacher-forced, per row, paired) and its generated answers' CIDEr-D are
     above the base model's. A failed arm precondition voids the claims about that arm."""
     from evals.tasks import CAPTION

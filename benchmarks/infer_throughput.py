@@ -41,7 +41,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     model, processor = load_model(str(build_tiny_qwen2_audio(args.model_dir)), None, "auto", "auto")
     rng = np.random.default_rng(0)
-    clips = [(0.1 * rng.standard_normal(16000 * (2 + i % 4))).astype(np.float32) for i in range(args.clips)]
+    clips = [[(0.1 * rng.standard_normal(16000 * (2 + i % 4))).astype(np.float32)] for i in range(args.clips)]
     # exactly `adcacc infer`'s greedy settings; the random tiny model practically never
     # emits EOS, so every clip decodes the full budget in both arms (equal work)
     decoding = greedy_decoding(args.new_tokens)

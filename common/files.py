@@ -94,3 +94,23 @@ def csv_records(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, di
 def read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     """All records of `csv_records` as a list (for small metadata files)."""
     return [rec for _, rec in csv_records(path, required)]
+
+
+def iter_jsonl(path: Path):
+    """(line number, parsed row) for each non-blank line; InputError on broken JSON or bytes."""
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(path, "not UTF-8 text (JSONL files are UTF-8)", row=n) from None
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except (json.JSONDecodeError, RecursionError) as err:
+                why = err.msg if isinstance(err, json.JSONDecodeError) else "nested too deeply"
+                raise InputError(path, f"not valid JSON ({why})", row=n) from None
+            if not isinstance(row, dict):
+                raise InputError(path, "each line must be a JSON object", row=n)
+            yield n, row

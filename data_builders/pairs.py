@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from common.swift_rows import SwiftRow
 from data_builders import targets
 from data_builders.prompts import draw_prompt
 
@@ -65,11 +66,4 @@ def six_pairs(
 
 def chat_row(task: str, audios: list[str], target: str, rng: np.random.Generator) -> dict:
     """One ms-swift row: a user turn with one <audio> tag per audio plus a drawn prompt."""
-    prompt = draw_prompt(task, rng)
-    return {
-        "messages": [
-            {"role": "user", "content": "<audio>" * len(audios) + prompt},
-            {"role": "assistant", "content": target},
-        ],
-        "audios": audios,
-    }
+    return SwiftRow(draw_prompt(task, rng), target, tuple(audios)).to_dict()

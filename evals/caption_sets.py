@@ -11,6 +11,7 @@ from common import audiocaps
 from common.errors import InputError
 from common.files import csv_records
 from common.paths import inside
+from common.swift_rows import read_swift_rows
 from evals.eval_items import EvalItem, EvalSet, finish
 from evals.tasks import CAPTION
 
@@ -47,3 +48,16 @@ def captions_csv(path: Path) -> EvalSet:
     items = [EvalItem(r["id"], inside(path.parent, r["path"], path, i), _captions(r, path, i))
              for i, r in rows]
     return finish(f"csv:{path.stem}", CAPTION, path, items)
+
+
+def swift_rows(path: Path, name: str) -> EvalSet:
+    """Held-out rows of an ms-swift JSONL (a build's `adc_val.jsonl`, say): each row is an item
+    with all its audios, its own instruction as the prompt and its answer as the reference, so
+    an arm is scored on its own task as it was trained (evals/README.md, "Own-task sets")."""
+    path = Path(path)
+    items = []
+    for n, row in read_swift_rows(path):
+        audios = [inside(path.parent, a, path, n) if not Path(a).is_absolute() else Path(a) for a in row.audios]
+        items.append(EvalItem(f"{path.stem}#{n}", audios[0], (row.answer,), more_audio=tuple(audios[1:]),
+                              prompt=row.prompt))
+    return finish(name, CAPTION, path, items)

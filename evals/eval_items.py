@@ -14,10 +14,19 @@ from common.errors import InputError
 
 @dataclass(frozen=True)
 class EvalItem:
+    """One clip, or several (a pair of an ADC/ACC row); `prompt` when the item brings its own
+    instruction (held-out training rows), else the run's prompt applies."""
+
     id: str
     audio: Path
     references: tuple[str, ...] = ()
     label: str | None = None
+    more_audio: tuple[Path, ...] = ()
+    prompt: str | None = None
+
+    @property
+    def audios(self) -> tuple[Path, ...]:
+        return (self.audio, *self.more_audio)
 
 
 @dataclass
@@ -43,10 +52,11 @@ def finish(name: str, task: str, source: Path, candidates: list[EvalItem], **kw)
         if item.id in seen:
             raise InputError(source, f"duplicate id {item.id!r}")
         seen.add(item.id)
-        if item.audio.is_file():
-            items.append(item)
+        missing = [a for a in item.audios if not a.is_file()]
+        if missing:
+            skipped.append({"id": item.id, "reason": f"audio file missing: {missing[0]}"})
         else:
-            skipped.append({"id": item.id, "reason": f"audio file missing: {item.audio}"})
+            items.append(item)
     if not items:
         raise InputError(source, f"no audio found for any of the {len(candidates)} listed clips"
                                  + (f" (first missing: {candidates[0].audio})" if candidates else ""))

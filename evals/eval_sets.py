@@ -5,6 +5,7 @@ retention_sets; both return `eval_items.EvalSet`.
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -13,6 +14,11 @@ from evals import caption_sets as cs
 from evals import retention_sets as rs
 from evals.eval_items import EvalSet
 
+# Own-task sets: held-out rows of a training kind (the build's `<kind>_val.jsonl`), read with
+# their own prompts and all their audios -> the recipes whose own task each one is. An arm is
+# judged on them against the base model, before any claim about it is read (adcacc.stages).
+OWN_TASK_SETS = {"own-ac": ("ac", "ac_matched", "ac_adc", "ac_acc"), "own-adc": ("adc", "ac_adc"),
+                 "own-acc": ("acc", "ac_acc")}
 
 def registry() -> dict[str, Callable[[Path], EvalSet]]:
     """Eval-set name -> loader taking the dataset root (or CSV path)."""
@@ -26,13 +32,16 @@ def registry() -> dict[str, Callable[[Path], EvalSet]]:
         "gtzan": rs.gtzan,
         "vsc-proxy": lambda p: rs.labels_csv(p, "vsc"),
         "mic-proxy": lambda p: rs.labels_csv(p, "mic"),
+        # held-out training rows of one kind (ms-swift JSONL): an arm's own task
+        **{name: partial(cs.swift_rows, name=name) for name in OWN_TASK_SETS},
     }
 
 
 # Each registry name's task (its loader's EvalSet.task), known before any data is read:
 # `adcacc run` checks a claim's metric against it when it loads the experiment file.
 TASKS = {"audiocaps": "caption", "clotho": "caption", "captions-csv": "caption", "vocalsound": "vsc",
-         "iemocap": "ser", "nsynth": "mic", "gtzan": "mgc", "vsc-proxy": "vsc", "mic-proxy": "mic"}
+         "iemocap": "ser", "nsynth": "mic", "gtzan": "mgc", "vsc-proxy": "vsc", "mic-proxy": "mic",
+         **{name: "caption" for name in OWN_TASK_SETS}}
 
 
 def load_eval_set(name: str, path: Path, sessions: tuple[int, ...] | None = None,

@@ -16,16 +16,17 @@ from pathlib import Path
 
 from common.content_hash import file_hashes
 from common.errors import InputError
-from common.files import write_text
+from common.files import iter_jsonl, write_text
 from common.owned_dir import owned
 from evals.backends import open_backend
 from evals.backends.chat import greedy_decoding
 from evals.eval_items import EvalItem, EvalSet
 from evals.eval_sets import load_eval_set
-from evals.predictions import PREDICTIONS, RUN_META, iter_jsonl, read_run_meta
+from evals.predictions import PREDICTIONS, RUN_META, read_run_meta
 from evals.tasks import default_prompt
 
 TOOL = "adcacc infer"  # the owner of a run folder (common.owned_dir)
+OWN_PROMPTS = "(each row's own)"  # run.json's prompt for a set whose rows bring their prompts
 
 
 def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: str | None = None,
@@ -51,6 +52,8 @@ def _infer_claimed(model: str, eval_set: str, data: Path, out: Path, *, adapter:
     if adapter and not Path(adapter, "adapter_config.json").is_file():
         raise InputError(adapter, "not a LoRA adapter folder (no adapter_config.json)")
     es = load_eval_set(eval_set, Path(data), sessions, limit)
+    if prompt and any(i.prompt for i in es.items):
+        raise InputError(None, f"--prompt does not apply to eval set {es.name}: its rows bring their own prompts")
     for note in es.notes:
         print(f"[infer] {es.name}: {note}")
     meta = _run_meta(model, adapter, backend, es, prompt, greedy_decoding(max_new_tokens))
@@ -75,8 +78,9 @@ def _infer_claimed(model: str, eval_set: str, data: Path, out: Path, *, adapter:
         return out
     with open(pred_file, "a", encoding="utf-8") as f, tqdm(total=len(todo), desc="infer", unit="clip") as bar:
         for batch in batches:
-            audios = [load_audio(i.audio, sr=generate.sample_rate, where=f"{es.name} clip {i.id}") for i in batch]
-            preds = generate(audios, [prompt] * len(batch))
+            audios = [[load_audio(a, sr=generate.sample_rate, where=f"{es.name} clip {i.id}") for a in i.audios]
+                      for i in batch]
+            preds = generate(audios, [i.prompt or prompt for i in batch])
             f.write("".join(json.dumps(_row(i, prompt, p, meta), ensure_ascii=False) + "\n"
                             for i, p in zip(batch, preds)))
             f.flush()
@@ -119,9 +123,11 @@ def _resume(path: Path, valid_ids: set[str]) -> set[str]:
 def _run_meta(model: str, adapter: str | None, backend: str, es: EvalSet, prompt: str | None,
               decoding: dict) -> dict:
     """What run.json records: everything that decides the predictions, and the protocol notes."""
+    own = any(i.prompt for i in es.items)
     return {"model": str(model), "adapter": str(adapter) if adapter else None, "backend": backend,
-            "prompt": prompt or default_prompt(es.task),
-            "prompt_source": "given (--prompt)" if prompt else "the task's default (evals/tasks.py)",
+            "prompt": OWN_PROMPTS if own else prompt or default_prompt(es.task),
+            "prompt_source": "each row's own (an own-task set)" if own else
+            "given (--prompt)" if prompt else "the task's default (evals/tasks.py)",
             "decoding": decoding,
             "eval_set": {"name": es.name, "task": es.task, "source": es.source,
                          "labels": list(es.labels), "proxy": es.proxy, "n_items": len(es.items)},
@@ -150,30 +156,36 @@ def eval_set_fingerprint(es: EvalSet, prompt: str | None, cache_file: Path | Non
                          save: bool = False) -> str:
     """What predictions depend on besides the model: each clip's id, audio path and audio
     content, its references or label, and the prompt (two CSVs may share an eval-set name)."""
-    audio = file_hashes([i.audio for i in es.items], cache_file, save=save)
+    audio = file_hashes([a for i in es.items for a in i.audios], cache_file, save=save)
     h = hashlib.sha256(json.dumps([es.name, es.task, list(es.labels), prompt]).encode())
     for i in es.items:
         h.update(json.dumps([i.id, str(i.audio), audio[str(i.audio)], list(i.references), i.label]).encode())
+        if i.more_audio or i.prompt:
+            h.update(json.dumps([[str(a), audio[str(a)]] for a in i.more_audio] + [i.prompt]).encode())
     return h.hexdigest()
 
 
 def _row(item: EvalItem, prompt: str, prediction: str, meta: dict) -> dict:
-    row = {"id": item.id, "audio": str(item.audio), "prompt": prompt, "prediction": prediction}
+    row = {"id": item.id, "audio": str(item.audio), "prompt": item.prompt or prompt, "prediction": prediction}
+    if item.more_audio:
+        row["audios"] = [str(a) for a in item.audios]
     row.update({"references": list(item.references)} if item.references else {"label": item.label})
     row.update(model=meta["model"], adapter=meta["adapter"], decoding=meta["decoding"])
     return row
 
 
 def _duration(item: EvalItem, where: str) -> float:
-    """Seconds of audio, from the header only: batches of similar length pad less.
-
-    Reading every header first also stops on an unreadable file before the model loads.
-    """
+    """Seconds of audio (all of an item's clips), from the headers only: batches of similar
+    length pad less. Reading every header first also stops on an unreadable file before the
+    model loads."""
     import soundfile as sf
 
-    try:
-        info = sf.info(str(item.audio))
-    except (RuntimeError, sf.LibsndfileError) as err:
-        raise InputError(f"{where} clip {item.id}: {item.audio}", f"unreadable or corrupt audio ({err}); "
-                         "replace the file or remove it from the eval set") from None
-    return info.frames / info.samplerate
+    seconds = 0.0
+    for audio in item.audios:
+        try:
+            info = sf.info(str(audio))
+        except (RuntimeError, sf.LibsndfileError) as err:
+            raise InputError(f"{where} clip {item.id}: {audio}", f"unreadable or corrupt audio ({err}); "
+                             "replace the file or remove it from the eval set") from None
+        seconds += info.frames / info.samplerate
+    return seconds

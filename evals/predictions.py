@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.errors import InputError
+from common.files import iter_jsonl
 
 PREDICTIONS = "predictions.jsonl"
 RUN_META = "run.json"
@@ -43,26 +44,6 @@ class Run:
     @property
     def task(self) -> str:
         return "caption" if "references" in self.rows[0] else self.meta.get("eval_set", {}).get("task", "")
-
-
-def iter_jsonl(path: Path):
-    """(line number, parsed row) for each non-blank line; InputError on broken JSON or bytes."""
-    with open(path, "rb") as f:
-        for n, raw in enumerate(f, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(path, "not UTF-8 text (predictions files are UTF-8 JSONL)", row=n) from None
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as err:
-                why = err.msg if isinstance(err, json.JSONDecodeError) else "nested too deeply"
-                raise InputError(path, f"not valid JSON ({why})", row=n) from None
-            if not isinstance(row, dict):
-                raise InputError(path, "each line must be a JSON object", row=n)
-            yield n, row
 
 
 def read_run_meta(path: Path) -> dict:

@@ -13,11 +13,12 @@ BACKENDS = ("transformers", "vllm")
 
 
 class Generator(Protocol):
-    """Greedy generation: one text per (audio, prompt); audio at `sample_rate` Hz."""
+    """Greedy generation: one text per (audios, prompt) item; each item's audios (one clip,
+    or a pair) at `sample_rate` Hz."""
 
     sample_rate: int
 
-    def __call__(self, audios: list, prompts: list[str]) -> list[str]: ...
+    def __call__(self, audios: list[list], prompts: list[str]) -> list[str]: ...
 
 
 def open_backend(name: str, model: str, adapter: str | None, *, max_new_tokens: int,

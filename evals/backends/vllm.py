@@ -12,6 +12,7 @@ from __future__ import annotations
 from common.errors import InputError
 from evals.backends.chat import chat_texts
 
+MAX_AUDIOS = 2  # audios in one prompt: a pair (own-task sets of ADC / ACC rows)
 SETUP_HINT = ("create a separate environment for it: python -m venv .venv-vllm && "
               ".venv-vllm/bin/pip install vllm && .venv-vllm/bin/pip install --no-deps -e . "
               "(see evals/README.md, 'Backends')")
@@ -35,11 +36,12 @@ class VllmGenerator:
         self.processor = AutoProcessor.from_pretrained(model_id)
         self.sample_rate = self.processor.feature_extractor.sampling_rate
         self.llm = LLM(model=model_id, max_model_len=4096, max_num_seqs=batch_size,
-                       limit_mm_per_prompt={"audio": 1}, seed=seed)
+                       limit_mm_per_prompt={"audio": MAX_AUDIOS}, seed=seed)
         self.params = SamplingParams(temperature=0.0, max_tokens=max_new_tokens)
 
-    def __call__(self, audios: list, prompts: list[str]) -> list[str]:
-        requests = [{"prompt": text, "multi_modal_data": {"audio": (audio, self.sample_rate)}}
-                    for text, audio in zip(chat_texts(self.processor, prompts), audios)]
+    def __call__(self, audios: list[list], prompts: list[str]) -> list[str]:
+        texts = chat_texts(self.processor, prompts, [len(a) for a in audios])
+        requests = [{"prompt": text, "multi_modal_data": {"audio": [(a, self.sample_rate) for a in clips]}}
+                    for text, clips in zip(texts, audios)]
         outputs = self.llm.generate(requests, self.params, use_tqdm=False)
         return [o.outputs[0].text.strip() for o in outputs]

@@ -227,3 +227,22 @@ def test_eval_sets_of_one_loader_need_their_own_ids_and_take_a_bounded_limit(tmp
         e["eval"]["sets"][0]["limit"] = 10**9
     assert main(["run", str(_write(tmp_path, huge)), "--out", str(tmp_path / "o"), "--dry-run"]) == 2
     assert "eval.sets[0].limit: must be from 1 to" in capsys.readouterr().err
+
+
+def test_own_task_sets_read_the_experiments_build_and_cannot_leave_it(tmp_path, capsys):
+    from adcacc.plan import build_plan
+    from adcacc.stages import eval_data
+
+    def own(e):
+        e["eval"]["sets"].append({"name": "own-adc", "data": "data:adc_val.jsonl"})
+    exp = load_experiment(_write(tmp_path, own), tmp_path / "out")
+    stage = next(s for s in build_plan(exp) if s.id == "infer/base/own-adc")
+    assert "build" in stage.needs
+    assert eval_data(exp, "data:adc_val.jsonl") == (tmp_path / "out" / "data" / "adc_val.jsonl").resolve()
+    assert not any(s.id == "baseline/own-adc" for s in build_plan(exp))  # judged against the base instead
+
+    for bad in ("data:../../etc/passwd", "data:/etc/passwd", "data:", "corpus:../x.csv"):
+        def escape(e, bad=bad):
+            e["eval"]["sets"].append({"name": "own-adc", "data": bad})
+        assert main(["run", str(_write(tmp_path, escape)), "--out", str(tmp_path / "o"), "--dry-run"]) == 2
+        assert "must name a file inside the experiment's" in capsys.readouterr().err

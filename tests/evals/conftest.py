@@ -112,3 +112,18 @@ def gtzan_root(tmp_path) -> Path:
         for k in range(2):
             tone(tmp_path / "genres_original" / genre / f"{genre}.{k:05d}.wav", 200 + 20 * k)
     return tmp_path
+
+
+@pytest.fixture
+def pairs_jsonl(tmp_path) -> Path:
+    """An ms-swift JSONL of pair rows (two audios each, own instruction), paths relative."""
+    rows = []
+    for i in range(5):
+        for k in "ab":
+            tone(tmp_path / "audio" / f"p{i}{k}.wav", 300 + 40 * i + (60 if k == "b" else 0), 1 + i % 2)
+        rows.append({"messages": [{"role": "user", "content": f"<audio><audio>What changed from the first clip to the second? ({i})"},
+                                  {"role": "assistant", "content": f"add a tone number {i}"}],
+                     "audios": [f"audio/p{i}a.wav", f"audio/p{i}b.wav"]})
+    path = tmp_path / "adc_val.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path

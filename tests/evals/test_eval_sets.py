@@ -61,3 +61,23 @@ def test_every_registered_set_has_its_task_known_before_loading():
     from evals.eval_sets import TASKS, registry
 
     assert set(TASKS) == set(registry())
+
+
+def test_an_own_task_set_reads_held_out_rows_with_all_their_audios_and_own_prompts(pairs_jsonl):
+    es = load_eval_set("own-adc", pairs_jsonl, limit=3)
+    assert es.name == "own-adc" and es.task == "caption" and len(es.items) == 3
+    item = es.items[0]
+    assert item.id == "adc_val#1" and item.references == ("add a tone number 0",)
+    assert item.audios == (pairs_jsonl.parent / "audio" / "p0a.wav", pairs_jsonl.parent / "audio" / "p0b.wav")
+    assert item.prompt == "What changed from the first clip to the second? (0)"
+
+
+def test_an_own_task_row_whose_audio_escapes_its_folder_is_refused(tmp_path):
+    import json
+
+    path = tmp_path / "acc_val.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "<audio>hi"},
+                                             {"role": "assistant", "content": "x"}],
+                                "audios": ["../../etc/passwd"]}) + "\n")
+    with pytest.raises(InputError, match="escapes its folder"):
+        load_eval_set("own-acc", path)

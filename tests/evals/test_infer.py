@@ -198,3 +198,21 @@ def test_resume_is_refused_for_other_eval_set_contents(captions_csv, tmp_path, m
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "predictions for other eval-set contents; use a new --out" in err[0]
     assert _EchoBackend.loaded == ["m"] and (out / "predictions.jsonl").read_bytes() == before
+
+
+def test_pairs_with_their_own_prompts_decode_batched_as_one_at_a_time(tiny_model, pairs_jsonl, tmp_path, capsys):
+    runs = {}
+    for batch in ("1", "4"):
+        out = tmp_path / f"b{batch}"
+        assert main(["infer", "--model", str(tiny_model), "--eval-set", "own-adc", "--data", str(pairs_jsonl),
+                     "--out", str(out), "--max-new-tokens", "4", "--batch-size", batch]) == 0
+        runs[batch] = {r["id"]: r for r in _rows(out)}
+    assert {k: r["prediction"] for k, r in runs["1"].items()} == {k: r["prediction"] for k, r in runs["4"].items()}
+    row = runs["4"]["adc_val#2"]
+    assert row["prompt"] == "What changed from the first clip to the second? (1)"
+    assert [p.rsplit("/", 1)[-1] for p in row["audios"]] == ["p1a.wav", "p1b.wav"]
+    assert row["references"] == ["add a tone number 1"]
+    assert json.loads((tmp_path / "b4" / "run.json").read_text())["prompt_source"].startswith("each row's own")
+    assert main(["infer", "--model", str(tiny_model), "--eval-set", "own-adc", "--data", str(pairs_jsonl),
+                 "--out", str(tmp_path / "p"), "--prompt", "Describe."]) == 2
+    assert "bring their own prompts" in capsys.readouterr().err

@@ -18,7 +18,7 @@ def test_model_inputs_equal_the_processor_on_the_whole_batch(tiny_model):
     audios = [(0.1 * rng.standard_normal(16000 * s)).astype(np.float32) for s in (1, 3, 2)]
     texts = chat_texts(processor, [CAPTION_PROMPT, "Which genre? Answer in one word.", "Hi"])
     whole = processor(text=texts, audios=audios, sampling_rate=16000, return_tensors="pt", padding=True)
-    clipwise = tf_backend.model_inputs(processor, texts, audios)
+    clipwise = tf_backend.model_inputs(processor, texts, [[a] for a in audios])
     assert sorted(clipwise.keys()) == sorted(whole.keys())
     assert all(torch.equal(clipwise[k], whole[k]) for k in whole)
     assert (clipwise["attention_mask"][:, 0] == 0).any()  # left-padded: prompts differ in length

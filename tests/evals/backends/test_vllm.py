@@ -20,7 +20,7 @@ class _FakeLLM:
     def generate(self, requests, params, use_tqdm=True):
         _FakeLLM.calls.append(("generate", requests, params))
         out = types.SimpleNamespace
-        return [out(outputs=[out(text=f" {len(r['multi_modal_data']['audio'][0])} samples ")]) for r in requests]
+        return [out(outputs=[out(text=f" {len(r['multi_modal_data']['audio'][0][0])} samples ")]) for r in requests]
 
 
 @pytest.fixture
@@ -43,14 +43,14 @@ def test_vllm_requests_carry_the_chat_prompt_audio_and_greedy_budget(fake_vllm, 
     assert _infer(tiny_model, captions_csv, out) == 0
     init = fake_vllm[0][1]
     assert init["model"] == str(tiny_model) and init["max_num_seqs"] == 4
-    assert init["limit_mm_per_prompt"] == {"audio": 1}
+    assert init["limit_mm_per_prompt"] == {"audio": 2}  # a pair at most
     batches = [c for c in fake_vllm if c[0] == "generate"]
     assert [len(b[1]) for b in batches] == [4, 2]
     assert batches[0][2] == {"temperature": 0.0, "max_tokens": 7}
     request = batches[0][1][0]
     assert "<|audio_bos|><|AUDIO|><|audio_eos|>" in request["prompt"]
     assert request["prompt"].rstrip().endswith("<|im_start|>assistant")
-    assert request["multi_modal_data"]["audio"][1] == 16000
+    assert [sr for _, sr in request["multi_modal_data"]["audio"]] == [16000]  # one clip
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     seconds = {f"c{i}": 1 + i % 2 for i in range(6)}  # the fixture's clip lengths
     assert {r["id"]: r["prediction"] for r in rows} == {k: f"{16000 * s} samples" for k, s in seconds.items()}

@@ -99,4 +99,19 @@ def plan_text(exp: Experiment) -> str:
             f"{sum(not is_done(s) for s in stages)} to run")
     total = f"estimated total: {cpu:.0f} CPU minutes" + (f", {gpu:.1f} GPU-hours" if gpu else "")
     notes = [f"not found here (fine for a plan; needed to run): {m}" for m in exp.missing]
-    return "\n".join([head, *lines, total, *notes])
+    return "\n".join([head, *lines, total, *findings_text(exp), *notes])
+
+
+def findings_text(exp: Experiment) -> list[str]:
+    """What the report will judge, in the order it reads them: preconditions, controls, claims."""
+    from adcacc.stages import gate_claims
+
+    gates = gate_claims(exp)
+    controls = [c for c in exp.claims if c.role == "control"]
+    claims = [c for c in exp.claims if c.role == "claim"]
+    lines = [f"the report judges {len(gates)} precondition(s), {len(controls)} positive control(s) "
+             f"and {len(claims)} claim(s) (Holm-adjusted across the claims):"]
+    for kind, items in (("precondition", gates), ("control", controls), ("claim", claims)):
+        lines += [f"  {kind:<12} {c.id}: {c.a} vs {c.b}, {c.metric} on {c.eval_set} ({c.direction})"
+                  for c in items]
+    return lines

@@ -33,7 +33,7 @@ CODE = {  # the source a stage kind runs: a change here reruns that kind (and wh
     "baseline": ["adcacc/pretraining.py", "evals/infer.py", "evals/eval_sets.py", "evals/caption_sets.py",
                  "evals/retention_sets.py"],
     "train": ["recipes/launch.py", "recipes/qwen2_audio"],
-    "infer": ["common", "evals/infer.py", "evals/backends", "evals/eval_sets.py", "evals/eval_items.py",
+    "infer": ["common", "evals/infer.py", "evals/backends", "evals/teacher_forcing.py", "evals/predictions.py", "evals/eval_sets.py", "evals/eval_items.py",
               "evals/caption_sets.py", "evals/retention_sets.py", "evals/tasks.py"],
     "compare": ["common", "evals"],
 }
@@ -86,11 +86,13 @@ def build_plan(exp: Experiment, save_hashes: bool = False) -> list[Stage]:
         for es in exp.eval_sets:  # what a model that ignores the audio would answer
             if es.name not in OWN_TASK_SETS:  # an arm's own task is judged against the base instead
                 add(Stage(f"baseline/{es.id}", "baseline", ("pretrain", "corpus"),
-                          {"eval_set": es.name, "data": es.data, "limit": set_limit(exp, es)},
+                          {"eval_set": es.name, "set_id": es.id, "data": es.data, "limit": set_limit(exp, es)},
                           o / "runs" / TRIVIAL / es.id))
     if any(exp.recipe(arm) == "ac_matched" for arm in exp.arms):
         add(Stage("matched", "matched", ("build", *model_needs), {}, o / "data_matched"))
-    infer_params = {k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens")}
+    # every run also scores the allowed labels / references under teacher forcing: the sensitive
+    # measures and the arms' own-task preconditions read them (evals.teacher_forcing)
+    infer_params = {**{k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens")}, "teacher_forced": True}
     for arm in exp.arms:
         for seed in ((None,) if arm == "base" else exp.seeds):
             run = o / "runs" / arm / (f"s{seed}" if seed is not None else "")
@@ -107,7 +109,7 @@ def build_plan(exp: Experiment, save_hashes: bool = False) -> list[Stage]:
                 prefix = own_prefix(es.data)
                 data_need = (OWN_STAGES[prefix],) if prefix else ()
                 add(Stage(f"infer/{arm}/" + (f"s{seed}/" if seed is not None else "") + es.id, "infer",
-                          tuple(dict.fromkeys((*needs, *data_need))), {**infer_params, "eval_set": es.name, "data": es.data,
+                          tuple(dict.fromkeys((*needs, *data_need))), {**infer_params, "eval_set": es.name, "set_id": es.id, "data": es.data,
                                                    "limit": set_limit(exp, es)}, run / es.id, arm, seed))
     infer_ids = tuple(s.id for s in stages if s.kind in ("infer", "baseline"))
     claims = [c.__dict__ for c in exp.claims]

@@ -127,15 +127,15 @@ def _pretrain(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 def _baseline(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     from adcacc.pretraining import most_frequent, training_answers
-    from evals.eval_sets import load_eval_set
+    from evals.eval_sets import TASKS
     from evals.infer import run_constant
 
     p = stage.params
     data = eval_data(exp, p["data"])
-    task = load_eval_set(p["eval_set"], data).task
+    task = TASKS[p["eval_set"]]
     answer = most_frequent(training_answers(by_id["pretrain"].out / "data", task))
     name = "trivial: the most frequent training " + ("caption" if task == "caption" else "label")
-    run_constant(answer, name, p["eval_set"], data, stage.out, limit=p["limit"])
+    run_constant(answer, name, p["eval_set"], data, stage.out, limit=p["limit"], set_name=p["set_id"])
     return {"answer": answer}
 
 
@@ -157,19 +157,11 @@ def _infer(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
         raise InputError(train.state_file, "records no checkpoint; rerun the experiment")
     run_inference(model_path(exp, by_id), p["eval_set"], eval_data(exp, p["data"]), stage.out,
                   adapter=adapter, batch_size=p["batch_size"], max_new_tokens=p["max_new_tokens"],
-                  limit=p["limit"])
+                  limit=p["limit"], teacher_forced=p["teacher_forced"], set_name=p["set_id"])
     return {}
 
 
-def compared_sets(exp: Experiment) -> dict:
-    """Experiment eval-set id (e.g. "captions-csv") -> the loaded set, whose `.name` is what the
-    comparison knows it by (its runs' run.json, e.g. "csv:captions")."""
-    from evals.eval_sets import load_eval_set
-
-    return {es.id: load_eval_set(es.name, eval_data(exp, es.data)) for es in exp.eval_sets}
-
-
-def gate_claims(exp: Experiment, sets: dict) -> list:
+def gate_claims(exp: Experiment) -> list:
     """Preconditions of the replication, read before any claim.
 
     The base is worth measuring: on each held-out set it beats the trivial baseline (CIDEr-D
@@ -177,27 +169,27 @@ def gate_claims(exp: Experiment, sets: dict) -> list:
     task: on every own-task set of its recipe (evals.eval_sets.OWN_TASK_SETS) its reference
     log-likelihood (teacher-forced, per row, paired) and its generated answers' CIDEr-D are
     above the base model's. A failed arm precondition voids the claims about that arm."""
+    from evals.eval_sets import TASKS
     from evals.tasks import CAPTION
     from evals.verdicts import Claim
 
-    kinds = {es.id: es.name for es in exp.eval_sets}
     gates = []
-    for set_id, es in sets.items():
-        if kinds[set_id] in OWN_TASK_SETS:
+    for es in exp.eval_sets:
+        if es.name in OWN_TASK_SETS or exp.model.pretrain is None:  # no trivial baseline to beat
             continue
-        caption = es.task == CAPTION
+        caption = TASKS[es.name] == CAPTION
         what = "the most frequent training caption" if caption else "the majority training class"
-        gates.append(Claim(f"base_beats_trivial_{set_id}", f"The base model beats {what} on {es.name}",
-                           "CIDEr-D" if caption else "accuracy_strict", es.name, "base", TRIVIAL, "greater"))
+        gates.append(Claim(f"base_beats_trivial_{es.id}", f"The base model beats {what} on {es.id}",
+                           "CIDEr-D" if caption else "accuracy_strict", es.id, "base", TRIVIAL, "greater"))
     for arm in exp.trained_arms:
-        for set_id, es in sets.items():
-            if exp.recipe(arm) not in OWN_TASK_SETS.get(kinds[set_id], ()):
+        for es in exp.eval_sets:
+            if exp.recipe(arm) not in OWN_TASK_SETS.get(es.name, ()):
                 continue
             for metric, what in (("ref_loglik", "teacher-forced log-likelihood of the held-out answers"),
                                  ("CIDEr-D", "CIDEr-D of its generated answers")):
-                gates.append(Claim(f"{arm}_learned_{set_id}_{metric}", f"{arm} beats the base model on its own "
-                                   f"task ({es.name}): {what}", metric, es.name, arm, "base", "greater"))
-    return gates
+                gates.append(Claim(f"{arm}_learned_{es.id}_{metric}", f"{arm} beats the base model on its own "
+                                   f"task ({es.id}): {what}", metric, es.id, arm, "base", "greater"))
+    return gates if "base" in exp.arms else []
 
 
 def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
@@ -208,15 +200,12 @@ def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     for arm in exp.arms:
         seeds = [None] if arm == "base" else list(exp.seeds)
         arms[arm] = [exp.out / "runs" / arm / (f"s{s}" if s is not None else "") for s in seeds]
-    sets = compared_sets(exp)
-    names = {set_id: es.name for set_id, es in sets.items()}
     if "pretrain" in by_id and "base" in arms:
         arms[TRIVIAL] = [exp.out / "runs" / TRIVIAL]
-    gates = gate_claims(exp, sets) if "base" in arms else []
-    gates = [g for g in gates if TRIVIAL in arms or g.b != TRIVIAL]
+    gates = gate_claims(exp)
     contrasts = [(a, b) for a, b in (("acc", "adc"), ("acc", "ac"), ("acc", "ac_matched"), ("adc", "ac"),
                                      ("ac_acc", "ac_adc")) if a in arms and b in arms]
-    claims = [Claim(**{**c, "eval_set": names.get(c["eval_set"], c["eval_set"])}) for c in stage.params["claims"]]
+    claims = [Claim(**c) for c in stage.params["claims"]]
     result = compare_experiment(arms, stage.out, base="base" if "base" in arms else next(iter(arms)),
                                 contrasts=contrasts, claims=claims, n_boot=stage.params["bootstrap"], seed=0,
                                 gates=gates)

@@ -38,7 +38,7 @@ def _infer(args: argparse.Namespace) -> int:
     run_inference(args.model, args.eval_set, args.data, args.out, adapter=args.adapter,
                   backend=args.backend, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
                   limit=args.limit, prompt=args.prompt, dtype=args.dtype, device=args.device,
-                  sessions=tuple(args.sessions) if args.sessions else None)
+                  sessions=tuple(args.sessions) if args.sessions else None, teacher_forced=args.teacher_forced)
     return 0
 
 
@@ -65,6 +65,9 @@ def _add_infer(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="transformers", choices=list(BACKENDS),
                    help="transformers (this environment) or vllm (its own environment and a merged "
                         "model; evals/README.md: Backends)")
+    p.add_argument("--teacher-forced", action="store_true",
+                   help="also record each clip's log-probability of every allowed label / reference "
+                        "(transformers backend; compare reads label_logprob and ref_loglik from it)")
     p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1... (auto: cuda if available)")
     p.set_defaults(func=_infer)

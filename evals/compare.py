@@ -28,23 +28,55 @@ from evals.pooled_metrics import pooled_score
 from evals.replicates import EvalSetRuns, load
 from evals.verdicts import Claim, check_claim, detectable, family_wise, p_value, verdict
 
-CAPTION_METRICS = tuple(METRIC_NAMES.values())
+# Measures that move before accuracy does (experiment_design.md, "Measures"), per clip, from
+# runs made with `adcacc infer --teacher-forced` (evals.teacher_forcing) and the base's answers:
+# ref_loglik, the mean per-token log-likelihood of the clip's references; label_logprob, the
+# correct label's log-probability among the allowed labels; changed, 1 where the answer
+# differs from the base model's answer to the same clip (0 for the base itself).
+TEACHER_FORCED = {"ref_loglik": "ref_logprobs", "label_logprob": "label_logprobs"}  # metric -> row field
+CAPTION_METRICS = (*METRIC_NAMES.values(), "ref_loglik", "changed")
 # per clip from evals.retention: strict (label or listed synonym named; else wrong), mapped
 # (also the embedding fallback), agreement of the two, and whether the fallback was needed
-RETENTION_METRICS = ("accuracy_strict", "accuracy_mapped", "agreement", "fallback_share")
+RETENTION_METRICS = ("accuracy_strict", "accuracy_mapped", "agreement", "fallback_share", "label_logprob", "changed")
 
 
 class Stats:
     """Per-clip statistics of every (eval set, metric, arm, seed), and what is unavailable."""
 
-    def __init__(self, sets: dict[str, EvalSetRuns]):
+    def __init__(self, sets: dict[str, EvalSetRuns], base: str):
         self.sets = sets
         self.by: dict[tuple[str, str, str], list[np.ndarray]] = {}
         self.unavailable: dict[str, dict[str, str]] = {name: {} for name in sets}
+        self.arm_unavailable: dict[tuple[str, str, str], str] = {}  # one arm's runs lack a measure
         self._captions([es for es in sets.values() if es.task == "caption"])
         for es in sets.values():
             if es.task != "caption":
                 self._retention(es)
+            self._per_clip(es, base)
+
+    def _per_clip(self, es: EvalSetRuns, base: str) -> None:
+        """The teacher-forced measures and the changed-answer share, where they can be had."""
+        metric = "ref_loglik" if es.task == "caption" else "label_logprob"
+        field = TEACHER_FORCED[metric]
+        why = "not computed: made without teacher forcing (adcacc infer --teacher-forced)"
+        for arm, reps in es.rows.items():
+            if not all(field in r for rows in reps for r in rows):
+                self.arm_unavailable[es.name, metric, arm] = f"runs of {arm!r} {why}"
+                continue
+            for rows in reps:
+                values = [_ref_loglik(r[field]) if es.task == "caption" else
+                          _label_logprob(r[field], r["label"]) for r in rows]
+                self.by.setdefault((es.name, metric, arm), []).append(np.array(values, dtype=float))
+        if not any((es.name, metric, arm) in self.by for arm in es.rows):
+            self.unavailable[es.name][metric] = f"runs {why}"
+        if base not in es.rows:
+            self.unavailable[es.name]["changed"] = f"no run of the base {base!r} to compare answers with"
+            return
+        base_answers = [r["prediction"].strip() for r in es.rows[base][0]]
+        for arm, reps in es.rows.items():
+            for rows in reps:
+                changed = [r["prediction"].strip() != b for r, b in zip(rows, base_answers)]
+                self.by.setdefault((es.name, "changed", arm), []).append(np.array(changed, dtype=float))
 
     def _captions(self, caption_sets: list[EvalSetRuns]) -> None:
         from evals.scoring_session import score_caption_runs
@@ -74,9 +106,8 @@ class Stats:
 
     def metrics(self, eval_set: str) -> list[str]:
         """The eval set's metrics in table order, the unavailable ones included."""
-        if self.sets[eval_set].task != "caption":
-            return list(RETENTION_METRICS)
-        return [m for m in CAPTION_METRICS
+        known = CAPTION_METRICS if self.sets[eval_set].task == "caption" else RETENTION_METRICS
+        return [m for m in known
                 if m in self.unavailable[eval_set] or any((eval_set, m, a) in self.by for a in self.sets[eval_set].rows)]
 
 
@@ -94,6 +125,8 @@ class Estimates:
             if metric in self.stats.unavailable[s]:
                 return self.stats.unavailable[s][metric]
             seeds = self.stats.by.get((s, metric, arm))
+            if (s, metric, arm) in self.stats.arm_unavailable:
+                return self.stats.arm_unavailable[s, metric, arm]
             if seeds is None:
                 return f"no run of arm {arm!r} on eval set {s!r}"
             n = len(seeds[0])
@@ -103,6 +136,18 @@ class Estimates:
                 self._boot[s, metric, arm] = self.resampler.values(s, arm, seeds, score)
             boots.append(self._boot[s, metric, arm])
         return np.mean(per_seed, axis=0).tolist(), np.mean(boots, axis=0)
+
+
+def _ref_loglik(scores: list[list[float]]) -> float:
+    """Mean over a clip's references of their per-token log-likelihood."""
+    return float(np.mean([lp / n for lp, n in scores]))
+
+
+def _label_logprob(scores: dict[str, float], label: str) -> float:
+    """log P(correct label | the allowed labels): its score, normalised over the label set."""
+    values = np.array(list(scores.values()), dtype=float)
+    top = values.max()
+    return float(scores[label] - (top + np.log(np.exp(values - top).sum())))
 
 
 def _paired_effects(a: list[float], b: list[float]) -> list[float] | None:
@@ -235,7 +280,7 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
 
     sets, notes = load(arms, base)
     claim_sets = _check_request(arms, contrasts, [*claims, *gates], sets)
-    stats = Stats(sets)
+    stats = Stats(sets, base)
     est = Estimates(stats, Resampler(n_boot, seed, paired_seeds=True))
     pairs = [(a, base) for a in arms if a != base]
     pairs += [tuple(c) for c in contrasts if tuple(c) not in pairs]
@@ -244,7 +289,7 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
         metrics = stats.metrics(name)
         values = [value_record(est, [name], m, arm) for arm in arms for m in metrics]
         for rec in values:
-            rec["paper"] = paper_entry(rec["arm"], name, es.task, rec["metric"])
+            rec["paper"] = paper_entry(rec["arm"], es.loader, es.task, rec["metric"])
         out_sets[name] = {
             "task": es.task, "proxy": es.proxy, "n_clips": len(es.ids), "fingerprint": es.fingerprint,
             "arms_missing": [a for a in arms if a not in es.rows], "unavailable": stats.unavailable[name],

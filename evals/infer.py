@@ -23,7 +23,7 @@ from evals.backends.chat import greedy_decoding
 from evals.eval_items import EvalItem, EvalSet
 from evals.eval_sets import load_eval_set
 from evals.predictions import PREDICTIONS, RUN_META, read_run_meta
-from evals.tasks import default_prompt
+from evals.tasks import CAPTION, TASK_LABELS, default_prompt, spoken
 
 TOOL = "adcacc infer"  # the owner of a run folder (common.owned_dir)
 OWN_PROMPTS = "(each row's own)"  # run.json's prompt for a set whose rows bring their prompts
@@ -32,19 +32,24 @@ OWN_PROMPTS = "(each row's own)"  # run.json's prompt for a set whose rows bring
 def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: str | None = None,
                   backend: str = "transformers", batch_size: int = 8, max_new_tokens: int = 64,
                   limit: int | None = None, prompt: str | None = None, dtype: str = "auto",
-                  device: str = "auto", sessions: tuple[int, ...] | None = None) -> Path:
+                  device: str = "auto", sessions: tuple[int, ...] | None = None,
+                  teacher_forced: bool = False, set_name: str | None = None) -> Path:
     """Predict every clip of `eval_set` (read from `data`) not yet in `out`; returns `out`.
+    `teacher_forced` also records each clip's answer log-probabilities (evals.teacher_forcing);
+    `set_name` names the set in run.json (an experiment's set id) instead of the loader's name.
 
     `out` must be new, empty or a run folder of `adcacc infer`, and is locked while it runs."""
     with owned(out, TOOL):
         return _infer_claimed(model, eval_set, Path(data), Path(out), adapter=adapter, backend=backend,
                               batch_size=batch_size, max_new_tokens=max_new_tokens, limit=limit, prompt=prompt,
-                              dtype=dtype, device=device, sessions=sessions)
+                              dtype=dtype, device=device, sessions=sessions, teacher_forced=teacher_forced,
+                              set_name=set_name)
 
 
 def _infer_claimed(model: str, eval_set: str, data: Path, out: Path, *, adapter: str | None, backend: str,
                    batch_size: int, max_new_tokens: int, limit: int | None, prompt: str | None, dtype: str,
-                   device: str, sessions: tuple[int, ...] | None) -> Path:
+                   device: str, sessions: tuple[int, ...] | None, teacher_forced: bool,
+                   set_name: str | None) -> Path:
     from tqdm import tqdm
 
     from common.audio import load_audio
@@ -52,11 +57,16 @@ def _infer_claimed(model: str, eval_set: str, data: Path, out: Path, *, adapter:
     if adapter and not Path(adapter, "adapter_config.json").is_file():
         raise InputError(adapter, "not a LoRA adapter folder (no adapter_config.json)")
     es = load_eval_set(eval_set, Path(data), sessions, limit)
+    es.name = set_name or es.name
+    if teacher_forced and backend != "transformers":
+        raise InputError(None, f"--teacher-forced scores answers with the transformers backend only, not {backend}")
     if prompt and any(i.prompt for i in es.items):
         raise InputError(None, f"--prompt does not apply to eval set {es.name}: its rows bring their own prompts")
     for note in es.notes:
         print(f"[infer] {es.name}: {note}")
     meta = _run_meta(model, adapter, backend, es, prompt, greedy_decoding(max_new_tokens))
+    meta["teacher_forced"] = teacher_forced
+    meta["eval_set"]["loader"] = eval_set
     prompt = meta["prompt"]
     meta["eval_set"]["content_sha256"] = eval_set_fingerprint(es, prompt)
     _check_same_run(out, meta)
@@ -80,9 +90,11 @@ def _infer_claimed(model: str, eval_set: str, data: Path, out: Path, *, adapter:
         for batch in batches:
             audios = [[load_audio(a, sr=generate.sample_rate, where=f"{es.name} clip {i.id}") for a in i.audios]
                       for i in batch]
-            preds = generate(audios, [i.prompt or prompt for i in batch])
-            f.write("".join(json.dumps(_row(i, prompt, p, meta), ensure_ascii=False) + "\n"
-                            for i, p in zip(batch, preds)))
+            prompts = [i.prompt or prompt for i in batch]
+            rows = [_row(i, prompt, p, meta) for i, p in zip(batch, generate(audios, prompts))]
+            if teacher_forced:
+                _add_answer_scores(rows, generate.score(audios, prompts, [_candidates(es, i) for i in batch]), es)
+            f.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
             f.flush()
             os.fsync(f.fileno())
             bar.update(len(batch))
@@ -90,12 +102,15 @@ def _infer_claimed(model: str, eval_set: str, data: Path, out: Path, *, adapter:
     return out
 
 
-def run_constant(answer: str, name: str, eval_set: str, data: Path, out: Path, limit: int | None = None) -> Path:
+def run_constant(answer: str, name: str, eval_set: str, data: Path, out: Path, limit: int | None = None,
+                 set_name: str | None = None) -> Path:
     """A trivial baseline run: `answer` for every clip of `eval_set` (the first `limit`, as
-    `run_inference`), written exactly like a model's run (run.json model = `name`), so it is
-    scored and compared like one."""
+    `run_inference`, and named `set_name` as there), written exactly like a model's run
+    (run.json model = `name`), so it is scored and compared like one."""
     es = load_eval_set(eval_set, Path(data), limit=limit)
+    es.name = set_name or es.name
     meta = _run_meta(name, None, "constant", es, None, {"constant_answer": answer})
+    meta["eval_set"]["loader"] = eval_set
     rows = [_row(item, meta["prompt"], answer, meta) for item in es.items]
     with owned(out, TOOL) as folder:
         folder.write_text(PREDICTIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
@@ -140,7 +155,8 @@ def _check_same_run(out: Path, meta: dict) -> None:
         return
     old = read_run_meta(out / RUN_META)
     old.setdefault("backend", "transformers")
-    for key in ("model", "adapter", "backend", "prompt", "decoding"):
+    old.setdefault("teacher_forced", False)
+    for key in ("model", "adapter", "backend", "prompt", "decoding", "teacher_forced"):
         if old.get(key) != meta[key]:
             raise InputError(out / RUN_META, f"this folder holds a run with a different {key} "
                                              f"({old.get(key)!r}); use a new --out")
@@ -172,6 +188,22 @@ def _row(item: EvalItem, prompt: str, prediction: str, meta: dict) -> dict:
     row.update({"references": list(item.references)} if item.references else {"label": item.label})
     row.update(model=meta["model"], adapter=meta["adapter"], decoding=meta["decoding"])
     return row
+
+
+def _candidates(es: EvalSet, item: EvalItem) -> list[str]:
+    """The answers scored under teacher forcing: every allowed label (as the prompt says it),
+    or the item's references."""
+    return [spoken(label) for label in TASK_LABELS[es.task]] if es.task != CAPTION else list(item.references)
+
+
+def _add_answer_scores(rows: list[dict], scores: list[list[tuple[float, int]]], es: EvalSet) -> None:
+    """Retention rows get `label_logprobs` {label: summed log-prob}; captioning rows get
+    `ref_logprobs` [[summed log-prob, tokens] per reference]."""
+    for row, item_scores in zip(rows, scores):
+        if es.task != CAPTION:
+            row["label_logprobs"] = {label: round(lp, 6) for label, (lp, _) in zip(TASK_LABELS[es.task], item_scores)}
+        else:
+            row["ref_logprobs"] = [[round(lp, 6), n] for lp, n in item_scores]
 
 
 def _duration(item: EvalItem, where: str) -> float:

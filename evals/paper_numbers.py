@@ -38,8 +38,10 @@ RETENTION = {
     "ACC": {"vsc": 0.9300, "ser": 0.6172, "mic": 0.6187, "mgc": 0.7207},
 }
 # our eval-set names -> the paper's dataset column (only the real benchmarks, never proxies)
-PAPER_DATASET = {"audiocaps_test": "AudioCaps", "clotho_eval": "Clotho"}
-PAPER_RETENTION_SETS = {"vocalsound_test", "iemocap_4class", "nsynth_test", "gtzan"}
+# the loaders of the paper's sets, by registry name (runs record it) and by the name a
+# loader gives its set (runs made before the registry name was recorded)
+PAPER_DATASET = {"audiocaps": "AudioCaps", "audiocaps_test": "AudioCaps", "clotho": "Clotho", "clotho_eval": "Clotho"}
+PAPER_RETENTION_SETS = {"vocalsound", "vocalsound_test", "iemocap", "iemocap_4class", "nsynth", "nsynth_test", "gtzan"}
 _ARM_ALIASES = {"base": "Ori", "ori": "Ori", "original": "Ori"}
 
 

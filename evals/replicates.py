@@ -27,6 +27,7 @@ class EvalSetRuns:
     proxy: bool
     ids: list[str]
     fingerprint: str
+    loader: str = ""  # the eval-set registry name it was loaded with (paper numbers key on it)
     runs: dict[str, list[Run]] = field(default_factory=dict)  # arm -> replicates
     rows: dict[str, list[list[dict]]] = field(default_factory=dict)  # arm -> replicate -> rows by ids
 
@@ -89,7 +90,8 @@ def load(arms: dict[str, list[Path]], base: str) -> tuple[dict[str, EvalSetRuns]
     for name, base_run in sorted(replicates[base][0].items()):
         task = "caption" if base_run.task == "caption" else run_task(base_run)
         proxy = bool(base_run.meta.get("eval_set", {}).get("proxy"))
-        es = EvalSetRuns(name, task, proxy, base_run.ids, fingerprint(base_run))
+        loader = base_run.meta.get("eval_set", {}).get("loader") or name
+        es = EvalSetRuns(name, task, proxy, base_run.ids, fingerprint(base_run), loader)
         for arm, reps in replicates.items():
             if name in reps[0]:
                 es.runs[arm] = [r[name] for r in reps]

@@ -19,9 +19,13 @@ POOLED_NOTE = ("BLEU and METEOR pool counts over the corpus, so their CIs rescor
                "averaging clip scores.")
 RETENTION_NOTE = ("strict: exact, mentioned-label or listed-synonym answers only; mapped: also the "
                   "embedding fallback (nearest label), which credits off-format answers. The paper "
-                  "column is compared with strict accuracy.")
+                  "column is compared with strict accuracy. label log-prob: the correct label's "
+                  "teacher-forced log-probability among the allowed labels (0 is certain; it moves "
+                  "before accuracy does); changed: the share of answers that differ from the base's.")
 RETENTION_COLUMNS = {"accuracy_strict": "strict accuracy", "accuracy_mapped": "mapped accuracy",
-                     "agreement": "strict = mapped", "fallback_share": "fallback share"}
+                     "agreement": "strict = mapped", "fallback_share": "fallback share",
+                     "label_logprob": "label log-prob", "changed": "changed vs base"}
+RETENTION_DELTAS = {"accuracy_strict": "Δ strict vs base", "label_logprob": "Δ label log-prob vs base"}
 
 
 @dataclass
@@ -188,12 +192,10 @@ def retention_table(name: str, es: dict, base: str) -> Table:
     rows = []
     for arm in arms:
         row = [Cell(arm)] + [value_cell(vals[arm, m]) for m in cols]
-        row += [delta_cell(deltas[arm, m]) if (arm, m) in deltas else Cell("–")
-                for m in ("accuracy_strict", "accuracy_mapped")]
+        row += [delta_cell(deltas[arm, m]) if (arm, m) in deltas else Cell("–") for m in RETENTION_DELTAS]
         rows.append(row + [_paper_cell(vals[arm, "accuracy_strict"].get("paper"))])
     label = f"{es['task'].upper()} on {name}" + (" [PROXY]" if es["proxy"] else "")
-    headers = (["arm"] + [RETENTION_COLUMNS[m] for m in cols]
-               + ["Δ strict vs base", "Δ mapped vs base", "paper (vs strict)"])
+    headers = ["arm"] + [RETENTION_COLUMNS[m] for m in cols] + list(RETENTION_DELTAS.values()) + ["paper (vs strict)"]
     return Table(f"Retention: {label} ({es['n_clips']} clips)", headers, rows,
                  [RETENTION_NOTE] + ([PROXY_NOTE] if es["proxy"] else []))
 
@@ -206,9 +208,8 @@ def retention_contrasts(result: dict) -> Table | None:
     rows = []
     for a, b in pairs:
         by = {(n, d["metric"]): d for n, es in sets.items() for d in es["deltas"] if (d["a"], d["b"]) == (a, b)}
-        rows.append([Cell(f"{a} − {b}")] + [delta_cell(by[n, m]) for n in sets
-                                             for m in ("accuracy_strict", "accuracy_mapped")])
-    headers = ["contrast"] + [f"{n} {k}" for n in sets for k in ("strict", "mapped")]
+        rows.append([Cell(f"{a} − {b}")] + [delta_cell(by[n, m]) for n in sets for m in RETENTION_DELTAS])
+    headers = ["contrast"] + [f"{n} {k}" for n in sets for k in ("strict", "label log-prob")]
     return Table("Retention differences between arms: mean over seeds [95% CI]", headers, rows)
 
 

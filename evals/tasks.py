@@ -31,9 +31,14 @@ _PROMPT = {
 }
 
 
+def spoken(label: str) -> str:
+    """A label as the prompt lists it and the model should say it."""
+    return SPOKEN.get(label, label)
+
+
 def task_prompt(task: str) -> str:
     """The documented prompt for a retention task, listing its allowed labels."""
-    labels = ", ".join(SPOKEN.get(lab, lab) for lab in TASK_LABELS[task])
+    labels = ", ".join(spoken(lab) for lab in TASK_LABELS[task])
     return _PROMPT[task].format(labels=labels)
 
 

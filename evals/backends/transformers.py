@@ -137,3 +137,10 @@ class TransformersGenerator:
 
     def __call__(self, audios: list[list], prompts: list[str]) -> list[str]:
         return generate_batch(self.model, self.processor, audios, prompts, self.decoding)
+
+    def score(self, audios: list[list], prompts: list[str], answers: list[list[str]]) -> list[list[tuple[float, int]]]:
+        """(summed log-prob, tokens) of each item's candidate answers (evals.teacher_forcing)."""
+        from evals.teacher_forcing import score_batch
+
+        texts = chat_texts(self.processor, prompts, [len(a) for a in audios])
+        return score_batch(self.model, self.processor, texts, audios, answers)

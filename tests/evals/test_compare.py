@@ -333,3 +333,45 @@ def test_an_arm_that_did_not_learn_voids_its_claims_and_a_still_control_leaves_i
     result = compare_experiment(arms, tmp_path / "report", claims=CLAIMS, gates=[ok], n_boot=200)
     assert all(not v["verdict"].startswith(("VOID", "unsupported")) for v in result["verdicts"])
     assert result["family_wise"]["n_tested"] == 3
+
+
+def _forced(folder, shift, n=40, seed=0, teacher_forced=True):
+    """A retention run with teacher-forced label scores: the correct label's score is raised by
+    `shift` nats (plus noise) over the others; the answer is the top-scoring label."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        scores = {lab: float(rng.normal(-5, 1)) for lab in LABELS}
+        label = LABELS[i % 6]
+        scores[label] += shift
+        row = {"id": f"v{i}", "label": label, "prediction": max(scores, key=scores.get)}
+        rows.append({**row, "label_logprobs": scores} if teacher_forced else row)
+    write_jsonl(folder / "predictions.jsonl", rows)
+    (folder / "run.json").write_text(json.dumps({"eval_set": {"name": "vsc_proxy", "task": "vsc", "proxy": True}}))
+    return folder
+
+
+def test_label_logprob_sees_lost_confidence_and_changed_counts_answers_that_moved(tmp_path):
+    arms = {"base": [_forced(tmp_path / "base", 3.0)],
+            "same": [_forced(tmp_path / f"same{s}", 3.0) for s in range(2)],  # identical to the base
+            "worse": [_forced(tmp_path / f"worse{s}", 1.0, seed=s + 1) for s in range(2)]}
+    claims = [Claim("lp", "worse loses confidence", "label_logprob", "vsc_proxy", "worse", "base", "less"),
+              Claim("same", "same keeps it", "label_logprob", "vsc_proxy", "same", "base", "equivalent", 0.01)]
+    result = compare_experiment(arms, tmp_path / "cmp", claims=claims, n_boot=300)
+    verdicts = {v["id"]: v for v in result["verdicts"]}
+    assert verdicts["lp"]["verdict"] == "holds" and verdicts["lp"]["delta"] < -1
+    assert verdicts["same"]["verdict"] == "holds" and verdicts["same"]["ci"] == [0.0, 0.0]
+    values = {(v["arm"], v["metric"]): v for v in result["eval_sets"]["vsc_proxy"]["values"]}
+    assert values["base", "changed"]["mean"] == 0 and values["same", "changed"]["mean"] == 0
+    assert values["worse", "changed"]["mean"] > 0.1
+    assert values["base", "label_logprob"]["mean"] < 0  # a log-probability among the labels
+
+
+def test_label_logprob_is_unavailable_for_runs_without_teacher_forcing(tmp_path):
+    arms = {"base": [_forced(tmp_path / "base", 3.0, teacher_forced=False)],
+            "acc": [_forced(tmp_path / "acc", 3.0, teacher_forced=False)]}
+    result = compare_experiment(arms, tmp_path / "cmp", n_boot=50)
+    es = result["eval_sets"]["vsc_proxy"]
+    assert "teacher-forced" in es["unavailable"]["label_logprob"]
+    rec = next(v for v in es["values"] if v["metric"] == "label_logprob" and v["arm"] == "acc")
+    assert "unavailable" in rec and "mean" not in rec

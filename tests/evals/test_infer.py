@@ -216,3 +216,30 @@ def test_pairs_with_their_own_prompts_decode_batched_as_one_at_a_time(tiny_model
     assert main(["infer", "--model", str(tiny_model), "--eval-set", "own-adc", "--data", str(pairs_jsonl),
                  "--out", str(tmp_path / "p"), "--prompt", "Describe."]) == 2
     assert "bring their own prompts" in capsys.readouterr().err
+
+
+def test_teacher_forced_runs_record_every_labels_and_references_score(tiny_model, tmp_path, captions_csv, pairs_jsonl):
+    from evals.tasks import TASK_LABELS
+    from tests.evals.files import tone
+
+    lines = ["id,path,label"] + [f"v{i},vsc/v{i}.wav,{lab}" for i, lab in enumerate(("laughter", "cough"))]
+    for i in range(2):
+        tone(tmp_path / "retention" / "vsc" / f"v{i}.wav", 200 + 100 * i)
+    (tmp_path / "retention" / "vsc_proxy.csv").write_text("\n".join(lines) + "\n")
+    sets = {"vsc-proxy": tmp_path / "retention" / "vsc_proxy.csv", "captions-csv": captions_csv, "own-adc": pairs_jsonl}
+    for name, data in sets.items():
+        out = tmp_path / name
+        assert main(["infer", "--model", str(tiny_model), "--eval-set", name, "--data", str(data), "--out", str(out),
+                     "--max-new-tokens", "3", "--limit", "2", "--teacher-forced"]) == 0
+        rows = _rows(out)
+        assert json.loads((out / "run.json").read_text())["teacher_forced"] is True
+        for row in rows:
+            if name == "vsc-proxy":
+                assert list(row["label_logprobs"]) == list(TASK_LABELS["vsc"])
+                assert all(lp < 0 for lp in row["label_logprobs"].values())
+            else:
+                assert len(row["ref_logprobs"]) == len(row["references"])
+                assert all(lp < 0 and n >= 2 for lp, n in row["ref_logprobs"])
+        # a resumed run must keep the same setting
+        assert main(["infer", "--model", str(tiny_model), "--eval-set", name, "--data", str(data), "--out", str(out),
+                     "--max-new-tokens", "3", "--limit", "2"]) == 2

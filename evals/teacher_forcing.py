@@ -1,0 +1,64 @@
+"""Teacher-forced log-probabilities of given answers: measures that move before accuracy does.
+
+Greedy answers are coarse: a model can lose much of its confidence in the right label and
+still say it. So beside each generated answer, `adcacc infer --teacher-forced` records how
+likely the model finds known answers after the same chat prompt and audios:
+
+- retention sets: every allowed label (its spoken form, as the prompt lists it), from which
+  evals.compare takes the correct label's log-probability among the labels (`label_logprob`);
+- captioning sets: every reference caption (or the own-task row's answer), from which
+  evals.compare takes the mean per-token log-likelihood of the references (`ref_loglik`).
+
+An answer is scored as the model was trained to produce it: its tokens followed by the
+turn's end token `<|im_end|>`. The prompt runs once per item; its key/value cache is then
+shared by all the item's candidates, so scoring 11 labels costs about one prompt pass.
+"""
+from __future__ import annotations
+
+END_OF_TURN = "<|im_end|>"
+
+
+def answer_ids(tokenizer, answers: list[str]) -> list[list[int]]:
+    """Token ids of each answer as it ends a training row: its text, then `<|im_end|>`."""
+    end = tokenizer.convert_tokens_to_ids(END_OF_TURN)
+    return [tokenizer(a, add_special_tokens=False)["input_ids"] + [end] for a in answers]
+
+
+def score_item(model, processor, text: str, audios: list, answers: list[str]) -> list[tuple[float, int]]:
+    """(summed log-probability, token count) of each answer after `text` with `audios`.
+
+    The prompt is encoded once; its cache is repeated for the answers, which run as one
+    right-padded batch (padding sits after every scored token, so it changes no score)."""
+    import torch
+
+    from evals.backends.transformers import model_inputs
+
+    ids = answer_ids(processor.tokenizer, answers)
+    inputs = model_inputs(processor, [text], [audios]).to(model.device)
+    if "input_features" in inputs:
+        inputs["input_features"] = inputs["input_features"].to(model.dtype)
+    with torch.inference_mode():
+        first = model(**inputs, use_cache=True)
+        cache = first.past_key_values
+        cache.batch_repeat_interleave(len(ids))
+        width = max(len(t) for t in ids)
+        cont = torch.zeros(len(ids), width, dtype=torch.long, device=model.device)
+        mask = torch.zeros(len(ids), width, dtype=torch.long, device=model.device)
+        for row, t in enumerate(ids):
+            cont[row, :len(t)], mask[row, :len(t)] = torch.tensor(t), 1
+        prompt_mask = inputs["attention_mask"].repeat(len(ids), 1)
+        rest = model(input_ids=cont, attention_mask=torch.cat([prompt_mask, mask], dim=1),
+                     past_key_values=cache, use_cache=True)
+    first_lp = torch.log_softmax(first.logits[0, -1].float(), dim=-1)  # predicts each answer's 1st token
+    rest_lp = torch.log_softmax(rest.logits.float(), dim=-1)  # position k predicts token k + 1
+    scores = []
+    for row, t in enumerate(ids):
+        total = first_lp[t[0]] + sum(rest_lp[row, k, t[k + 1]] for k in range(len(t) - 1))
+        scores.append((float(total), len(t)))
+    return scores
+
+
+def score_batch(model, processor, texts: list[str], audios: list[list],
+                answers: list[list[str]]) -> list[list[tuple[float, int]]]:
+    """`score_item` for each item of a batch (items one at a time: each has its own cache)."""
+    return [score_item(model, processor, t, a, c) for t, a, c in zip(texts, audios, answers)]

@@ -301,6 +301,8 @@ def _eval_sets(top: Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ...
             s.fail(f"must be 1-64 characters from A-Z, a-z, 0-9, '.', '_', '-' (it names folders), got {set_id!r}", "id")
         if limit is not None and not 1 <= limit <= MAX_LIMIT:
             s.fail(f"must be from 1 to {MAX_LIMIT:,}, got {limit}", "limit")
+        if not data.strip():
+            s.fail("must name the eval data (a path, corpus:<file> or data:<file>)", "data")
         prefix = own_prefix(data)
         if prefix and (Path(data[len(prefix):]).is_absolute() or ".." in Path(data[len(prefix):]).parts
                        or not data[len(prefix):]):

@@ -98,6 +98,8 @@ def read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
 
 def iter_jsonl(path: Path):
     """(line number, parsed row) for each non-blank line; InputError on broken JSON or bytes."""
+    if not Path(path).is_file():
+        raise InputError(path, "not a file: give the JSONL file itself")
     with open(path, "rb") as f:
         for n, raw in enumerate(f, start=1):
             try:

@@ -23,17 +23,17 @@ def _write(tmp_path: Path, edit) -> Path:
 
 @pytest.mark.parametrize("edit, where", [
     (lambda e: e.update(colour="red"), "unknown key 'colour'"),
-    (lambda e: e["arms"].append("xyz"), "arms: unknown arm 'xyz'"),
+    (lambda e: e["arms"].update(xyz={}), "arms: unknown arm 'xyz'"),
     (lambda e: e.update(hardware="tpu"), "hardware: no recipe ac_tpu.yaml"),
-    (lambda e: e["eval"]["sets"].append({"name": "audioset", "data": "x"}), "eval.sets[3].name: unknown eval set"),
+    (lambda e: e["eval"]["sets"].append({"name": "audioset", "data": "x"}), "eval.sets[4].name: unknown eval set"),
     (lambda e: e.update(seeds=[0, "one"]), "seeds: must be a non-empty list of integers"),
     (lambda e: e.update(seeds=[1.5]), "seeds: must be a non-empty list of integers"),
     (lambda e: e["data"].update(corpus=None, audiocaps="/nope", event_dir="/nope2"),
      "data.audiocaps: folder not found: /nope"),
     (lambda e: e["eval"].update(batch_size=0), "eval.batch_size: must be from 1 to 256"),
-    (lambda e: e["arms"].remove("base") or e.update(claims=[{
+    (lambda e: (e["arms"].pop("base"), e.update(claims=[{
         "id": "x", "text": "t", "metric": "CIDEr-D", "eval_set": "captions-csv", "a": "acc", "b": "base",
-        "direction": "greater"}]), "claims[0].b: arm 'base' is not in arms"),
+        "direction": "greater"}])), "claims[0].b: arm 'base' is not in arms"),
     (lambda e: e.update(claims=[{"id": "x", "text": "t", "metric": "m", "eval_set": "captions-csv",
                                  "a": "acc", "b": "ac", "direction": "bigger"}]), "claims[0].direction"),
     (lambda e: e.update(claims=[{"id": "x", "text": "t", "metric": "accuracy", "eval_set": "retention",
@@ -121,8 +121,7 @@ def test_dry_run_refuses_what_the_run_refuses(tmp_path, capsys, case):
 
 
 def test_repeated_yaml_key_is_refused_not_merged(tmp_path, capsys):
-    text = (EXPERIMENTS / "smoke.yaml").read_text().replace("arms: [base, ac, adc, acc, ac_matched]",
-                                                            "arms: {ac: {}, acc: {}, ac: {overrides: {max_steps: 9}}}")
+    text = (EXPERIMENTS / "smoke.yaml").read_text().replace("  ac_matched: {}\n", "  ac_matched: {}\n  ac: {}\n")
     path = tmp_path / "exp.yaml"
     path.write_text(text)
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "--dry-run"]) == 2
@@ -234,15 +233,15 @@ def test_own_task_sets_read_the_experiments_build_and_cannot_leave_it(tmp_path, 
     from adcacc.stages import eval_data
 
     def own(e):
-        e["eval"]["sets"].append({"name": "own-adc", "data": "data:adc_val.jsonl"})
+        e["eval"]["sets"].append({"name": "own-acc", "data": "data:acc_val.jsonl"})
     exp = load_experiment(_write(tmp_path, own), tmp_path / "out")
-    stage = next(s for s in build_plan(exp) if s.id == "infer/base/own-adc")
+    stage = next(s for s in build_plan(exp) if s.id == "infer/base/own-acc")
     assert "build" in stage.needs
-    assert eval_data(exp, "data:adc_val.jsonl") == (tmp_path / "out" / "data" / "adc_val.jsonl").resolve()
-    assert not any(s.id == "baseline/own-adc" for s in build_plan(exp))  # judged against the base instead
+    assert eval_data(exp, "data:acc_val.jsonl") == (tmp_path / "out" / "data" / "acc_val.jsonl").resolve()
+    assert not any(s.id == "baseline/own-acc" for s in build_plan(exp))  # judged against the base instead
 
     for bad in ("data:../../etc/passwd", "data:/etc/passwd", "data:", "corpus:../x.csv"):
         def escape(e, bad=bad):
-            e["eval"]["sets"].append({"name": "own-adc", "data": bad})
+            e["eval"]["sets"].append({"name": "own-acc", "data": bad})
         assert main(["run", str(_write(tmp_path, escape)), "--out", str(tmp_path / "o"), "--dry-run"]) == 2
         assert "must name a file inside the experiment's" in capsys.readouterr().err

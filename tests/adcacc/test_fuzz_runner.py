@@ -173,7 +173,7 @@ def test_runner_touches_only_what_its_records_say_it_wrote(spec, at, how, arms, 
         root = Path(tmp)
         (root / "outside.txt").write_text("a neighbour's file")
         exp_file = root / "exp.yaml"
-        exp_file.write_text(yaml.safe_dump({**SMOKE, "arms": ["base", *arms], "seeds": seeds}))
+        exp_file.write_text(yaml.safe_dump({**SMOKE, "arms": ["base", *arms], "seeds": seeds, "claims": []}))
         out = root / "out"
         stages = build_plan(load_experiment(exp_file, out))
         recorded = _lay_out(out, spec, stages)

@@ -25,12 +25,11 @@ def test_an_arm_override_reruns_only_that_arm_and_the_comparison(tmp_path):
     raw = yaml.safe_load((EXPERIMENTS / "smoke.yaml").read_text())
     before = _plan(tmp_path, raw, "a")
     edited = copy.deepcopy(raw)
-    edited["arms"] = {a: {} for a in raw["arms"]}
     edited["arms"]["adc"] = {"overrides": {"learning_rate": 2e-4}}
     after = _plan(tmp_path, edited, "b")
     changed = sorted(k for k in before if before[k] != after[k])
     assert changed == ["compare", "infer/adc/s0/captions-csv", "infer/adc/s0/mic-proxy",
-                       "infer/adc/s0/vsc-proxy", "train/adc/s0"]
+                       "infer/adc/s0/own-adc", "infer/adc/s0/vsc-proxy", "train/adc/s0"]
     assert _plan(tmp_path, raw, "c") == before  # same file, same fingerprints
 
 

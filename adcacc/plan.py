@@ -106,6 +106,8 @@ def build_plan(exp: Experiment, save_hashes: bool = False) -> list[Stage]:
                           arm, seed, gpus=HARDWARE[exp.hardware].nproc))
                 needs = (*model_needs, train_id)
             for es in exp.eval_sets:
+                if arm != "base" and exp.recipe(arm) not in OWN_TASK_SETS.get(es.name, (exp.recipe(arm),)):
+                    continue  # another arm's own task: only its arms and the base are judged there
                 prefix = own_prefix(es.data)
                 data_need = (OWN_STAGES[prefix],) if prefix else ()
                 add(Stage(f"infer/{arm}/" + (f"s{seed}/" if seed is not None else "") + es.id, "infer",

@@ -46,7 +46,8 @@ def _value(rec: dict | None, sign: float = 1.0):
 
 
 FOREST = "forest.png"
-VERDICT_COLORS = {"holds": "#1e8449", "fails": "#c0392b", "inconclusive": "#b9770e", "unavailable": "#7f8c8d"}
+VERDICT_COLORS = {"holds": "#1e8449", "fails": "#c0392b", "inconclusive": "#b9770e", "VOID": "#6c3483",
+                  "unsupported": "#2e86c1", "unavailable": "#7f8c8d"}
 ROLE_MARKERS = (("claim", "Claims", "o"), ("control", "Controls", "D"), ("gate", "Preconditions", "s"))
 
 

@@ -31,25 +31,32 @@ def smoke_run(tmp_path_factory) -> Path:
 
 def test_smoke_experiment_runs_every_stage(smoke_run, capsys):
     states = {p.stem: json.loads(p.read_text()) for p in (smoke_run / ".stages").glob("*.json")}
-    assert len(states) == 28 and all(s["status"] == "done" for s in states.values())
+    assert len(states) == 35 and all(s["status"] == "done" for s in states.values())
     pretrain = states["pretrain"]
     assert (Path(pretrain["checkpoint"]) / "model.safetensors").is_file() and pretrain["rows"]["mic"] > 0
     trained = json.loads((smoke_run / "train" / "adc" / "s0" / "checkpoint-3" / "adapter_config.json").read_text())
     assert trained["base_model_name_or_path"] == pretrain["checkpoint"]  # arms start from the pretrained model
-    for arm in ("ac", "adc", "acc", "ac_matched"):
+    for arm in ("ac", "adc", "acc", "ac_matched", "forget_control"):
         train = smoke_run / "train" / arm / "s0"
         assert (train / "command.txt").read_text().split()[1] == "sft" and (train / "sft.log").is_file()
         assert (train / "checkpoint-3" / "adapter_model.safetensors").is_file()
     matched = json.loads((smoke_run / "data_matched" / "ac_matched_report.json").read_text())
     assert matched["rows"] == matched["acc_rows"] and abs(matched["token_ratio"] - 1) <= 0.05
     comparison = json.loads((smoke_run / "report" / "comparison.json").read_text())
-    assert set(comparison["arms"]) == {"base", "ac", "adc", "acc", "ac_matched", "trivial"}
-    assert {g["b"] for g in comparison["gates"]} == {"trivial"} and len(comparison["gates"]) == 3
+    assert set(comparison["arms"]) == {"base", "ac", "adc", "acc", "ac_matched", "forget_control", "trivial"}
+    gates = {g["id"]: g for g in comparison["gates"]}
+    assert len(gates) == 7 and {g["b"] for g in gates.values()} == {"trivial", "base"}
+    assert "adc_learned_own-adc_ref_loglik" in gates and "forget_control_learned_own-adc_CIDEr-D" in gates
+    own = comparison["eval_sets"]["own-adc"]
+    assert "ref_loglik" in own["metrics"] and "ref_loglik" not in own["unavailable"]
+    mic = {(v["arm"], v["metric"]): v for v in comparison["eval_sets"]["mic-proxy"]["values"]}
+    assert "mean" in mic["adc", "label_logprob"] and mic["base", "changed"]["mean"] == 0
+    assert [v["role"] for v in comparison["verdicts"]] == ["claim", "claim", "control"]
     assert "data:image/png;base64" in (smoke_run / "report" / "report.html").read_text()
     capsys.readouterr()
     assert main(["run", str(EXPERIMENT), "--out", str(smoke_run)]) == 0  # all done: all skipped
     out = capsys.readouterr().out
-    assert out.count("[skip]") == 28 and "[run]" not in out
+    assert out.count("[skip]") == 35 and "[run]" not in out
 
 
 def _run_until(out: Path, stage_prefix: str, log: Path) -> None:

@@ -223,13 +223,15 @@ def _model(top: Reader) -> ModelSpec:
         m.fail("give either id (a hub id or local folder) or tiny (a locally built Qwen2-Audio)")
     if m.get("pretrain", dict) is not None and tiny is None:
         m.fail("pretraining is only for a tiny model", "pretrain")
-    pretrain = m.sub("pretrain", ("overrides", "retention_repeats", "captions"))
+    pretrain = m.sub("pretrain", ("overrides", "retention_repeats", "captions", "edit_phrasing"))
     if pretrain is not None:
-        from adcacc.pretraining import CAPTION_SOURCES
+        from adcacc.pretraining import CAPTION_SOURCES, MAX_PHRASING
 
         check_overrides(pretrain)
         if not 1 <= pretrain.get("retention_repeats", int, 2) <= 100:
             pretrain.fail("must be from 1 to 100", "retention_repeats")
+        if not 0 <= pretrain.get("edit_phrasing", int, 0) <= MAX_PHRASING:
+            pretrain.fail(f"must be from 0 to {MAX_PHRASING:,}", "edit_phrasing")
         if pretrain.get("captions", str, "build") not in CAPTION_SOURCES:
             pretrain.fail(f"must be one of {', '.join(CAPTION_SOURCES)}", "captions")
     return ModelSpec(id=model_id, tiny=tiny,  # a key set to null means its default, as everywhere

@@ -50,7 +50,9 @@ def vocabulary_texts(build_dir: Path, corpus: Path | None = None) -> list[str]:
     the tiny model's vocabulary is cut to (with a corpus: its pretraining scenes' captions too)."""
     texts = {CAPTION_PROMPT, *CHAT_TEXTS, *AC_PROMPTS, *(task_prompt(t) for t in TASK_LABELS)}
     if corpus is not None and (Path(corpus) / PRETRAIN_CAPTIONS).is_file():
-        texts |= {r["caption_1"] for r in read_csv(Path(corpus) / PRETRAIN_CAPTIONS, ("id", "path", "caption_1"))}
+        texts |= {r[PRETRAIN_STYLE] for r in read_csv(Path(corpus) / PRETRAIN_CAPTIONS, ("id", "path", PRETRAIN_STYLE))}
+    if corpus is not None and (Path(corpus) / EVENTS_CSV).is_file():
+        texts |= set(phrasing_texts(Path(corpus)))
     texts |= {SPOKEN.get(lab, lab) for labels in TASK_LABELS.values() for lab in labels}
     for path in sorted(Path(build_dir).glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -66,6 +68,14 @@ def _chat(prompt: str, answer: str, audio: Path) -> dict:
 
 CAPTION_SOURCES = ("build", "corpus_pretrain")  # what the base learns to caption (model.pretrain.captions)
 PRETRAIN_CAPTIONS = "pretrain/captions.csv"  # in the corpus: scenes for pretraining only
+# Our choice: the base captions pretraining scenes in another of the corpus's five paraphrase
+# templates ("X, then Y, with B in the background") than the fine-tuning captions (caption_1,
+# "B while X and Y"), so fine-tuning teaches AC (and ACC, whose targets are such captions) a
+# caption style, as AudioCaps fine-tuning teaches a general audio model AudioCaps' style.
+PRETRAIN_STYLE = "caption_3"
+EVENTS_CSV = "events.csv"  # in the corpus: the single-event pool the build mixes in
+PHRASING_PROMPT = "Write the audio edit instruction: {op} {what}."
+MAX_PHRASING = 10_000
 
 
 def caption_rows(build_dir: Path, corpus: Path, source: str) -> list[dict]:
@@ -82,16 +92,54 @@ def caption_rows(build_dir: Path, corpus: Path, source: str) -> list[dict]:
         raise InputError(path, "not found: pretraining on corpus_pretrain needs data.corpus.pretrain "
                                "(a number of pretraining scenes) in the experiment")
     rng = random.Random(1)
-    return [_chat(rng.choice(AC_PROMPTS), r["caption_1"], path.parent / r["path"])
-            for r in read_csv(path, ("id", "path", "caption_1"))]
+    return [_chat(rng.choice(AC_PROMPTS), r[PRETRAIN_STYLE], path.parent / r["path"])
+            for r in read_csv(path, ("id", "path", PRETRAIN_STYLE))]
+
+
+def phrasing_rows(corpus: Path, n: int) -> list[dict]:
+    """`n` instruction-phrasing rows: told which event to add, remove or replace and where, the
+    base writes the edit instruction (data_builders.targets' templates), over a pretraining
+    scene's audio. Our choice, a toy stand-in for an instruct model's general ability to
+    phrase requests: without it the base has never written "Add", "Remove" or "the sound of",
+    and a LoRA on it cannot learn to (its output layer rows for them are untrained), so the
+    ADC arm could not learn its task at all. The pair task itself (finding what changed
+    between two clips) stays new to the base."""
+    scenes = [Path(corpus) / "pretrain" / r["path"] for r in read_csv(Path(corpus) / PRETRAIN_CAPTIONS, ("path",))]
+    return [_chat(prompt, answer, scenes[i % len(scenes)]) for i, (prompt, answer) in
+            enumerate(_phrasings(Path(corpus), n))]
+
+
+def phrasing_texts(corpus: Path) -> list[str]:
+    """The texts phrasing rows may use (vocabulary): every op x label x place, templates drawn."""
+    return [t for pair in _phrasings(corpus, MAX_PHRASING) for t in pair]
+
+
+def _phrasings(corpus: Path, n: int) -> list[tuple[str, str]]:
+    import numpy as np
+
+    from data_builders.targets import CONTEXTS, instruction
+
+    labels = sorted({r["label"] for r in read_csv(Path(corpus) / EVENTS_CSV, ("label",))})
+    rng, pick = np.random.default_rng(2), random.Random(2)
+    out = []
+    for _ in range(n):
+        op, (a, b), where = pick.choice(("add", "delete", "replace")), pick.sample(labels, 2), pick.choice(CONTEXTS)
+        what = f"{a} with {b} {where}" if op == "replace" else f"{a} {where}"
+        text = instruction(op, rng, a, b if op == "replace" else "", where, where if op == "replace" else "")
+        out.append((PHRASING_PROMPT.format(op=op, what=what), text))
+    return out
 
 
 def write_pretrain_data(build_dir: Path, corpus: Path, out_dir: Path, retention_repeats: int = 2,
-                        captions: str = "build") -> dict:
-    """out_dir/pretrain.jsonl: captioning rows (`caption_rows`) plus each retention training
-    clip `retention_repeats` times (they are few), shuffled with a fixed seed; returns row counts."""
+                        captions: str = "build", edit_phrasing: int = 0) -> dict:
+    """out_dir/pretrain.jsonl: captioning rows (`caption_rows`), `edit_phrasing` phrasing rows,
+    and each retention training clip `retention_repeats` times (they are few), shuffled with
+    a fixed seed; returns row counts."""
     rows = caption_rows(build_dir, corpus, captions)
     counts = {CAPTION: len(rows)}
+    if edit_phrasing:
+        rows += phrasing_rows(corpus, edit_phrasing)
+        counts["edit_phrasing"] = edit_phrasing
     for task, rel in RETENTION_TRAIN.items():
         csv_path = Path(corpus) / rel
         clips = [_chat(task_prompt(task), SPOKEN.get(r["label"], r["label"]), csv_path.parent / r["path"])
@@ -119,7 +167,10 @@ def training_answers(data_dir: Path, task: str) -> list[str]:
     answers = []
     for line in (Path(data_dir) / TRAIN_FILE).read_text(encoding="utf-8").splitlines():
         user, assistant = json.loads(line)["messages"]
-        if prompts.get(user["content"].replace("<audio>", ""), CAPTION) == task:
+        prompt = user["content"].replace("<audio>", "")
+        if prompt.startswith(PHRASING_PROMPT.split("{")[0]):
+            continue  # not a caption: the toy base's instruction phrasing
+        if prompts.get(prompt, CAPTION) == task:
             answers.append(assistant["content"])
     return answers
 

@@ -118,7 +118,8 @@ def _pretrain(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
     p = stage.params
     counts = write_pretrain_data(by_id["build"].out, by_id["corpus"].out, stage.out / "data",
-                                 p.get("retention_repeats", 2), p.get("captions", "build"))
+                                 p.get("retention_repeats", 2), p.get("captions", "build"),
+                                 p.get("edit_phrasing", 0))
     argv = pretrain_argv(by_id["model"].out, stage.out / "data", stage.out / "sft", p.get("overrides", {}))
     env = {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else None
     out = run_swift(argv, stage.out / "sft", env)

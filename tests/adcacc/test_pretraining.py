@@ -76,8 +76,8 @@ def test_corpus_pretrain_scenes_keep_the_fine_tuning_scenes_new_to_the_base(tmp_
 
     build, corpus = _inputs(tmp_path)
     (corpus / "pretrain").mkdir()
-    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_2\n" + "".join(
-        f"pretrain_{i},bases/pretrain_{i}.wav,Scene {i} sounds.,Other words {i}.\n" for i in range(3)))
+    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_3\n" + "".join(
+        f"pretrain_{i},bases/pretrain_{i}.wav,Other words {i}.,Scene {i} sounds.\n" for i in range(3)))
     counts = write_pretrain_data(build, corpus, tmp_path / "pre", captions="corpus_pretrain")
     rows = [json.loads(x) for x in (tmp_path / "pre" / TRAIN_FILE).read_text().splitlines()]
     captions = sorted(r["messages"][1]["content"] for r in rows if r["messages"][1]["content"].startswith("Scene"))
@@ -89,3 +89,29 @@ def test_corpus_pretrain_scenes_keep_the_fine_tuning_scenes_new_to_the_base(tmp_
     (corpus / "pretrain" / "captions.csv").unlink()
     with pytest.raises(InputError, match="needs data.corpus.pretrain"):
         write_pretrain_data(build, corpus, tmp_path / "pre2", captions="corpus_pretrain")
+
+
+def test_phrasing_rows_teach_the_base_to_word_edits_it_is_told_not_to_find_them(tmp_path):
+    """Our toy instruct ability: told the op, events and place, the base writes the instruction
+    with the builder's templates; the rows never show a pair of clips, and the trivial caption
+    baseline does not count them as captions."""
+    from adcacc.pretraining import PHRASING_PROMPT, training_answers
+    from data_builders.targets import ADD_TEMPLATES
+
+    build, corpus = _inputs(tmp_path)
+    (corpus / "pretrain").mkdir()
+    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_3\n" + "".join(
+        f"pretrain_{i},bases/pretrain_{i}.wav,Other words {i}.,Scene {i} sounds.\n" for i in range(3)))
+    (corpus / "events.csv").write_text("id,path,label,category\n" + "".join(
+        f"e{i},events/e{i}.wav,{lab},x\n" for i, lab in enumerate(("dog barking", "rain falling", "bell ringing"))))
+    counts = write_pretrain_data(build, corpus, tmp_path / "pre", captions="corpus_pretrain", edit_phrasing=40)
+    rows = [json.loads(x) for x in (tmp_path / "pre" / TRAIN_FILE).read_text().splitlines()]
+    phrasing = [r for r in rows if r["messages"][0]["content"].startswith("<audio>" + PHRASING_PROMPT[:20])]
+    assert counts["edit_phrasing"] == 40 == len(phrasing) and all(len(r["audios"]) == 1 for r in phrasing)
+    adds = [r["messages"][1]["content"] for r in phrasing if " add " in r["messages"][0]["content"]]
+    starts = {t.split(" ")[0] for t in ADD_TEMPLATES}
+    assert adds and all(a.split(" ")[0] in starts for a in adds)
+    assert all(a not in training_answers(tmp_path / "pre", "caption") for a in adds)
+    vocab = vocabulary_texts(build, corpus)
+    assert all(r["messages"][1]["content"] in vocab for r in phrasing)
+

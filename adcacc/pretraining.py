@@ -25,7 +25,7 @@ from data_builders.prompts import AC_PROMPTS
 from evals.tasks import CAPTION, CAPTION_PROMPT, SPOKEN, TASK_LABELS, task_prompt
 
 TRAIN_FILE = "pretrain.jsonl"
-RETENTION_TRAIN = {task: f"{RETENTION_DIRS['train']}/{task}_proxy.csv" for task in ("vsc", "mic")}
+RETENTION_TRAIN = {task: f"{RETENTION_DIRS['train']}/{task}_proxy.csv" for task in ("vsc", "mic", "ser")}
 CHAT_TEXTS = ("system\nYou are a helpful assistant.\n", "user\n", "assistant\n")  # ms-swift's default system
 # `swift sft` flags of the pretraining; all our choice (no paper pretrains a tiny model).
 # The experiment's `model.pretrain.overrides` come after these and win.
@@ -69,10 +69,10 @@ def _chat(prompt: str, answer: str, audio: Path) -> dict:
 CAPTION_SOURCES = ("build", "corpus_pretrain")  # what the base learns to caption (model.pretrain.captions)
 PRETRAIN_CAPTIONS = "pretrain/captions.csv"  # in the corpus: scenes for pretraining only
 # Our choice: the base captions pretraining scenes in another of the corpus's five paraphrase
-# templates ("X, then Y, with B in the background") than the fine-tuning captions (caption_1,
+# templates ("The sound of B, with X and Y") than the fine-tuning captions (caption_1,
 # "B while X and Y"), so fine-tuning teaches AC (and ACC, whose targets are such captions) a
 # caption style, as AudioCaps fine-tuning teaches a general audio model AudioCaps' style.
-PRETRAIN_STYLE = "caption_3"
+PRETRAIN_STYLE = "caption_5"
 EVENTS_CSV = "events.csv"  # in the corpus: the single-event pool the build mixes in
 PHRASING_PROMPT = "Write the audio edit instruction: {op} {what}."
 MAX_PHRASING = 10_000

@@ -32,6 +32,7 @@ def registry() -> dict[str, Callable[[Path], EvalSet]]:
         "gtzan": rs.gtzan,
         "vsc-proxy": lambda p: rs.labels_csv(p, "vsc"),
         "mic-proxy": lambda p: rs.labels_csv(p, "mic"),
+        "ser-proxy": lambda p: rs.labels_csv(p, "ser"),
         # held-out training rows of one kind (ms-swift JSONL): an arm's own task
         **{name: partial(cs.swift_rows, name=name) for name in OWN_TASK_SETS},
     }
@@ -40,7 +41,7 @@ def registry() -> dict[str, Callable[[Path], EvalSet]]:
 # Each registry name's task (its loader's EvalSet.task), known before any data is read:
 # `adcacc run` checks a claim's metric against it when it loads the experiment file.
 TASKS = {"audiocaps": "caption", "clotho": "caption", "captions-csv": "caption", "vocalsound": "vsc",
-         "iemocap": "ser", "nsynth": "mic", "gtzan": "mgc", "vsc-proxy": "vsc", "mic-proxy": "mic",
+         "iemocap": "ser", "nsynth": "mic", "gtzan": "mgc", "vsc-proxy": "vsc", "mic-proxy": "mic", "ser-proxy": "ser",
          **{name: "caption" for name in OWN_TASK_SETS}}
 
 

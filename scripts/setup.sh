@@ -13,8 +13,9 @@ log() { printf '[setup] %s\n' "$*"; }
 # fluidsynth renders soundfont instruments for the corpus; the corpus builder itself
 # fetches its sound packages with `apt-get download`, which needs fresh package lists.
 # evals: a Java runtime runs METEOR and the PTB tokenizer (aac-metrics); chromium renders
-# the HTML retention report headless in its test.
-APT_PKGS=(fluidsynth openjdk-17-jre-headless chromium)
+# the HTML retention report headless in its test; espeak-ng speaks the corpus's speech
+# emotion proxy (data_builders/corpus/speech.py).
+APT_PKGS=(fluidsynth openjdk-17-jre-headless chromium espeak-ng)
 missing=()
 for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ! -f /var/lib/apt/lists/lock ] || [ -z "$(ls /var/lib/apt/lists/*Packages* 2>/dev/null | head -1)" ] || [ ${#missing[@]} -gt 0 ]; then

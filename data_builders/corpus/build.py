@@ -35,6 +35,7 @@ from data_builders.corpus.clips import bed_clip, event_clip, fade, level
 from data_builders.corpus.docs import licenses_md, readme_md
 from data_builders.corpus.fetch import Fetched, fetch
 from data_builders.corpus.music import Piece, mic_pieces, music_pieces, render
+from data_builders.corpus.speech import VOICES as SPEECH_VOICES, espeak_version, ser_clips
 from data_builders.corpus.catalog import (
     BED_LABELS, LABELS, PACKAGES, SOUNDFONT, SOURCES, VSC_SOURCES, Source,
 )
@@ -47,7 +48,7 @@ BASE_S = 10.0
 MAX_SCENES = 10_000  # our choice: a toy corpus (demo: 500); each scene is a 10 s WAV, a few GB at most
 RETENTION_DIRS = {"test": "retention", "train": "retention/train"}  # split -> folder of its clips and CSVs
 WAV_DIRS = ("events", "bases", "heldout/bases", "pretrain/bases",
-            *(f"{folder}/{sub}" for folder in RETENTION_DIRS.values() for sub in ("vsc", "mic")))
+            *(f"{folder}/{sub}" for folder in RETENTION_DIRS.values() for sub in ("vsc", "mic", "ser")))
 
 
 def slug(label: str) -> str:
@@ -106,9 +107,10 @@ def base_pools(fetched: dict[str, Fetched], music: list[tuple[Piece, np.ndarray]
     return beds, fgs
 
 
-def write_retention(out: Owned, fetched: dict[str, Fetched], mic: list[tuple[str, Piece, np.ndarray]]):
-    """retention/{vsc,mic}_proxy.csv hold the test clips; retention/train/ the training clips
-    (other speakers for VSC, other notes of the same instruments for MIC)."""
+def write_retention(out: Owned, fetched: dict[str, Fetched], mic: list[tuple[str, Piece, np.ndarray]], seed: int):
+    """retention/{vsc,mic,ser}_proxy.csv hold the test clips; retention/train/ the training clips
+    (other speakers for VSC, other notes of the same instruments for MIC, other sentences for
+    the synthesized speech emotions of SER)."""
     counts: dict[str, int] = {}
 
     def row(split: str, sub: str, label: str, audio: np.ndarray) -> tuple[str, list[str]]:
@@ -121,8 +123,10 @@ def write_retention(out: Owned, fetched: dict[str, Fetched], mic: list[tuple[str
     vsc = [row("test" if s.pool == "vsc_test" else "train", "vsc", s.label, event_clip(s, fetched[s.package].root))
            for s in tqdm(VSC_SOURCES, desc="VocalSound proxy", unit="clip")]
     mic_rows = [row(split, "mic", p.label, level(fade(a))) for split, p, a in mic]
+    ser = [row(split, "ser", label, audio) for split, label, audio in
+           tqdm(ser_clips(seed, SAMPLE_RATE), desc="speech emotion proxy", unit="clip")]
     written = {}
-    for name, rows in (("vsc_proxy.csv", vsc), ("mic_proxy.csv", mic_rows)):
+    for name, rows in (("vsc_proxy.csv", vsc), ("mic_proxy.csv", mic_rows), ("ser_proxy.csv", ser)):
         for split, folder in RETENTION_DIRS.items():
             written[f"{folder}/{name}"] = [r for sp, r in rows if sp == split]
             out.write_text(f"{folder}/{name}", csv_text(["id", "path", "label"], written[f"{folder}/{name}"]))
@@ -185,7 +189,8 @@ def _build_into(folder: Owned, cache: Path, seed: int, n_bases: int, n_heldout: 
     heldout = write_scenes(folder, "heldout", "heldout", draw_scenes(seed, n_heldout, held_beds, held_fgs,
                                                                    HELDOUT_STREAM, avoid=seen))
     pretrain = write_pretrain_scenes(folder, seed, n_pretrain, beds, fgs)
-    retention = write_retention(folder, fetched, [(split, p, a) for (split, _), (p, a) in zip(mic, music["mic"])])
+    retention = write_retention(folder, fetched, [(split, p, a) for (split, _), (p, a) in zip(mic, music["mic"])],
+                                seed)
     remove_stale(folder, {r[1] for r in events + bases} | {f"heldout/{r[1]}" for r in heldout} |
                  {f"pretrain/{r[1]}" for r in pretrain} |
                  {f"{f.rsplit('/', 1)[0]}/{r[1]}" for f, rows in retention.items() for r in rows})
@@ -194,6 +199,7 @@ def _build_into(folder: Owned, cache: Path, seed: int, n_bases: int, n_heldout: 
         "packages": {f.name: {"version": f.version, "archive": f.archive.name, "bytes": f.size}
                      for f in fetched.values()},
         "download_bytes": sum(f.size for f in fetched.values()),
+        "tools": {"espeak-ng": espeak_version(), "speech_voices": list(SPEECH_VOICES)},
         "counts": {"events": len(events), "labels": len({r[2] for r in events}),
                    "bases": len(bases), "heldout": len(heldout), "pretrain": len(pretrain),
                    **{name: len(rows) for name, rows in retention.items()}},
@@ -207,5 +213,5 @@ def _build_into(folder: Owned, cache: Path, seed: int, n_bases: int, n_heldout: 
     print(f"corpus: {len(events)} events over {manifest['counts']['labels']} labels, {len(bases)} base "
           f"scenes + {len(heldout)} held-out, retention clips (train/test) "
           + ", ".join(f"{n}: {len(retention['retention/train/' + n])}/{len(retention['retention/' + n])}"
-                      for n in ("vsc_proxy.csv", "mic_proxy.csv")) + f" -> {out}")
+                      for n in ("vsc_proxy.csv", "mic_proxy.csv", "ser_proxy.csv")) + f" -> {out}")
     return manifest

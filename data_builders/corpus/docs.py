@@ -15,9 +15,11 @@ PROXY_NOTE = (
     "`retention/` holds PROXIES for the retention benchmarks, not the benchmarks: "
     "`vsc_proxy.csv` uses acted game-character voices (hedgewars) labelled with VocalSound's "
     "class names, and `mic_proxy.csv` uses General MIDI notes rendered from one small "
-    "soundfont labelled with NSynth's instrument families. Scores on them indicate whether "
-    "a model still recognises these kinds of sound; they are not comparable to VocalSound "
-    "or NSynth numbers in papers."
+    "soundfont labelled with NSynth's instrument families, and `ser_proxy.csv` uses sentences "
+    "synthesized by espeak-ng (GPL-3.0; the audio is the program's output) with four prosodies "
+    "labelled with IEMOCAP's four emotions. Scores on them indicate whether a model still "
+    "recognises these kinds of sound; they are not comparable to VocalSound, NSynth or IEMOCAP "
+    "numbers in papers."
 )
 
 
@@ -57,7 +59,7 @@ def readme_md(manifest: dict, events: list, retention: dict[str, list]) -> str:
     vsc = retention["retention/vsc_proxy.csv"] + retention["retention/train/vsc_proxy.csv"]
     missing = [k for k in VSC_CLASSES if k not in {r[2] for r in vsc}]
     sizes = {name: f"{len(retention['retention/' + name])} test + {len(retention['retention/train/' + name])} train"
-             for name in ("vsc_proxy.csv", "mic_proxy.csv")}
+             for name in ("vsc_proxy.csv", "mic_proxy.csv", "ser_proxy.csv")}
     return "\n".join([
         "# adcacc embedded corpus", "",
         f"Built by `adcacc corpus` (seed {manifest['seed']}). 16 kHz mono 16-bit WAV; "
@@ -83,7 +85,10 @@ def readme_md(manifest: dict, events: list, retention: dict[str, list]) -> str:
         f"VocalSound's {', '.join(missing)} have no real examples in the sources and are absent.",
         f"- `retention/mic_proxy.csv`: {sizes['mic_proxy.csv']} notes, {len(NSYNTH_FAMILIES)} NSynth "
         "families x 2 GM programs x 12 pitches, 4 s each (key held 3 s); test notes are pitches "
-        "that no training note of the same program has.", "",
+        "that no training note of the same program has.",
+        f"- `retention/ser_proxy.csv`: {sizes['ser_proxy.csv']} spoken sentences, 4 emotions "
+        f"(neutral, happy, sad, angry) carried by prosody only ({manifest['tools']['espeak-ng']}; "
+        "data_builders/corpus/speech.py); test and train sentences differ.", "",
         CAPTION_NOTE, "", PROXY_NOTE, "",
         "Event labels: " + _counts(events, 2) + ".", "",
     ])

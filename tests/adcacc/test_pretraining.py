@@ -22,7 +22,7 @@ def _inputs(tmp_path: Path) -> tuple[Path, Path]:
     (build / "ac_train.jsonl").write_text("\n".join(_chat("Describe it.", c, f"/a/{i}.wav") for i, c in
                                                     enumerate(["Rain falls.", "A dog barks.", "Rain falls."])) + "\n")
     (build / "adc_val.jsonl").write_text(_chat("What changed?", "Add a bell ringing.", "/a/x.wav") + "\n")
-    for task, labels in (("vsc", ["laughter", "cough", "laughter"]), ("mic", ["synth_lead", "bass"])):
+    for task, labels in (("vsc", ["laughter", "cough", "laughter"]), ("mic", ["synth_lead", "bass"]), ("ser", ["sad"])):
         folder = corpus / "retention" / "train"
         folder.mkdir(parents=True, exist_ok=True)
         rows = [f"{task}{i},{task}/{i}.wav,{lab}" for i, lab in enumerate(labels)]
@@ -34,9 +34,9 @@ def _inputs(tmp_path: Path) -> tuple[Path, Path]:
 def test_pretraining_data_is_ac_training_rows_plus_retention_training_clips(tmp_path):
     build, corpus = _inputs(tmp_path)
     counts = write_pretrain_data(build, corpus, tmp_path / "pre", retention_repeats=2)
-    assert counts == {"caption": 3, "vsc": 3, "mic": 2}
+    assert counts == {"caption": 3, "vsc": 3, "mic": 2, "ser": 1}
     rows = [json.loads(x) for x in (tmp_path / "pre" / TRAIN_FILE).read_text().splitlines()]
-    assert len(rows) == 3 + 2 * (3 + 2)
+    assert len(rows) == 3 + 2 * (3 + 2 + 1)
     mic = [r for r in rows if r["messages"][0]["content"] == "<audio>" + task_prompt("mic")]
     assert sorted(r["messages"][1]["content"] for r in mic) == ["bass", "bass", "synth lead", "synth lead"]
     audios = {a for r in rows for a in r["audios"]}
@@ -76,7 +76,7 @@ def test_corpus_pretrain_scenes_keep_the_fine_tuning_scenes_new_to_the_base(tmp_
 
     build, corpus = _inputs(tmp_path)
     (corpus / "pretrain").mkdir()
-    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_3\n" + "".join(
+    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_5\n" + "".join(
         f"pretrain_{i},bases/pretrain_{i}.wav,Other words {i}.,Scene {i} sounds.\n" for i in range(3)))
     counts = write_pretrain_data(build, corpus, tmp_path / "pre", captions="corpus_pretrain")
     rows = [json.loads(x) for x in (tmp_path / "pre" / TRAIN_FILE).read_text().splitlines()]
@@ -100,7 +100,7 @@ def test_phrasing_rows_teach_the_base_to_word_edits_it_is_told_not_to_find_them(
 
     build, corpus = _inputs(tmp_path)
     (corpus / "pretrain").mkdir()
-    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_3\n" + "".join(
+    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_5\n" + "".join(
         f"pretrain_{i},bases/pretrain_{i}.wav,Other words {i}.,Scene {i} sounds.\n" for i in range(3)))
     (corpus / "events.csv").write_text("id,path,label,category\n" + "".join(
         f"e{i},events/e{i}.wav,{lab},x\n" for i, lab in enumerate(("dog barking", "rain falling", "bell ringing"))))

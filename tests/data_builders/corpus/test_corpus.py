@@ -285,7 +285,7 @@ def test_build_corpus_end_to_end_deterministic_and_resumable(tmp_path):
     caps = _read(a / "captions.csv")
     assert [r["caption_1"] for r in caps] == [r["caption"] for r in bases]
     assert all(len({r[f"caption_{k}"] for k in range(1, 6)}) == 5 for r in caps)
-    for name in ("vsc_proxy.csv", "mic_proxy.csv"):
+    for name in ("vsc_proxy.csv", "mic_proxy.csv", "ser_proxy.csv"):
         test, train = _read(a / "retention" / name), _read(a / "retention/train" / name)
         assert list(test[0]) == ["id", "path", "label"] and test and train
         _check_audio(a / "retention" / name, test)
@@ -294,6 +294,9 @@ def test_build_corpus_end_to_end_deterministic_and_resumable(tmp_path):
     _check_heldout(a, manifest)
     assert {r["label"] for r in _read(a / "retention/vsc_proxy.csv")} <= set(VSC_CLASSES)
     assert len({r["label"] for r in _read(a / "retention/mic_proxy.csv")}) == 11
+    ser = _read(a / "retention/ser_proxy.csv")
+    assert len(ser) >= 200 and {r["label"] for r in ser} == {"neutral", "happy", "sad", "angry"}
+    assert manifest["tools"]["espeak-ng"].startswith("eSpeak NG")
     licences = (a / "LICENSES.md").read_text()
     for pkg in PACKAGES:
         assert pkg.name in licences and manifest["packages"][pkg.name]["version"] in licences

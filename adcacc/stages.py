@@ -6,7 +6,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from adcacc.experiment import OWN_FOLDERS, Experiment, own_prefix
+from adcacc.experiment import ARMS, OWN_FOLDERS, Experiment, own_prefix
 from adcacc.plan import TRIVIAL, Stage, state
 from evals.eval_sets import OWN_TASK_SETS
 from common.errors import InputError
@@ -169,7 +169,9 @@ def gate_claims(exp: Experiment) -> list:
     for captioning, strict accuracy for a retention proxy). Each trained arm learned its own
     task: on every own-task set of its recipe (evals.eval_sets.OWN_TASK_SETS) its reference
     log-likelihood (teacher-forced, per row, paired) and its generated answers' CIDEr-D are
-    above the base model's. A failed arm precondition voids the claims about that arm."""
+    above the base model's. A failed arm precondition voids the claims about that arm. A named
+    control arm (`forget_control: {recipe: adc, ...}`) has none: it is built to break things,
+    and its own verdicts are the positive controls."""
     from evals.eval_sets import TASKS
     from evals.tasks import CAPTION
     from evals.verdicts import Claim
@@ -182,7 +184,7 @@ def gate_claims(exp: Experiment) -> list:
         what = "the most frequent training caption" if caption else "the majority training class"
         gates.append(Claim(f"base_beats_trivial_{es.id}", f"The base model beats {what} on {es.id}",
                            "CIDEr-D" if caption else "accuracy_strict", es.id, "base", TRIVIAL, "greater"))
-    for arm in exp.trained_arms:
+    for arm in (a for a in exp.trained_arms if a in ARMS):  # a named arm is a control: built to break
         for es in exp.eval_sets:
             if exp.recipe(arm) not in OWN_TASK_SETS.get(es.name, ()):
                 continue

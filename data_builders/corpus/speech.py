@@ -52,7 +52,7 @@ PER_LABEL = {"test": 60, "train": 80}  # clips per label and split
 
 def espeak_version() -> str:
     """`espeak-ng --version`'s first line (the corpus manifest records it)."""
-    return _run(["espeak-ng", "--version"]).decode().strip().splitlines()[0]
+    return _run(["espeak-ng", "--version"]).decode().strip().splitlines()[0].split("  Data at")[0]
 
 
 def ser_clips(seed: int, sample_rate: int) -> list[tuple[str, str, np.ndarray]]:

@@ -225,11 +225,16 @@ def _model(top: Reader) -> ModelSpec:
         m.fail("pretraining is only for a tiny model", "pretrain")
     pretrain = m.sub("pretrain", ("overrides", "retention_repeats", "captions", "edit_phrasing"))
     if pretrain is not None:
-        from adcacc.pretraining import CAPTION_SOURCES, MAX_PHRASING
+        from adcacc.pretraining import CAPTION_SOURCES, MAX_PHRASING, RETENTION_TRAIN
 
         check_overrides(pretrain)
-        if not 1 <= pretrain.get("retention_repeats", int, 2) <= 100:
-            pretrain.fail("must be from 1 to 100", "retention_repeats")
+        repeats = pretrain.get("retention_repeats", (int, dict), 2)
+        per_task = repeats if isinstance(repeats, dict) else {}
+        if (isinstance(repeats, bool) or not isinstance(repeats, dict) and not 1 <= repeats <= 100
+                or any(t not in RETENTION_TRAIN or isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 100
+                       for t, n in per_task.items())):
+            pretrain.fail(f"must be from 1 to 100, or a map of {', '.join(RETENTION_TRAIN)} to such counts",
+                          "retention_repeats")
         if not 0 <= pretrain.get("edit_phrasing", int, 0) <= MAX_PHRASING:
             pretrain.fail(f"must be from 0 to {MAX_PHRASING:,}", "edit_phrasing")
         if pretrain.get("captions", str, "build") not in CAPTION_SOURCES:

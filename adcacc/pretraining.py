@@ -130,10 +130,11 @@ def _phrasings(corpus: Path, n: int) -> list[tuple[str, str]]:
     return out
 
 
-def write_pretrain_data(build_dir: Path, corpus: Path, out_dir: Path, retention_repeats: int = 2,
+def write_pretrain_data(build_dir: Path, corpus: Path, out_dir: Path, retention_repeats: int | dict[str, int] = 2,
                         captions: str = "build", edit_phrasing: int = 0) -> dict:
     """out_dir/pretrain.jsonl: captioning rows (`caption_rows`), `edit_phrasing` phrasing rows,
-    and each retention training clip `retention_repeats` times (they are few), shuffled with
+    and each retention training clip `retention_repeats` times (they are few; an int for every
+    task or a map task -> count, 2 for a task it does not name), shuffled with
     a fixed seed; returns row counts."""
     rows = caption_rows(build_dir, corpus, captions)
     counts = {CAPTION: len(rows)}
@@ -144,7 +145,7 @@ def write_pretrain_data(build_dir: Path, corpus: Path, out_dir: Path, retention_
         csv_path = Path(corpus) / rel
         clips = [_chat(task_prompt(task), SPOKEN.get(r["label"], r["label"]), csv_path.parent / r["path"])
                  for r in read_csv(csv_path, ("id", "path", "label"))]
-        rows += clips * retention_repeats
+        rows += clips * (retention_repeats.get(task, 2) if isinstance(retention_repeats, dict) else retention_repeats)
         counts[task] = len(clips)
     random.Random(0).shuffle(rows)
     write_text(Path(out_dir) / TRAIN_FILE, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))

@@ -115,3 +115,21 @@ def test_phrasing_rows_teach_the_base_to_word_edits_it_is_told_not_to_find_them(
     vocab = vocabulary_texts(build, corpus)
     assert all(r["messages"][1]["content"] in vocab for r in phrasing)
 
+
+
+def test_retention_repeats_can_weigh_each_task_and_are_bounded(tmp_path, capsys):
+    import yaml
+
+    from adcacc.cli import main
+
+    build, corpus = _inputs(tmp_path)
+    counts = write_pretrain_data(build, corpus, tmp_path / "pre", retention_repeats={"mic": 5})
+    rows = [json.loads(x) for x in (tmp_path / "pre" / TRAIN_FILE).read_text().splitlines()]
+    assert counts == {"caption": 3, "vsc": 3, "mic": 2, "ser": 1}
+    assert len(rows) == 3 + 2 * 3 + 5 * 2 + 2 * 1  # mic 5x, the others the default 2x
+    spec = yaml.safe_load((Path(__file__).resolve().parents[2] / "experiments" / "smoke.yaml").read_text())
+    for bad in ({"mic": 0}, {"asr": 2}, 101, {"mic": True}):
+        spec["model"]["pretrain"]["retention_repeats"] = bad
+        (tmp_path / "e.yaml").write_text(yaml.safe_dump(spec))
+        assert main(["run", str(tmp_path / "e.yaml"), "--out", str(tmp_path / "o"), "--dry-run"]) == 2
+        assert "retention_repeats: must be from 1 to 100" in capsys.readouterr().err

@@ -50,7 +50,8 @@ def vocabulary_texts(build_dir: Path, corpus: Path | None = None) -> list[str]:
     the tiny model's vocabulary is cut to (with a corpus: its pretraining scenes' captions too)."""
     texts = {CAPTION_PROMPT, *CHAT_TEXTS, *AC_PROMPTS, *(task_prompt(t) for t in TASK_LABELS)}
     if corpus is not None and (Path(corpus) / PRETRAIN_CAPTIONS).is_file():
-        texts |= {r[PRETRAIN_STYLE] for r in read_csv(Path(corpus) / PRETRAIN_CAPTIONS, ("id", "path", PRETRAIN_STYLE))}
+        texts |= {r[k] for r in read_csv(Path(corpus) / PRETRAIN_CAPTIONS, ("id", "path", *PRETRAIN_STYLES))
+              for k in PRETRAIN_STYLES}
     if corpus is not None and (Path(corpus) / EVENTS_CSV).is_file():
         texts |= set(phrasing_texts(Path(corpus)))
     texts |= {SPOKEN.get(lab, lab) for labels in TASK_LABELS.values() for lab in labels}
@@ -68,11 +69,13 @@ def _chat(prompt: str, answer: str, audio: Path) -> dict:
 
 CAPTION_SOURCES = ("build", "corpus_pretrain")  # what the base learns to caption (model.pretrain.captions)
 PRETRAIN_CAPTIONS = "pretrain/captions.csv"  # in the corpus: scenes for pretraining only
-# Our choice: the base captions pretraining scenes in another of the corpus's five paraphrase
-# templates ("The sound of B, with X and Y") than the fine-tuning captions (caption_1,
+# Our choice: the base captions each pretraining scene in one of the corpus's other four
+# paraphrase templates (drawn per scene), never in the fine-tuning captions' (caption_1,
 # "B while X and Y"), so fine-tuning teaches AC (and ACC, whose targets are such captions) a
-# caption style, as AudioCaps fine-tuning teaches a general audio model AudioCaps' style.
-PRETRAIN_STYLE = "caption_5"
+# caption style, as AudioCaps fine-tuning teaches a general audio model AudioCaps' style. All
+# four are needed: with one (pilot 6, caption_5's noun phrases only) the base had never written
+# the verb forms ("a dog barks") that caption_1 uses, and a LoRA could not learn to emit them.
+PRETRAIN_STYLES = ("caption_2", "caption_3", "caption_4", "caption_5")
 EVENTS_CSV = "events.csv"  # in the corpus: the single-event pool the build mixes in
 PHRASING_PROMPT = "Write the audio edit instruction: {op} {what}."
 MAX_PHRASING = 10_000
@@ -92,8 +95,8 @@ def caption_rows(build_dir: Path, corpus: Path, source: str) -> list[dict]:
         raise InputError(path, "not found: pretraining on corpus_pretrain needs data.corpus.pretrain "
                                "(a number of pretraining scenes) in the experiment")
     rng = random.Random(1)
-    return [_chat(rng.choice(AC_PROMPTS), r[PRETRAIN_STYLE], path.parent / r["path"])
-            for r in read_csv(path, ("id", "path", PRETRAIN_STYLE))]
+    return [_chat(rng.choice(AC_PROMPTS), r[rng.choice(PRETRAIN_STYLES)], path.parent / r["path"])
+            for r in read_csv(path, ("id", "path", *PRETRAIN_STYLES))]
 
 
 def phrasing_rows(corpus: Path, n: int) -> list[dict]:

@@ -76,13 +76,15 @@ def test_corpus_pretrain_scenes_keep_the_fine_tuning_scenes_new_to_the_base(tmp_
 
     build, corpus = _inputs(tmp_path)
     (corpus / "pretrain").mkdir()
-    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_5\n" + "".join(
-        f"pretrain_{i},bases/pretrain_{i}.wav,Other words {i}.,Scene {i} sounds.\n" for i in range(3)))
+    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_2,caption_3,caption_4,caption_5\n" + "".join(
+        f"pretrain_{i},bases/pretrain_{i}.wav,Other words {i}.," + ",".join(f"Scene {i} sounds." for _ in range(4)) + "\n"
+        for i in range(3)))
     counts = write_pretrain_data(build, corpus, tmp_path / "pre", captions="corpus_pretrain")
     rows = [json.loads(x) for x in (tmp_path / "pre" / TRAIN_FILE).read_text().splitlines()]
     captions = sorted(r["messages"][1]["content"] for r in rows if r["messages"][1]["content"].startswith("Scene"))
     assert counts["caption"] == 3 and captions == ["Scene 0 sounds.", "Scene 1 sounds.", "Scene 2 sounds."]
     assert not any(r["messages"][1]["content"] in ("Rain falls.", "A dog barks.") for r in rows)  # no build row
+    assert not any(r["messages"][1]["content"].startswith("Other words") for r in rows)  # never caption_1's style
     assert str(corpus / "pretrain" / "bases" / "pretrain_1.wav") in {a for r in rows for a in r["audios"]}
     assert "Scene 2 sounds." in vocabulary_texts(build, corpus)
 
@@ -100,8 +102,9 @@ def test_phrasing_rows_teach_the_base_to_word_edits_it_is_told_not_to_find_them(
 
     build, corpus = _inputs(tmp_path)
     (corpus / "pretrain").mkdir()
-    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_5\n" + "".join(
-        f"pretrain_{i},bases/pretrain_{i}.wav,Other words {i}.,Scene {i} sounds.\n" for i in range(3)))
+    (corpus / "pretrain" / "captions.csv").write_text("id,path,caption_1,caption_2,caption_3,caption_4,caption_5\n" + "".join(
+        f"pretrain_{i},bases/pretrain_{i}.wav,Other words {i}.," + ",".join(f"Scene {i} sounds." for _ in range(4)) + "\n"
+        for i in range(3)))
     (corpus / "events.csv").write_text("id,path,label,category\n" + "".join(
         f"e{i},events/e{i}.wav,{lab},x\n" for i, lab in enumerate(("dog barking", "rain falling", "bell ringing"))))
     counts = write_pretrain_data(build, corpus, tmp_path / "pre", captions="corpus_pretrain", edit_phrasing=40)

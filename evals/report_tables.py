@@ -233,7 +233,8 @@ def tables(result: dict) -> list[Table]:
     out = [t for t in (verdict_table(roles["claim"], family=True),
                        verdict_table(roles["control"], "Controls: checks that the measures can move (or stay)"),
                        verdict_table(roles["gate"], "Preconditions: the base model against trivial "
-                                     "baselines on held-out data")) if t]
+                                     "baselines on held-out data; each trained arm against the base "
+                                     "on its own task (a failed one voids the claims about that arm)")) if t]
     sets = result["eval_sets"]
     for name, es in sets.items():
         if es["task"] == "caption":

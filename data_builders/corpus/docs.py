@@ -85,7 +85,8 @@ def readme_md(manifest: dict, events: list, retention: dict[str, list]) -> str:
         f"VocalSound's {', '.join(missing)} have no real examples in the sources and are absent.",
         f"- `retention/mic_proxy.csv`: {sizes['mic_proxy.csv']} notes, {len(NSYNTH_FAMILIES)} NSynth "
         "families x 2 GM programs x 12 pitches, 4 s each (key held 3 s); test notes are pitches "
-        "that no training note of the same program has.",
+        "that no training note of the same program has; a third program per family gives "
+        "training notes only.",
         f"- `retention/ser_proxy.csv`: {sizes['ser_proxy.csv']} spoken sentences, 4 emotions "
         f"(neutral, happy, sad, angry) carried by prosody only ({manifest['tools']['espeak-ng']}; "
         "data_builders/corpus/speech.py); test and train sentences differ.", "",

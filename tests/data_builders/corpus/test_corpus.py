@@ -137,6 +137,8 @@ def test_mic_pieces_cover_nsynth_families_and_test_notes_are_new_pitches():
     train = {(p.program, p.notes[0].pitch) for sp, p in pieces if sp == "train"}
     test = {(p.program, p.notes[0].pitch) for sp, p in pieces if sp == "test"}
     assert not train & test  # no test note is a training note of the same instrument
+    assert not {prog for prog, _ in train if prog in music.MIC_TRAIN_PROGRAMS.values()} & {prog for prog, _ in test}
+    assert len(train) == 11 * (2 * 7 + 12) and len(test) == 11 * 2 * 5
 
 
 def test_vsc_test_speakers_are_not_training_speakers():

@@ -229,12 +229,9 @@ def _model(top: Reader) -> ModelSpec:
 
         check_overrides(pretrain)
         repeats = pretrain.get("retention_repeats", (int, dict), 2)
-        per_task = repeats if isinstance(repeats, dict) else {}
-        if (isinstance(repeats, bool) or not isinstance(repeats, dict) and not 1 <= repeats <= 100
-                or any(t not in RETENTION_TRAIN or isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 100
-                       for t, n in per_task.items())):
-            pretrain.fail(f"must be from 1 to 100, or a map of {', '.join(RETENTION_TRAIN)} to such counts",
-                          "retention_repeats")
+        per_task = repeats if isinstance(repeats, dict) else {t: repeats for t in RETENTION_TRAIN}
+        if any(t not in RETENTION_TRAIN or type(n) is not int or not 1 <= n <= 100 for t, n in per_task.items()):
+            pretrain.fail(f"must be from 1 to 100, or a map of {', '.join(RETENTION_TRAIN)} to such", "retention_repeats")
         if not 0 <= pretrain.get("edit_phrasing", int, 0) <= MAX_PHRASING:
             pretrain.fail(f"must be from 0 to {MAX_PHRASING:,}", "edit_phrasing")
         if pretrain.get("captions", str, "build") not in CAPTION_SOURCES:

@@ -1,12 +1,15 @@
 """The stages of an experiment, in order, and when a stage may be skipped.
 
 A stage is done when `OUT/.stages/<id>.json` records status "done" with the stage's current
-fingerprint: a hash of its parameters, its upstream stages' fingerprints, the source of
-the code it runs (plus the versions of torch, transformers and ms-swift) and the content of
-the user data it reads (the build's AudioCaps and event folders, an eval set's clips and
-references; hashes cached in OUT/.stages/input_hashes.json by size, mtime and inode change
-time). So a killed run resumes where it stopped, and an edited experiment or replaced data
-reruns exactly what the edit touches.
+fingerprint: a hash of its parameters, its upstream stages' fingerprints, the code it runs
+and the content of the user data it reads (the build's AudioCaps and event folders, an eval
+set's clips and references; hashes cached in OUT/.stages/input_hashes.json by size, mtime and
+inode change time). A stage kind's code follows its imports: the source of every module of
+ours its entry modules import, directly or through others, lazy imports included
+(`adcacc.code_graph`), plus adcacc/stages.py (where its runner is written), the data files it
+reads (the recipe YAMLs) and the versions of torch, transformers, ms-swift, peft and
+aac-metrics. So a killed run resumes where it stopped, and an edited experiment, edited code
+or replaced data reruns exactly what the edit touches.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from adcacc.code_graph import modules, reached
 from adcacc.experiment import CORPUS_PREFIX, DATA_PREFIX, EvalSetSpec, Experiment, own_prefix
 from common.content_hash import ABSENT, content_digests
 from common.files import write_json
@@ -24,19 +28,21 @@ from evals.eval_sets import OWN_TASK_SETS
 from recipes.spec import HARDWARE
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = {  # the source a stage kind runs: a change here reruns that kind (and what follows)
-    "corpus": ["common", "data_builders/corpus"],
-    "build": ["common", "data_builders"],
-    "matched": ["data_builders/matched.py"],
-    "model": ["recipes/tiny_model.py", "recipes/trimmed_vocab.py", "adcacc/pretraining.py"],
-    "pretrain": ["recipes/launch.py", "adcacc/pretraining.py"],
-    "baseline": ["adcacc/pretraining.py", "evals/infer.py", "evals/eval_sets.py", "evals/caption_sets.py",
-                 "evals/retention_sets.py"],
-    "train": ["recipes/launch.py", "recipes/qwen2_audio"],
-    "infer": ["common", "evals/infer.py", "evals/backends", "evals/teacher_forcing.py", "evals/predictions.py", "evals/eval_sets.py", "evals/eval_items.py",
-              "evals/caption_sets.py", "evals/retention_sets.py", "evals/tasks.py"],
-    "compare": ["common", "evals"],
+ENTRIES = {  # stage kind -> the modules whose functions its runner in adcacc/stages.py calls
+    "corpus": ("data_builders.corpus.build", "data_builders.corpus.fetch"),
+    "build": ("data_builders.datasets",),
+    "matched": ("data_builders.matched",),
+    "model": ("recipes.tiny_model", "adcacc.pretraining"),
+    "pretrain": ("adcacc.pretraining", "recipes.launch"),
+    "baseline": ("adcacc.pretraining", "evals.eval_sets", "evals.infer"),
+    "train": ("recipes.launch",),
+    "infer": ("evals.infer",),
+    "compare": ("evals.compare", "evals.eval_sets", "evals.tasks", "evals.verdicts"),
 }
+# Every runner (its defaults, the swift argv, the preconditions) is written in adcacc/stages.py:
+# its own source counts for every kind, its imports do not (they are the other kinds' code).
+RUNNERS = "adcacc/stages.py"
+DATA = {"train": ("recipes/qwen2_audio",)}  # files a kind reads that are not imports: the recipes
 OWN_STAGES = {CORPUS_PREFIX: "corpus", DATA_PREFIX: "build"}  # prefixed eval data -> the stage making it
 STATES = ".stages"  # OUT/.stages/<id>.json: the runner's record of each stage it ran
 TRIVIAL = "trivial"  # the pseudo-arm of trivial baselines (most frequent caption, majority class)
@@ -170,21 +176,32 @@ _CODE_CACHE: dict[str, str] = {}
 
 
 def code_version(kind: str) -> str:
-    """A hash of the source files and library versions a stage kind runs."""
+    """The hash of the code a stage kind runs (`code_digest` of this checkout), once per process."""
     if kind not in _CODE_CACHE:
-        h = hashlib.sha256()
-        for rel in CODE[kind]:
-            base = ROOT / rel
-            files = sorted(base.rglob("*.py")) + sorted(base.rglob("*.yaml")) if base.is_dir() else [base] if base.is_file() else []
-            for f in files:
-                h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
-        for lib in LIBRARIES:
-            try:
-                h.update(f"{lib}={metadata.version(lib)}".encode())
-            except metadata.PackageNotFoundError:
-                h.update(f"{lib}=absent".encode())
-        _CODE_CACHE[kind] = h.hexdigest()
+        _CODE_CACHE[kind] = code_digest(kind, ROOT)
     return _CODE_CACHE[kind]
+
+
+def code_digest(kind: str, root: Path) -> str:
+    """A hash of the source under `root` that a stage kind runs: every module its entry modules
+    reach through imports, the runners' file, its data files; and the library versions."""
+    mods = modules(root)
+    files = {mods[m] for m in reached(ENTRIES[kind], mods)} | {root / RUNNERS}
+    for rel in DATA.get(kind, ()):
+        found = {f for f in (root / rel).rglob("*") if f.is_file()}
+        if not found:
+            raise FileNotFoundError(f"{root / rel}: no files to fingerprint the {kind} stages with")
+        files |= found
+    h = hashlib.sha256()
+    for f in sorted(files):
+        data = f.read_bytes()
+        h.update(f"{f.relative_to(root).as_posix()}\0{len(data)}\0".encode() + data)
+    for lib in LIBRARIES:
+        try:
+            h.update(f"{lib}={metadata.version(lib)}\0".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{lib}=absent\0".encode())
+    return h.hexdigest()
 
 
 def state(stage: Stage) -> dict | None:

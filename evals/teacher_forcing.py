@@ -24,19 +24,15 @@ def answer_ids(tokenizer, answers: list[str]) -> list[list[int]]:
     return [tokenizer(a, add_special_tokens=False)["input_ids"] + [end] for a in answers]
 
 
-def score_item(model, processor, text: str, audios: list, answers: list[str]) -> list[tuple[float, int]]:
-    """(summed log-probability, token count) of each answer after `text` with `audios`.
+def score_item(model, tokenizer, inputs, answers: list[str]) -> list[tuple[float, int]]:
+    """(summed log-probability, token count) of each answer after one item's model `inputs`
+    (its chat prompt and audios, as the backend encodes them for generation).
 
     The prompt is encoded once; its cache is repeated for the answers, which run as one
     right-padded batch (padding sits after every scored token, so it changes no score)."""
     import torch
 
-    from evals.backends.transformers import model_inputs
-
-    ids = answer_ids(processor.tokenizer, answers)
-    inputs = model_inputs(processor, [text], [audios]).to(model.device)
-    if "input_features" in inputs:
-        inputs["input_features"] = inputs["input_features"].to(model.dtype)
+    ids = answer_ids(tokenizer, answers)
     with torch.inference_mode():
         first = model(**inputs, use_cache=True)
         cache = first.past_key_values
@@ -56,9 +52,3 @@ def score_item(model, processor, text: str, audios: list, answers: list[str]) ->
         total = first_lp[t[0]] + sum(rest_lp[row, k, t[k + 1]] for k in range(len(t) - 1))
         scores.append((float(total), len(t)))
     return scores
-
-
-def score_batch(model, processor, texts: list[str], audios: list[list],
-                answers: list[list[str]]) -> list[list[tuple[float, int]]]:
-    """`score_item` for each item of a batch (items one at a time: each has its own cache)."""
-    return [score_item(model, processor, t, a, c) for t, a, c in zip(texts, audios, answers)]

@@ -5,11 +5,11 @@ data_builders and evals; adcacc all of them), no module imports itself back thro
 and modules stay at most 400 lines long."""
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
+from adcacc.code_graph import PACKAGES, imports, modules
+
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("common", "data_builders", "recipes", "evals", "adiff_small", "adcacc")
 ALLOWED = {  # package -> the packages it may import
     "common": set(),
     "data_builders": {"common"},
@@ -20,35 +20,13 @@ ALLOWED = {  # package -> the packages it may import
 }
 
 
-def _modules() -> dict[str, Path]:
-    mods = {}
-    for pkg in PACKAGES:
-        for f in (ROOT / pkg).rglob("*.py"):
-            rel = f.relative_to(ROOT).with_suffix("")
-            parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
-            mods[".".join(parts)] = f
-    return mods
-
-
-def _imports(path: Path, mods: dict[str, Path]) -> set[str]:
-    """Our modules that `path` imports (anywhere in the file, lazy imports included)."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-        found |= {n for n in names if n in mods}
-    return found
-
-
 def test_packages_import_only_downstream_of_the_data_flow():
-    mods = _modules()
+    assert set(ALLOWED) == set(PACKAGES)  # every package of ours is walked and has its rule
+    mods = modules(ROOT)
     wrong = []
-    for name, path in mods.items():
+    for name in mods:
         pkg = name.split(".")[0]
-        for dep in _imports(path, mods):
+        for dep in imports(name, mods):
             other = dep.split(".")[0]
             if other != pkg and other not in ALLOWED[pkg]:
                 wrong.append(f"{name} imports {dep}")
@@ -56,8 +34,8 @@ def test_packages_import_only_downstream_of_the_data_flow():
 
 
 def test_no_import_cycles():
-    mods = _modules()
-    graph = {m: {d for d in _imports(p, mods) if d != m} for m, p in mods.items()}
+    mods = modules(ROOT)
+    graph = {m: {d for d in imports(m, mods) if d != m} for m in mods}
     state: dict[str, int] = {}
 
     def visit(m: str, stack: list[str]) -> None:
@@ -76,6 +54,6 @@ def test_no_import_cycles():
 
 
 def test_modules_stay_short():
-    long = {str(p.relative_to(ROOT)): n for p in _modules().values()
+    long = {str(p.relative_to(ROOT)): n for p in modules(ROOT).values()
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
     assert not long, long

@@ -140,7 +140,13 @@ class TransformersGenerator:
 
     def score(self, audios: list[list], prompts: list[str], answers: list[list[str]]) -> list[list[tuple[float, int]]]:
         """(summed log-prob, tokens) of each item's candidate answers (evals.teacher_forcing)."""
-        from evals.teacher_forcing import score_batch
+        from evals.teacher_forcing import score_item
 
         texts = chat_texts(self.processor, prompts, [len(a) for a in audios])
-        return score_batch(self.model, self.processor, texts, audios, answers)
+        scores = []
+        for text, clips, candidates in zip(texts, audios, answers):  # one at a time: each has its own cache
+            inputs = model_inputs(self.processor, [text], [clips]).to(self.model.device)
+            if "input_features" in inputs:
+                inputs["input_features"] = inputs["input_features"].to(self.model.dtype)
+            scores.append(score_item(self.model, self.processor.tokenizer, inputs, candidates))
+        return scores

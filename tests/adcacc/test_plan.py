@@ -1,15 +1,19 @@
 """Fingerprints: an edit reruns exactly the stages it touches; the dry run prints the plan."""
 from __future__ import annotations
 
+import ast
 import copy
 import os
+import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from adcacc.cli import main
+from adcacc.code_graph import PACKAGES, modules, reached
 from adcacc.experiment import load_experiment
-from adcacc.plan import build_plan
+from adcacc.plan import ENTRIES, build_plan, code_digest, code_version
 from common import content_hash
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
@@ -119,3 +123,82 @@ def test_replaced_data_reruns_the_stages_that_read_it(tmp_path, monkeypatch):
         assert main(["run", str(path), "--out", str(folder), "--dry-run"]) == 0
     assert sorted((p, p.stat().st_mtime_ns) for p in out.rglob("*")) == listing
     assert not (tmp_path / "new").exists()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+EDITS = {  # stage kind -> files whose edit reruns it (imports reached through others among them;
+    # the first were missed by the hand-kept list before) | files whose edit does not
+    "corpus": (["data_builders/corpus/scenes.py", "common/audio.py"], ["evals/tasks.py", "data_builders/datasets.py"]),
+    "build": (["data_builders/targets.py", "common/swift_rows.py"], ["data_builders/corpus/scenes.py"]),
+    "matched": (["data_builders/layout.py", "common/files.py"], ["data_builders/datasets.py"]),
+    "model": (["evals/tasks.py", "data_builders/prompts.py", "recipes/trimmed_vocab.py"], ["recipes/launch.py"]),
+    "pretrain": (["evals/tasks.py", "recipes/spec.py", "data_builders/layout.py"], ["evals/infer.py"]),
+    "baseline": (["evals/predictions.py", "evals/backends/transformers.py", "adcacc/pretraining.py"],
+                 ["evals/compare.py", "recipes/launch.py"]),
+    "train": (["recipes/spec.py", "adcacc/stages.py", "recipes/generate.py", "recipes/qwen2_audio/acc_rtx4090.yaml"],
+              ["evals/compare.py", "evals/infer.py", "adcacc/pretraining.py", "adcacc/plan.py"]),
+    "infer": (["evals/predictions.py", "common/swift_rows.py", "evals/backends/vllm.py", "evals/tasks.py"],
+              ["evals/compare.py", "data_builders/datasets.py"]),
+    "compare": (["evals/verdicts.py", "evals/report_html.py", "evals/eval_sets.py", "adcacc/stages.py"],
+                ["evals/infer.py", "evals/backends/chat.py"]),
+}
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory) -> Path:
+    """A copy of our packages' source (and data files), to edit."""
+    root = tmp_path_factory.mktemp("src")
+    for pkg in PACKAGES:
+        shutil.copytree(ROOT / pkg, root / pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def test_every_stage_kind_has_its_code(tree):
+    assert set(ENTRIES) == set(EDITS) == set(_runner_imports())
+    for kind in ENTRIES:  # the hash names files relative to the root: a copy hashes the same
+        assert code_digest(kind, tree) == code_version(kind)
+
+
+@pytest.mark.parametrize("kind", sorted(EDITS))
+def test_editing_code_a_stage_kind_reaches_reruns_it_and_other_code_does_not(tree, kind):
+    before = code_digest(kind, tree)
+    reaches, misses = EDITS[kind]
+    for rel, expect_change in [(r, True) for r in reaches] + [(r, False) for r in misses]:
+        path = tree / rel
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# edited\n")
+        try:
+            assert (code_digest(kind, tree) != before) == expect_change, rel
+        finally:
+            path.write_bytes(original)
+    assert code_digest(kind, tree) == before
+
+
+def test_every_module_a_runner_imports_is_in_its_kinds_code():
+    """The hand-given entry modules cover what each runner in adcacc/stages.py (and the
+    helpers of that file it calls) imports: a new import there must be added to ENTRIES."""
+    mods = modules(ROOT)
+    missing = {kind: sorted((found & set(mods)) - reached(ENTRIES[kind], mods))
+               for kind, found in _runner_imports().items()}
+    assert not any(missing.values()), missing
+
+
+def _runner_imports() -> dict[str, set[str]]:
+    """Stage kind -> the modules its runner in adcacc/stages.py imports inside itself or the
+    functions of that file it calls, directly or through others."""
+    tree = ast.parse((ROOT / "adcacc" / "stages.py").read_text(encoding="utf-8"))
+    funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    table = next(n.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "_RUNNERS")
+    result = {}
+    for key, value in zip(table.keys, table.values):
+        todo, seen, found = [value.id], set(), set()
+        while todo:
+            name = todo.pop()
+            seen.add(name)
+            for node in ast.walk(funcs[name]):
+                if isinstance(node, ast.ImportFrom):
+                    found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+                elif isinstance(node, ast.Name) and node.id in funcs and node.id not in seen:
+                    todo.append(node.id)
+        result[key.value] = found
+    return result

@@ -17,7 +17,7 @@ def test_cached_batched_scores_equal_one_full_forward_per_answer(tiny_model):
     audios = [(0.1 * rng.standard_normal(16000 * s)).astype(np.float32) for s in (1, 2)]
     text = chat_texts(processor, ["What changed?"], [2])[0]
     answers = ["a dog barks", "rain", "a man speaks while a car passes by"]
-    got = score_item(model, processor, text, audios, answers)
+    got = score_item(model, processor.tokenizer, model_inputs(processor, [text], [audios]), answers)
     for (total, n), ids in zip(got, answer_ids(processor.tokenizer, answers)):
         inputs = model_inputs(processor, [text], [audios])
         prompt_len = inputs["input_ids"].shape[1]

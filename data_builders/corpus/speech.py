@@ -23,7 +23,9 @@ LABELS = ("neutral", "happy", "sad", "angry")  # evals.tasks.TASK_LABELS["ser"],
 # label -> (pitch 0-99, words per minute, amplitude 0-200) before jitter: our choice (see above)
 PROSODY = {"neutral": (50, 165, 100), "happy": (78, 200, 125), "sad": (28, 120, 60), "angry": (55, 215, 185)}
 JITTER = (6, 12, 12)  # +- uniform jitter of pitch, speed and amplitude per clip
-VOICES = ("en-us+m3", "en-us+f2", "en+m1", "en+f4", "en-gb+m4", "en-gb+f3")
+# six distinct voices: espeak-ng ignores a +variant after "en-gb" (en-gb+m4 is plain en), so the
+# last two use the Scottish and Caribbean accents; a test checks every voice sounds different
+VOICES = ("en-us+m3", "en-us+f2", "en+m1", "en+f4", "en-gb-scotland+m4", "en-029+f3")
 SENTENCES = (
     "The meeting starts at nine tomorrow morning.", "I put the keys on the kitchen table.",
     "The train leaves from platform four.", "We moved the chairs into the other room.",

@@ -20,6 +20,16 @@ def test_the_same_sentence_and_voice_differ_by_label_as_the_prosodies_say():
     assert np.array_equal(clips["sad"], speech.speak(text, voice, "sad", [0, 0, 0], 16000))  # deterministic
 
 
+def test_every_voice_sounds_different():
+    """A voice name espeak-ng does not know, or a variant it ignores, falls back silently to
+    another voice; the proxy would then have fewer speakers than it says."""
+    clips = [speech.speak(speech.SENTENCES[0], v, "neutral", [0, 0, 0], 16000) for v in speech.VOICES]
+    distinct = {a.tobytes() for a in clips}
+    assert len(distinct) == len(speech.VOICES)
+    assert not any(np.array_equal(a, speech.speak(speech.SENTENCES[0], "en", "neutral", [0, 0, 0], 16000))
+                   for a in clips)
+
+
 def test_labels_match_the_ser_task_and_splits_use_disjoint_sentences(monkeypatch):
     from evals.tasks import TASK_LABELS
 

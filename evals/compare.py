@@ -202,6 +202,33 @@ def _claim_record(est: Estimates, claim: Claim, sets: list[str]) -> dict:
     return rec
 
 
+def _chance_gates(est: Estimates, sets: dict[str, EvalSetRuns], base_gates: list[Claim]) -> list[dict]:
+    """Where the base is checked against the majority class on a retention proxy, it must also
+    be at least twice chance there (1 / the number of labels; experiment_design.md): a base near
+    chance has nothing to lose, and a majority class can be beaten by a little while still near
+    it. The effect is the base's strict accuracy minus twice chance, with the base's CI."""
+    from evals.tasks import TASK_LABELS
+
+    records = []
+    for g in base_gates:
+        es = sets.get(g.eval_set)
+        got = est.of([g.eval_set], "accuracy_strict", g.a) if es is not None and es.task != "caption" else ""
+        if isinstance(got, str):
+            continue
+        (per_seed, boot), floor = got, 2.0 / len(TASK_LABELS[es.task])
+        effects = boot - floor
+        rec = {"id": f"{g.a}_twice_chance_{g.eval_set}", "role": "claim", "metric": "accuracy_strict",
+               "text": f"The base model is at least twice chance ({floor:.3f}) on {g.eval_set}",
+               "eval_set": g.eval_set, "eval_sets": [g.eval_set], "direction": "greater", "margin": 0.0,
+               "a": g.a, "b": "twice chance", "per_seed": [float(v - floor) for v in per_seed],
+               "delta": float(np.mean(per_seed) - floor), "ci": list(interval(effects))}
+        rec["verdict"] = verdict("greater", *rec["ci"], 0.0)
+        rec["p"], rec["p_decides"] = p_value("greater", effects, 0.0)
+        rec["detectable"] = detectable("greater", effects)
+        records.append(rec)
+    return records
+
+
 def _void_unsupported(verdicts: list[dict], gates: list[dict], base: str) -> None:
     """Read each finding against the instrument checks, in place.
 
@@ -297,10 +324,11 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
             "deltas": [delta_record(est, [name], m, a, b) for a, b in pairs for m in metrics],
             "examples": _examples(es, n_examples) if es.task == "caption" else []}
     gate_records = [_claim_record(est, g, claim_sets[g.id]) for g in gates]
+    gate_records += _chance_gates(est, sets, [g for g in gates if g.a == base])
     verdicts = [_claim_record(est, c, claim_sets[c.id]) for c in claims]
     _void_unsupported(verdicts, gate_records, base)
     family = {**family_wise([r for r in verdicts if "void" not in r and "unsupported" not in r]),
-              "n_controls": sum(c.role == "control" for c in claims), "n_gates": len(gates),
+              "n_controls": sum(c.role == "control" for c in claims), "n_gates": len(gate_records),
               "void_claims": [r["id"] for r in verdicts if "void" in r],
               "unsupported_claims": [r["id"] for r in verdicts if "unsupported" in r]}
     return {"base": base, "bootstrap": n_boot, "seed": seed, "seeds": seeds_record(arms), "family_wise": family,

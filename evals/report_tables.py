@@ -147,8 +147,8 @@ def void_text(result: dict) -> str:
     """Empty, or why the claims test nothing (a precondition did not hold)."""
     if not result.get("void"):
         return ""
-    return ("VOID: the base model does not clearly beat a trivial baseline, so a loss from "
-            "fine-tuning cannot be measured and the verdicts below are not evidence either way. "
+    return ("VOID: the base model does not clearly beat a trivial baseline or twice chance, so a loss "
+            "from fine-tuning cannot be measured and the verdicts below are not evidence either way. "
             "Failed: " + "; ".join(result["void"]) + ".")
 
 
@@ -233,7 +233,7 @@ def tables(result: dict) -> list[Table]:
     out = [t for t in (verdict_table(roles["claim"], family=True),
                        verdict_table(roles["control"], "Controls: checks that the measures can move (or stay)"),
                        verdict_table(roles["gate"], "Preconditions: the base model against trivial "
-                                     "baselines on held-out data; each trained arm against the base "
+                                     "baselines and twice chance on held-out data; each trained arm against the base "
                                      "on its own task (a failed one voids the claims about that arm)")) if t]
     sets = result["eval_sets"]
     for name, es in sets.items():

@@ -45,7 +45,8 @@ def test_smoke_experiment_runs_every_stage(smoke_run, capsys):
     comparison = json.loads((smoke_run / "report" / "comparison.json").read_text())
     assert set(comparison["arms"]) == {"base", "ac", "adc", "acc", "ac_matched", "forget_control", "trivial"}
     gates = {g["id"]: g for g in comparison["gates"]}
-    assert len(gates) == 5 and {g["b"] for g in gates.values()} == {"trivial", "base"}
+    assert len(gates) == 7 and {g["b"] for g in gates.values()} == {"trivial", "base", "twice chance"}
+    assert {"base_twice_chance_vsc-proxy", "base_twice_chance_mic-proxy"} <= set(gates)
     assert "adc_learned_own-adc_ref_loglik" in gates and not any("forget_control" in g for g in gates)
     own = comparison["eval_sets"]["own-adc"]
     assert "ref_loglik" in own["metrics"] and "ref_loglik" not in own["unavailable"]

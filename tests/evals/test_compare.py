@@ -189,7 +189,8 @@ def test_a_failed_precondition_voids_the_report(tmp_path):
                  "vsc_proxy", "base", "trivial", "greater")
     out = tmp_path / "report"
     result = compare_experiment(arms, out, claims=CLAIMS[:1], gates=[gate], n_boot=200)
-    assert [g["id"] for g in result["gates"]] == ["base_beats_trivial"] and result["gates"][0]["verdict"] == "fails"
+    assert [g["id"] for g in result["gates"]] == ["base_beats_trivial", "base_twice_chance_vsc_proxy"]
+    assert [g["verdict"] for g in result["gates"]] == ["fails", "holds"]  # base 0.6, twice chance 1/3
     assert result["void"] == ["The base model beats the majority class: fails"]
     assert [v["id"] for v in result["verdicts"]] == ["1"]
     for name in ("report.html", "comparison.md"):
@@ -199,6 +200,21 @@ def test_a_failed_precondition_voids_the_report(tmp_path):
     result = compare_experiment(arms, out, claims=CLAIMS[:1], gates=[gate], n_boot=200)
     assert result["gates"][0]["verdict"] == "holds" and result["void"] == []
     assert "VOID" not in (out / "report.html").read_text()
+
+
+def test_a_base_near_chance_voids_the_report_even_when_it_beats_the_majority_class(tmp_path):
+    """Issue 22 item 3: the base must be at least twice chance on every scored proxy (here 2/6);
+    beating a weak majority-class answer is not enough."""
+    arms = {"base": [_vsc(tmp_path / "weak" / "vsc", 0.15, seed=3, n=200).parent],
+            "trivial": [_vsc(tmp_path / "trivial" / "vsc", 0.0, seed=5, n=200).parent]}
+    gate = Claim("base_beats_trivial", "The base model beats the majority class", "accuracy_strict",
+                 "vsc_proxy", "base", "trivial", "greater")
+    result = compare_experiment(arms, tmp_path / "report", gates=[gate], n_boot=200)
+    trivial, chance = result["gates"]
+    assert trivial["verdict"] == "holds" and chance["verdict"] == "fails"
+    assert chance["b"] == "twice chance" and chance["delta"] == pytest.approx(chance["per_seed"][0])
+    assert result["void"] == [f"{chance['text']}: fails"] and "0.333" in chance["text"]
+    assert result["family_wise"]["n_gates"] == 2
 
 
 def test_compare_refuses_to_overwrite_a_report_it_did_not_write(tmp_path, capsys):
@@ -296,7 +312,7 @@ def test_forest_plot_heads_the_report(tmp_path):
     panels = [(role, title, [r["id"] for r in recs]) for role, title, _, recs in _forest_panels(result)]
     assert panels == [("claim", "Claims: accuracy_strict", ["1", "2"]), ("claim", "Claims: accuracy_mapped", ["3"]),
                       ("control", "Controls: accuracy_strict", ["ctl"]),
-                      ("gate", "Preconditions: accuracy_strict", ["g"])]
+                      ("gate", "Preconditions: accuracy_strict", ["g", "base_twice_chance_vsc_proxy"])]
     page = (out / "report.html").read_text()
     first = page.index("<img")
     assert first == page.index("<img alt='forest.png'") < page.index("<h2>Verdicts")

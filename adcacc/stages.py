@@ -211,7 +211,7 @@ def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     claims = [Claim(**c) for c in stage.params["claims"]]
     result = compare_experiment(arms, stage.out, base="base" if "base" in arms else next(iter(arms)),
                                 contrasts=contrasts, claims=claims, n_boot=stage.params["bootstrap"], seed=0,
-                                gates=gates)
+                                gates=gates, eval_sets=[es.id for es in exp.eval_sets])
     return {"verdicts": result["verdicts"], "gates": result["gates"], "void": result["void"]}
 
 

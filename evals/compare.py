@@ -298,14 +298,15 @@ def _check_request(arms: dict, contrasts, claims, sets: dict[str, EvalSetRuns]) 
 
 def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str, str]],
                claims: list[Claim], n_boot: int, seed: int, n_examples: int = 3,
-               gates: list[Claim] = ()) -> dict:
+               gates: list[Claim] = (), eval_sets: list[str] | None = None) -> dict:
     """The whole comparison as one JSON-ready dict (what comparison.json holds).
 
     `gates` are preconditions (e.g. the base model beats a trivial baseline): if one does not
-    hold, "void" lists why, and the report says the claims test nothing."""
+    hold, "void" lists why, and the report says the claims test nothing. `eval_sets`, if
+    given, are the only sets compared (see replicates.load)."""
     from evals.paper_numbers import paper_entry
 
-    sets, notes = load(arms, base)
+    sets, notes = load(arms, base, eval_sets)
     claim_sets = _check_request(arms, contrasts, [*claims, *gates], sets)
     stats = Stats(sets, base)
     est = Estimates(stats, Resampler(n_boot, seed, paired_seeds=True))
@@ -342,7 +343,8 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
 
 def compare_experiment(arms: dict[str, list[Path]], out: Path, *, base: str = "base",
                        contrasts: list[tuple[str, str]] = (), claims: list[Claim] = (),
-                       n_boot: int = 1000, seed: int = 0, gates: list[Claim] = ()) -> dict:
+                       n_boot: int = 1000, seed: int = 0, gates: list[Claim] = (),
+                       eval_sets: list[str] | None = None) -> dict:
     """Compare arms (name -> replicate run folders, one per training seed) and write
     comparison.json (byte-identical for the same inputs and seed), comparison.md,
     comparison.csv, figures/*.png and a self-contained report.html into `out`."""
@@ -351,7 +353,8 @@ def compare_experiment(arms: dict[str, list[Path]], out: Path, *, base: str = "b
 
     if n_boot < 1:
         raise InputError(None, f"n_boot must be >= 1, got {n_boot}")
-    result = comparison(arms, base, list(contrasts), list(claims), n_boot, seed, gates=list(gates))
+    result = comparison(arms, base, list(contrasts), list(claims), n_boot, seed, gates=list(gates),
+                        eval_sets=eval_sets)
     # run folders relative to the report: the same experiment in another folder (or moved
     # with its report) gives the same comparison.json
     result["arms"] = {arm: [os.path.relpath(Path(p).resolve(), Path(out).resolve()) for p in folders]

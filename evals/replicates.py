@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from common.errors import InputError
 from evals.predictions import PREDICTIONS, Run, check_same_eval_set, read_predictions
@@ -38,8 +39,8 @@ def fingerprint(run: Run) -> str:
     return hashlib.sha256(json.dumps(pairs, ensure_ascii=False).encode()).hexdigest()
 
 
-def _replicate(folder: Path) -> dict[str, Run]:
-    """Eval set name -> Run for one replicate folder (nested or flat)."""
+def _replicate(folder: Path, only: Iterable[str] | None = None) -> dict[str, Run]:
+    """Eval set name -> Run for one replicate folder (nested or flat), of the sets in `only`."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(folder, "run folder not found")
@@ -52,6 +53,8 @@ def _replicate(folder: Path) -> dict[str, Run]:
     runs: dict[str, Run] = {}
     for path in paths:
         run = read_predictions(path)
+        if only is not None and run.eval_set not in only:
+            continue
         if run.eval_set in runs:
             raise InputError(path, f"a second run of eval set {run.eval_set!r} in {folder} "
                                    f"(first: {runs[run.eval_set].path}); keep one per replicate")
@@ -72,15 +75,18 @@ def _check_pair(base: Run, base_print: str, run: Run) -> list[dict]:
     return [by_id[i] for i in base.ids]
 
 
-def load(arms: dict[str, list[Path]], base: str) -> tuple[dict[str, EvalSetRuns], list[str]]:
-    """Eval set name -> its paired runs, and notes on runs that could not be paired."""
+def load(arms: dict[str, list[Path]], base: str,
+         only: Iterable[str] | None = None) -> tuple[dict[str, EvalSetRuns], list[str]]:
+    """Eval set name -> its paired runs, and notes on runs that could not be paired. `only`
+    (the eval sets an experiment names) ignores any other run found in the folders: a set
+    dropped from the experiment leaves its old predictions behind, never to be compared."""
     if base not in arms:
         raise InputError(None, f"base arm {base!r} is not among the arms ({', '.join(arms)})")
     replicates: dict[str, list[dict[str, Run]]] = {}
     for arm, folders in arms.items():
         if not folders:
             raise InputError(None, f"arm {arm!r} has no run folders")
-        replicates[arm] = [_replicate(f) for f in folders]
+        replicates[arm] = [_replicate(f, only) for f in folders]
         first = set(replicates[arm][0])
         for folder, reps in zip(folders[1:], replicates[arm][1:]):
             if set(reps) != first:

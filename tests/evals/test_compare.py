@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from adcacc.cli import main
+from common.errors import InputError
 from common.owned_dir import BOOKKEEPING
 from evals.compare import compare_experiment
 from evals.paper_numbers import AUDIOCAPS_OVERLAP
@@ -102,6 +103,18 @@ def test_refuses_same_ids_with_other_labels_and_a_flat_arm_that_shares_nothing(t
     assert main(["compare", str(base.parent), str(elsewhere), "--out", str(tmp_path / "o")]) == 2
     assert "nothing to compare" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_only_the_named_eval_sets_are_compared(tmp_path):
+    """The runner names its eval sets: predictions of a set an earlier version of the
+    experiment had (left in the arm folders) are not read as results of this one."""
+    arms = _experiment(tmp_path, with_captions=True)
+    for folders in arms.values():
+        _vsc(folders[0] / "stale", 0.0, seed=1, eval_name="mic-proxy")  # one seed only: would not even pair
+    result = compare_experiment(arms, tmp_path / "report", n_boot=50, eval_sets=["vsc_proxy"])
+    assert list(result["eval_sets"]) == ["vsc_proxy"] and result["notes"] == []
+    with pytest.raises(InputError, match="every seed needs the same sets"):
+        compare_experiment(arms, tmp_path / "report2", n_boot=50)
 
 
 def test_a_set_without_an_arm_is_unavailable_not_zero(tmp_path):

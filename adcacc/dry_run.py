@@ -107,11 +107,24 @@ def findings_text(exp: Experiment) -> list[str]:
     from adcacc.stages import gate_claims
 
     gates = gate_claims(exp)
+    chance = _chance_lines(exp, gates)
     controls = [c for c in exp.claims if c.role == "control"]
     claims = [c for c in exp.claims if c.role == "claim"]
-    lines = [f"the report judges {len(gates)} precondition(s), {len(controls)} positive control(s) "
+    lines = [f"the report judges {len(gates) + len(chance)} precondition(s), {len(controls)} positive control(s) "
              f"and {len(claims)} claim(s) (Holm-adjusted across the claims):"]
     for kind, items in (("precondition", gates), ("control", controls), ("claim", claims)):
         lines += [f"  {kind:<12} {c.id}: {c.a} vs {c.b}, {c.metric} on {c.eval_set} ({c.direction})"
                   for c in items]
+        lines += chance if kind == "precondition" else []
     return lines
+
+
+def _chance_lines(exp: Experiment, gates: list) -> list[str]:
+    """The twice-chance checks evals.compare adds beside each base-vs-majority-class gate."""
+    from evals.eval_sets import TASKS
+    from evals.tasks import CAPTION, TASK_LABELS
+
+    names = {es.id: es.name for es in exp.eval_sets}
+    return [f"  {'precondition':<12} {g.a}_twice_chance_{g.eval_set}: {g.a} vs twice chance "
+            f"({2 / len(TASK_LABELS[TASKS[names[g.eval_set]]]):.3f}), accuracy_strict on {g.eval_set} (greater)"
+            for g in gates if g.a == "base" and g.eval_set in names and TASKS[names[g.eval_set]] != CAPTION]

@@ -234,19 +234,27 @@ def _void_unsupported(verdicts: list[dict], gates: list[dict], base: str) -> Non
 
     VOID: an arm the claim compares failed its own precondition (a gate "arm beats the base on
     its own task" that does not hold): the treatment did not happen, so the claim tests nothing.
-    (A failed gate of the base itself voids the whole comparison: `comparison()["void"]`.)
+    Also VOID: the base failed a precondition on an eval set the claim reads (it does not beat
+    the trivial baseline or twice chance there): it has nothing to lose on that task, so no
+    loss can be measured there; claims on the other sets still stand (`comparison()["void"]`
+    lists the failed base gates for the report's banner).
     UNSUPPORTED: a positive control on the same metric and an eval set the claim reads did not
     hold, so that measure was not shown able to move and cannot carry "keeps" or "forgets"."""
     failed_arms: dict[str, list[str]] = {}
-    for g in gates:
-        if g["verdict"] != "holds" and g["a"] != base:
+    failed_sets: dict[str, list[str]] = {}
+    for g in (g for g in gates if g["verdict"] != "holds"):
+        if g["a"] != base:
             failed_arms.setdefault(g["a"], []).append(g["id"])
+        for name in g["eval_sets"] if g["a"] == base else ():
+            failed_sets.setdefault(name, []).append(g["id"])
     controls = [c for c in verdicts if c["role"] == "control" and c["verdict"] != "holds"]
     for rec in verdicts:
         if rec["role"] != "claim":
             continue
         void = [f"{arm}: precondition {gid} did not hold" for arm in (rec["a"], rec["b"])
                 for gid in failed_arms.get(arm, [])]
+        void += [f"{base}: precondition {gid} did not hold" for name in rec["eval_sets"]
+                 for gid in failed_sets.get(name, [])]
         unsupported = [f"positive control {c['id']} did not move {c['metric']}" for c in controls
                        if c["metric"] == rec["metric"] and set(c["eval_sets"]) & set(rec["eval_sets"])]
         reasons = void or unsupported

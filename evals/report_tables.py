@@ -147,8 +147,9 @@ def void_text(result: dict) -> str:
     """Empty, or why the claims test nothing (a precondition did not hold)."""
     if not result.get("void"):
         return ""
-    return ("VOID: the base model does not clearly beat a trivial baseline or twice chance, so a loss "
-            "from fine-tuning cannot be measured and the verdicts below are not evidence either way. "
+    return ("VOID where the base is not worth measuring: on the eval sets named below the base model "
+            "does not clearly beat a trivial baseline or twice chance, so a loss from fine-tuning cannot "
+            "be measured there, and every claim reading them reads VOID (claims on other sets stand). "
             "Failed: " + "; ".join(result["void"]) + ".")
 
 

@@ -150,6 +150,12 @@ def test_bad_claim_edit_on_a_finished_run_leaves_its_report(tmp_path, capsys):
 def test_shipped_experiments_dry_run(capsys):
     for name in ("smoke", "demo", "paper"):
         assert main(["run", str(EXPERIMENTS / f"{name}.yaml"), "--dry-run"]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out.splitlines()
+    demo = out[max(i for i, line in enumerate(out) if line.startswith("experiment demo")):]
+    # the report's twice-chance checks are listed with the other preconditions, before the controls
+    chance = [i for i, line in enumerate(demo) if "base_twice_chance_" in line]
+    assert len(chance) == 2 and "(0.182)" in demo[chance[0]] and "(0.500)" in demo[chance[1]]
+    assert chance[-1] < min(i for i, line in enumerate(demo) if line.lstrip().startswith("control"))
 
 
 def test_a_claim_can_be_a_control_and_reaches_the_comparison_as_one(tmp_path):

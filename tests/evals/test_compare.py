@@ -205,7 +205,7 @@ def test_a_failed_precondition_voids_the_report(tmp_path):
     assert [g["id"] for g in result["gates"]] == ["base_beats_trivial", "base_twice_chance_vsc_proxy"]
     assert [g["verdict"] for g in result["gates"]] == ["fails", "holds"]  # base 0.6, twice chance 1/3
     assert result["void"] == ["The base model beats the majority class: fails"]
-    assert [v["id"] for v in result["verdicts"]] == ["1"]
+    assert [v["id"] for v in result["verdicts"]] == ["1"] and result["verdicts"][0]["verdict"].startswith("VOID")
     for name in ("report.html", "comparison.md"):
         assert "VOID" in (out / name).read_text() and "Preconditions" in (out / name).read_text()
 
@@ -213,6 +213,21 @@ def test_a_failed_precondition_voids_the_report(tmp_path):
     result = compare_experiment(arms, out, claims=CLAIMS[:1], gates=[gate], n_boot=200)
     assert result["gates"][0]["verdict"] == "holds" and result["void"] == []
     assert "VOID" not in (out / "report.html").read_text()
+
+
+def test_a_failed_base_precondition_voids_the_claims_on_its_set_only(tmp_path):
+    """A base that cannot caption has nothing to lose on captions, but can still lose MIC:
+    the claims on the failed set read VOID, the others keep their verdicts."""
+    arms = _experiment(tmp_path, with_captions=True)
+    arms["trivial"] = [_vsc(tmp_path / "trivial" / "vsc", 0.95, seed=5).parent]
+    gate = Claim("base_beats_trivial", "The base model beats the majority class", "accuracy_strict",
+                 "vsc_proxy", "base", "trivial", "greater")
+    on_captions = Claim("c", "ACC captions better than ADC", "CIDEr-D", "audiocaps_test", "acc", "adc", "greater")
+    result = compare_experiment(arms, tmp_path / "report", claims=[CLAIMS[1], on_captions], gates=[gate], n_boot=200)
+    verdicts = {v["id"]: v for v in result["verdicts"]}
+    assert verdicts["2"]["void"] == ["base: precondition base_beats_trivial did not hold"]
+    assert verdicts["c"]["verdict"] == "holds" and "void" not in verdicts["c"]
+    assert result["family_wise"]["void_claims"] == ["2"]
 
 
 def test_a_base_near_chance_voids_the_report_even_when_it_beats_the_majority_class(tmp_path):

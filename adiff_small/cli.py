@@ -4,11 +4,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from adiff_small.api import MAX_NEW_TOKENS, RELEASE_NEW_TOKENS
 from common.cli_types import float_in, int_in
 
 # Upper limits of the sizes a user sets (our choices):
-MAX_NEW_TOKENS = 1024  # GPT-2's whole context
-RELEASE_NEW_TOKENS = 300  # the release's example.py (max_len=300); tier-3 references: median 155 words
 MAX_BATCH_SIZE = 256
 MAX_ROWS = 10**7
 MAX_PARTNERS = 100  # partners sampled per clip

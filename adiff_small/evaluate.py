@@ -83,14 +83,16 @@ def score_tiers(rows: list[Row], preds: list[str], by_source: bool = False) -> d
     return result
 
 
-def with_paper(result: dict, protocol: str) -> dict:
-    """Adds "paper" (the paper's scores for the same dataset, split, tier and protocol, or
-    None) and "paper_source" to each group of a `score_tiers(..., by_source=True)` result."""
+def with_paper(result: dict, protocol: str, training: str = "acd_cld") -> dict:
+    """Adds "paper" (the paper's scores for the same dataset, split, tier, protocol and
+    checkpoint training, or None) and "paper_source" to each group of a
+    `score_tiers(..., by_source=True)` result."""
     for key, r in result.items():
         source, _, task = key.rpartition(" ")
         dataset, _, split = source.partition("_")
-        r["paper"] = paper_numbers.paper_scores(protocol, dataset, split, int(task[-1])) if source else None
-        r["paper_source"] = paper_numbers.SOURCE[protocol] if r["paper"] else None
+        r["paper"] = (paper_numbers.paper_scores(protocol, dataset, split, int(task[-1]), training)
+                      if source else None)
+        r["paper_source"] = paper_numbers.SOURCE[paper_numbers.table_key(protocol, training)] if r["paper"] else None
     return result
 
 
@@ -126,8 +128,9 @@ def evaluate_checkpoint(ckpt: str, data_paths: list[str], audio_roots: list[str]
         dec = protocol_decoding(protocol, seed, max_new_tokens)
         usable, cache, skipped = usable_rows(model, rows, progress)
         preds = predict(model, usable, dec, batch_size, progress, cache)
-        result = with_paper(score_tiers(usable, preds, by_source=True), protocol)
-        report = {"protocol": protocol, "decoding": asdict(dec), "groups": result,
+        training = paper_numbers.training_of(checkpoint.read_state(checkpoint.resolve(ckpt)))
+        result = with_paper(score_tiers(usable, preds, by_source=True), protocol, training)
+        report = {"protocol": protocol, "training": training, "decoding": asdict(dec), "groups": result,
                   "rows": len(rows), "skipped": len(rows) - len(usable)}
         _write_report(folder, usable, preds, skipped, report)
     return report

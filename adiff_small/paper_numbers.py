@@ -8,16 +8,32 @@ train splits) on the ACD test and CLD evaluation splits, per tier; its appendix 
 - protocol "paper" (top-k 3, top-p 0.8): Table 15 bottom = Table 25 top; BLEU-4, METEOR and
   SPIDEr equal Table 2's ADIFF rows.
 - protocol "greedy": Table 25 bottom.
+- training "wavcaps" (the release's `adiff_base_wavcaps.ckpt`: ADIFF trained on WavCaps
+  Difference as well, appendix P): Table 21 (bottom block), whose top block equals Table 15
+  (bottom), so its protocol is "paper"; the paper gives no greedy numbers for it.
 The paper's column is named "CIDEr"; its SPIDEr equals (CIDEr + SPICE) / 2 in every row,
 SPIDEr's definition with CIDEr-D, so it is compared with our CIDEr-D.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 COLUMNS = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr-D", "SPICE", "SPIDEr")
 # (dataset, split) of the released files -> the paper's task name
 PAPER_SPLITS = {("acd", "test"): "ACD", ("cld", "evaluation"): "CLD"}
 SOURCE = {"paper": "ADIFF paper, Table 15 (bottom) = Table 25 (top); BLEU-4/METEOR/SPIDEr as Table 2",
-          "greedy": "ADIFF paper, Table 25 (bottom, greedy decoding)"}
+          "greedy": "ADIFF paper, Table 25 (bottom, greedy decoding)",
+          "wavcaps": "ADIFF paper, Table 21 (bottom: ADIFF + WCD, the release's adiff_base_wavcaps.ckpt)"}
+TRAININGS = ("acd_cld", "wavcaps")  # what the checkpoint was trained on: ACD+CLD, or with WavCaps too
+# Table 21, bottom block: ADIFF + WCD, top-k/top-p decoding
+_WAVCAPS = {
+    ("ACD", 1): (0.346, 0.226, 0.155, 0.105, 0.189, 0.323, 0.292, 0.104, 0.198),
+    ("ACD", 2): (0.472, 0.342, 0.257, 0.197, 0.205, 0.399, 0.338, 0.179, 0.259),
+    ("ACD", 3): (0.463, 0.284, 0.198, 0.152, 0.197, 0.304, 0.161, 0.142, 0.152),
+    ("CLD", 1): (0.368, 0.269, 0.196, 0.126, 0.246, 0.401, 0.461, 0.096, 0.278),
+    ("CLD", 2): (0.599, 0.467, 0.387, 0.322, 0.290, 0.546, 1.73, 0.318, 1.022),
+    ("CLD", 3): (0.505, 0.328, 0.235, 0.180, 0.211, 0.348, 0.564, 0.170, 0.367),
+}
 _ROWS = {
     "paper": {
         ("ACD", 1): (0.405, 0.276, 0.192, 0.135, 0.221, 0.381, 0.469, 0.137, 0.303),
@@ -36,11 +52,29 @@ _ROWS = {
         ("CLD", 3): (0.495, 0.320, 0.227, 0.171, 0.203, 0.337, 0.088, 0.167, 0.128),
     },
 }
-TABLES = {p: {key: dict(zip(COLUMNS, row)) for key, row in rows.items()} for p, rows in _ROWS.items()}
+TABLES = {p: {key: dict(zip(COLUMNS, row)) for key, row in rows.items()}
+          for p, rows in {**_ROWS, "wavcaps": _WAVCAPS}.items()}
 
 
-def paper_scores(protocol: str, dataset: str, split: str, tier: int) -> dict[str, float] | None:
-    """The paper's metrics for this released file's dataset/split and tier, or None when the
-    paper has no number for it (other splits, our own data)."""
-    task = PAPER_SPLITS.get((dataset, split))
-    return TABLES.get(protocol, {}).get((task, tier)) if task else None
+def training_of(state: dict) -> str:
+    """What a checkpoint was trained on, from its state.json: an import of the release's
+    WavCaps checkpoint (its file name says so) is "wavcaps"; anything else is compared with
+    the ACD+CLD rows."""
+    imported = Path(str(state.get("imported_from", ""))).name.lower()
+    return "wavcaps" if "wavcaps" in imported else "acd_cld"
+
+
+def table_key(protocol: str, training: str) -> str | None:
+    """The TABLES / SOURCE key of a protocol and training, or None (no such numbers)."""
+    if training == "wavcaps":
+        return "wavcaps" if protocol == "paper" else None
+    return protocol
+
+
+def paper_scores(protocol: str, dataset: str, split: str, tier: int,
+                 training: str = "acd_cld") -> dict[str, float] | None:
+    """The paper's metrics for this released file's dataset/split and tier and the
+    checkpoint's training, or None when the paper has no number for it (other splits, our
+    own data, greedy decoding of the WavCaps model)."""
+    task, key = PAPER_SPLITS.get((dataset, split)), table_key(protocol, training)
+    return TABLES.get(key, {}).get((task, tier)) if task and key else None

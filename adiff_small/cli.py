@@ -10,6 +10,7 @@ from common.cli_types import float_in, int_in
 # Upper limits of the sizes a user sets (our choices):
 MAX_BATCH_SIZE = 256
 MAX_ROWS = 10**7
+MAX_SAMPLING_SEEDS = 20  # paper-protocol repeats of a whole eval
 MAX_PARTNERS = 100  # partners sampled per clip
 MAX_THREADS = 256  # torch CPU threads (not bound to this machine's CPUs: the count fixes the numbers)
 SEED = int_in(0, 2**32 - 1, "numpy's and torch's seed range")
@@ -60,7 +61,7 @@ def cmd_eval(args) -> int:
     report = evaluate.evaluate_checkpoint(
         args.checkpoint, args.data, args.audio_root, Path(args.out), split=args.split, max_rows=args.max_rows,
         protocol=args.protocol, seed=args.seed, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-        progress=not args.quiet, trust=args.trust_checkpoint)
+        progress=not args.quiet, trust=args.trust_checkpoint, n_seeds=args.sampling_seeds)
     print(evaluate.format_paper_table(report["groups"], args.protocol))
     if report["skipped"]:
         print(f"skipped {report['skipped']} of {report['rows']} rows (audio the model cannot read): "
@@ -140,7 +141,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", choices=["paper", "greedy"], default="paper",
                    help="paper: top-k 3, top-p 0.8 sampling, seeded (the paper's Table 2); "
                         "greedy: the release wrapper's decoding")
-    p.add_argument("--seed", type=SEED, default=0, help="sampling seed of the paper protocol")
+    p.add_argument("--seed", type=SEED, default=0, help="first sampling seed of the paper protocol")
+    p.add_argument("--sampling-seeds", type=int_in(1, MAX_SAMPLING_SEEDS, "our bound"), default=3,
+                   help="paper protocol: sample with this many seeds (--seed, --seed+1, ...) and report "
+                        "the mean and range of each metric (default: 3; greedy runs once)")
     p.add_argument("--max-new-tokens", type=int_in(1, MAX_NEW_TOKENS, "GPT-2's context"), default=RELEASE_NEW_TOKENS,
                    help=f"new tokens at most (default: {RELEASE_NEW_TOKENS}, the release's examples)")
     _add_trust(p)

@@ -83,6 +83,18 @@ def score_tiers(rows: list[Row], preds: list[str], by_source: bool = False) -> d
     return result
 
 
+def combine_seeds(per_seed: list[dict]) -> dict:
+    """One `score_tiers` result per sampling seed -> the mean of each metric, with its
+    per-seed values and range (one seeded sample has no spread; issue 24 item 5)."""
+    out = {}
+    for key, first in per_seed[0].items():
+        values = {m: [g[key]["scores"][m] for g in per_seed] for m in first["scores"]}
+        out[key] = {"n": first["n"], "scores": {m: sum(v) / len(v) for m, v in values.items()},
+                    "per_seed": values, "range": {m: [min(v), max(v)] for m, v in values.items()},
+                    "unavailable": first["unavailable"]}
+    return out
+
+
 def with_paper(result: dict, protocol: str, training: str = "acd_cld") -> dict:
     """Adds "paper" (the paper's scores for the same dataset, split, tier, protocol and
     checkpoint training, or None) and "paper_source" to each group of a
@@ -103,6 +115,9 @@ def format_paper_table(result: dict, protocol: str) -> str:
         lines.append(f"{key} (n={r['n']})" + ("" if r.get("paper") else ": the paper reports no number here"))
         for m in paper_numbers.COLUMNS:
             ours = f"{r['scores'][m]:.3f}" if m in r["scores"] else f"unavailable ({r['unavailable'].get(m, 'not computed')})"
+            if m in r.get("range", {}) and len(r["per_seed"][m]) > 1:
+                lo, hi = r["range"][m]
+                ours += f" (range {lo:.3f}-{hi:.3f} over {len(r['per_seed'][m])} seeds)"
             paper = f"   paper {r['paper'][m]:.3f}" if r.get("paper") else ""
             lines.append(f"  {m:<8} {ours}{paper}")
     sources = {r["paper_source"] for r in result.values() if r.get("paper_source")}
@@ -113,11 +128,13 @@ def format_paper_table(result: dict, protocol: str) -> str:
 def evaluate_checkpoint(ckpt: str, data_paths: list[str], audio_roots: list[str], out: Path, *,
                         split: str | None = None, max_rows: int | None = None, protocol: str = "paper",
                         seed: int = 0, max_new_tokens: int = 300, batch_size: int = 16,
-                        progress: bool = True, trust: bool = False) -> dict:
+                        progress: bool = True, trust: bool = False, n_seeds: int = 3) -> dict:
     """Explain and score every tier row of the CSVs into `out` (claimed before the long work,
     so a folder that is not ours is refused at once); returns what metrics.json holds:
-    protocol, decoding, "groups" (the scored groups), "rows" and "skipped" (rows without
-    usable audio, their clips in skipped.csv)."""
+    protocol, decoding, "seeds", "groups" (the scored groups: under the sampling protocol the
+    mean over `n_seeds` seeds from `seed` on, with each seed's value and the range), "rows" and
+    "skipped" (rows without usable audio, their clips in skipped.csv). Greedy decoding is
+    deterministic, so it runs once."""
     from dataclasses import asdict
 
     from adiff_small import checkpoint, data
@@ -125,22 +142,25 @@ def evaluate_checkpoint(ckpt: str, data_paths: list[str], audio_roots: list[str]
     with owned(out, "adcacc adiff eval") as folder:
         model, _ = checkpoint.load_model(ckpt, trust)
         rows = [r for r in data.load_split(data_paths, audio_roots, split, max_rows) if r.task.startswith("tier")]
-        dec = protocol_decoding(protocol, seed, max_new_tokens)
+        seeds = [seed + k for k in range(n_seeds if protocol == "paper" else 1)]
         usable, cache, skipped = usable_rows(model, rows, progress)
-        preds = predict(model, usable, dec, batch_size, progress, cache)
+        preds = {s: predict(model, usable, protocol_decoding(protocol, s, max_new_tokens), batch_size, progress, cache)
+                 for s in seeds}
         training = paper_numbers.training_of(checkpoint.read_state(checkpoint.resolve(ckpt)))
-        result = with_paper(score_tiers(usable, preds, by_source=True), protocol, training)
-        report = {"protocol": protocol, "training": training, "decoding": asdict(dec), "groups": result,
+        groups = combine_seeds([score_tiers(usable, preds[s], by_source=True) for s in seeds])
+        report = {"protocol": protocol, "training": training, "seeds": seeds,
+                  "decoding": asdict(protocol_decoding(protocol, seed, max_new_tokens)),
+                  "groups": with_paper(groups, protocol, training),
                   "rows": len(rows), "skipped": len(rows) - len(usable)}
         _write_report(folder, usable, preds, skipped, report)
     return report
 
 
-def _write_report(folder: Owned, rows: list[Row], preds: list[str], skipped: list[list[str]],
+def _write_report(folder: Owned, rows: list[Row], preds: dict[int, list[str]], skipped: list[list[str]],
                   report: dict) -> None:
     folder.write_text("predictions.csv", csv_text(
-        ["task", "filepath1", "filepath2", "reference", "prediction"],
-        [[r.task, r.audio1, r.audio2, r.answer, p] for r, p in zip(rows, preds)]))
+        ["seed", "task", "filepath1", "filepath2", "reference", "prediction"],
+        [[s, r.task, r.audio1, r.audio2, r.answer, p] for s, ps in preds.items() for r, p in zip(rows, ps)]))
     folder.write_text("skipped.csv", csv_text(["clip", "named_in", "problem"], skipped))
     folder.write_text("metrics.json", json.dumps(report, indent=1) + "\n")
 

@@ -115,7 +115,20 @@ def test_eval_cli_names_protocol_and_puts_paper_numbers_beside_ours(released, ti
     printed = capsys.readouterr().out
     assert "protocol: greedy" in printed and "paper 0.148" in printed  # Table 25 greedy, ACD tier 1 BLEU-4
     saved = json.loads((out / "metrics.json").read_text())
-    assert saved["protocol"] == "greedy" and saved["decoding"]["max_new_tokens"] == 4
+    assert saved["protocol"] == "greedy" and saved["decoding"]["max_new_tokens"] == 4 and saved["seeds"] == [0]
+    # the paper protocol samples: three seeds by default, each scored, mean and range reported
+    paper = tmp_path / "eval-paper"
+    assert main(["adiff", "eval", "--checkpoint", str(ck), "--data", str(meta), "--audio-root", str(root),
+                 "--out", str(paper), "--max-new-tokens", "6", "--seed", "7", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    saved = json.loads((paper / "metrics.json").read_text())
+    group = saved["groups"]["acd_test tier1"]
+    assert saved["seeds"] == [7, 8, 9] and len(group["per_seed"]["BLEU-1"]) == 3
+    assert group["scores"]["BLEU-1"] == pytest.approx(sum(group["per_seed"]["BLEU-1"]) / 3)
+    assert group["range"]["BLEU-1"] == [min(group["per_seed"]["BLEU-1"]), max(group["per_seed"]["BLEU-1"])]
+    assert "over 3 seeds" in printed and "paper 0.135" in printed
+    seeds_written = {line.split(",")[0] for line in (paper / "predictions.csv").read_text().splitlines()[1:]}
+    assert seeds_written == {"7", "8", "9"}
 
 
 def test_a_silent_clip_is_skipped_with_a_record_and_the_other_rows_are_scored(released, tiny_lm, tmp_path, capsys):

@@ -2,13 +2,16 @@
 
 For a held-out pair whose explanation names both clips' labels (template explanations do),
 the model scores three candidates by mean token log-likelihood: the true explanation, the
-order-swapped one (labels exchanged) and a wrong-label one (audio 1's label replaced by a
+order-swapped one (the explanation of the pair in the other order: labels exchanged, and a
+loudness or brightness direction reversed with them) and a wrong-label one (audio 1's label replaced by a
 label of neither clip). A model that hears prefers the true one (chance: 1/3 of three, 1/2
 of true vs swapped). Controls run the same model on the same candidates with the audio
 embeddings shuffled across pairs, and with audio 2 given first (a listening model then
 prefers the swapped explanation). No generation is involved, so this is cheap on CPU.
 """
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import torch
@@ -18,9 +21,23 @@ from adiff_small.data import Row
 from adiff_small.embeddings import EmbeddingCache
 
 
+SENTENCE = re.compile(r"(?<=[.;!?])\s+")
+POSITION = re.compile(r"\b([Aa]udio) ([12])\b")
+
+
 def _swap(text: str, a: str, b: str) -> str:
+    """The explanation of the same pair in the other order: in a sentence that names a label
+    the labels are exchanged ("Audio 1 has a, while audio 2 has b" -> "... b ... a"); in one
+    that names none, the positions are ("Audio 1 is louder" -> "Audio 2 is louder"), so a
+    tier-2 or tier-3 direction is reversed with the labels rather than left wrong."""
     mark = "\x00"
-    return text.replace(a, mark).replace(b, a).replace(mark, b)
+    out = []
+    for sentence in SENTENCE.split(text):
+        if a in sentence or b in sentence:
+            out.append(sentence.replace(a, mark).replace(b, a).replace(mark, b))
+        else:
+            out.append(POSITION.sub(lambda m: f"{m.group(1)} {'2' if m.group(2) == '1' else '1'}", sentence))
+    return " ".join(out)
 
 
 def candidates(rows: list[Row]) -> list[tuple[Row, list[str]]]:

@@ -29,6 +29,17 @@ def test_candidates_swap_labels_and_insert_a_wrong_one():
     assert "hum" not in wrong and "hiss" in wrong and wrong != true
 
 
+def test_the_swapped_tier2_explanation_reverses_the_directions_too():
+    """Issue 24 item 11: exchanging only the labels left "Audio 1 is louder" in the candidate
+    scored as right under swapped audio, a wrong loudness claim."""
+    answer = ("Audio 1 has hum, while audio 2 has hiss. Audio 1 is louder by about 6 dB. "
+              "Audio 2 sounds brighter, with more high-frequency energy.")
+    (_, (true, swapped, _)), = listening.candidates([_row("hum", "hiss", answer)] + [_row("chirp", "clicks", "x")])
+    assert swapped == ("Audio 1 has hiss, while audio 2 has hum. Audio 2 is louder by about 6 dB. "
+                       "Audio 1 sounds brighter, with more high-frequency energy.")
+    assert listening._swap(swapped, "hum", "hiss") == true  # the other order of the other order
+
+
 @pytest.fixture(scope="module")
 def model(tiny_lm):
     torch.manual_seed(0)

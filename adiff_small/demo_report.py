@@ -1,9 +1,11 @@
 """The demo's numbers: every measurement of every arm with its CI, reference and verdict.
 
-References: chance for the forced choice (1/3 of three, 1/2 true vs order-swapped); for label
-accuracy and direction the higher of chance and the majority baseline (what always saying
-the training data's most frequent answer scores); zero for swap consistency and for every
-difference (full vs its shuffled-audio control, vs the audio-blind model, vs the ablation).
+References: for label accuracy and direction the higher of chance and the majority baseline
+(what always saying the training data's most frequent answer scores); zero for swap
+consistency and for every difference (full vs its shuffled-audio control, vs the audio-blind
+model, vs the ablation). The full model must also clear the models that do not listen: the
+audio-blind model, and for the forced choice (chance shown for reading only) itself under
+shuffled audio (_clear_every_reference).
 """
 from __future__ import annotations
 
@@ -58,7 +60,37 @@ def build(measured: Measured, baselines: dict, control: str, ablation: str,
                 continue
             r = difference(rs, item_set(m), (a, [x[ma] for x in measured[a]]), (b, [x[mb] for x in measured[b]]))
             diffs.append({"a": f"{a}: {ma}", "b": f"{b}: {mb}", **r, "verdict": verdict(r, 0.0, "zero")})
+    _clear_every_reference(est, diffs, control)
     return {"estimates": est, "differences": diffs}
+
+
+def _clear_every_reference(est: list[dict], diffs: list[dict], control: str) -> None:
+    """In place: the full model's "shown" must clear the best of chance, the majority answer
+    and the models that do not listen. A measured condition of the full model is shown only
+    if its paired difference from the audio-blind model (and, for the forced choice, from
+    itself under shuffled audio, which scores the language model's prior) is shown too; the
+    forced choice is judged by those differences, not by chance. And "full beats audio-blind"
+    is not shown where the full model itself does not clear its reference (a blind model
+    below a constant guesser proves nothing)."""
+    full = {r["measure"]: r for r in est if r["arm"] == "full"}
+    for m, r in full.items():
+        if "unavailable" in r or m.endswith((", shuffled audio", ", swapped audio")):
+            continue
+        against = [d for d in diffs if d["a"] == f"full: {m}"
+                   and (d["b"].startswith(f"{control}:") or d["b"].endswith(", shuffled audio"))]
+        failed = [d["b"] for d in against if d["verdict"] != "shown"]
+        r["judged_against"] = [d["b"] for d in against]
+        if m.startswith("forced choice"):
+            r["verdict"] = "shown" if against and not failed else f"not shown (not clear of {'; '.join(failed)})"
+        elif r["verdict"] == "shown" and failed:
+            r["verdict"] = f"not shown (not clear of {'; '.join(failed)})"
+    for d in diffs:
+        arm, _, m = d["a"].partition(": ")
+        base = full.get(m)
+        if (arm == "full" and d["b"].startswith(f"{control}:") and d["verdict"] == "shown" and base
+                and not m.startswith("forced choice") and base["verdict"] != "shown"):
+            (name, ref), = base["reference"].items()
+            d["verdict"] = f"not shown (full itself does not clear {name} {ref:.3g})"
 
 
 def _ci(r: dict) -> str:

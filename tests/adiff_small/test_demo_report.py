@@ -33,5 +33,33 @@ def test_a_listening_model_is_shown_and_a_deaf_one_is_not():
     assert diffs[f"full: {fc}", f"full: {fc.replace('matched', 'shuffled')}"] == "shown"
     assert diffs["full: label position 1", "audio-blind: label position 1"] == "shown"
     assert diffs["full: label position 1", "no-position-captioning: label position 1"].startswith("not shown")
+    assert got["full", fc]["verdict"] == "shown"  # clear of shuffled audio and of the audio-blind model
+    assert set(got["full", fc]["judged_against"]) == {f"full: {fc.replace('matched', 'shuffled')}", f"audio-blind: {fc}"}
     text = demo_report.format_report(report, 2)
     assert "2 training seeds" in text and "differences (paired" in text
+
+
+def test_shown_must_clear_the_models_that_do_not_listen():
+    """Issue 24 items 10 and 13: a forced choice above chance is the language model's prior
+    when shuffled audio scores as well; label accuracy at the majority baseline does not become
+    "shown" because the audio-blind model scores below a constant guesser."""
+    rng = np.random.default_rng(1)
+    full = []
+    for _ in range(2):
+        arm = _arm(rng, 0.95, controls=True)
+        arm["forced choice true_vs_swapped, shuffled audio"] = arm["forced choice true_vs_swapped, matched audio"].copy()
+        arm["label position 2"] = (rng.random(60) < 0.2).astype(float)  # at the majority baseline
+        full.append(arm)
+    blind = [{**_arm(rng, 0.1), "label position 2": np.zeros(60)} for _ in range(2)]
+    measured = {"full": full, "audio-blind": blind, "no-position-captioning": [_arm(rng, 0.9) for _ in range(2)]}
+    base = {"label position 1": {"chance": 0.02, "majority": 0.2}, "label position 2": {"chance": 0.02, "majority": 0.2},
+            "louder direction": {"chance": 0.5, "majority": 0.6}}
+    report = demo_report.build(measured, base, "audio-blind", "no-position-captioning", n_boot=500)
+    got = {(r["arm"], r["measure"]): r for r in report["estimates"]}
+    fc = "forced choice true_vs_swapped, matched audio"
+    assert got["full", fc]["ci95"][0] > 0.5  # far above chance ...
+    assert got["full", fc]["verdict"] == f"not shown (not clear of full: {fc.replace('matched', 'shuffled')})"
+    assert got["full", "label position 1"]["verdict"] == "shown"
+    diffs = {(r["a"], r["b"]): r["verdict"] for r in report["differences"]}
+    assert diffs["full: label position 2", "audio-blind: label position 2"] == \
+        "not shown (full itself does not clear majority 0.2)"

@@ -26,7 +26,7 @@ import torch
 
 from adiff_small import checkpoint, data, demo_report, explanations, measures, prompts
 from adiff_small.config import ADiffConfig, load_config
-from adiff_small.demo_measure import DECODING, measure
+from adiff_small.demo_measure import DECODING, item_clips, measure
 from adiff_small.embeddings import EmbeddingCache
 from adiff_small.lm import make_tiny_lm
 from adiff_small.train import train
@@ -129,7 +129,7 @@ def _demo_into(corpus: Path, out: Path, cfg: ADiffConfig, opts: DemoOptions, sta
             timings[f"{name}-s{seed}"] = round(time.monotonic() - t, 1)
             print(f"{name} seed {seed}: trained and measured in {timings[f'{name}-s{seed}'] / 60:.1f} min", flush=True)
     base = baselines(train_rows, test)
-    report = demo_report.build(measured, base, CONTROL, opts.ablation)
+    report = demo_report.build(measured, base, CONTROL, opts.ablation, clips=item_clips(test))
     print(demo_report.format_report(report, len(opts.seeds)))
     print(example)
     report["baselines"] = base

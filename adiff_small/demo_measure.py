@@ -61,3 +61,15 @@ def measure(model, test: dict[str, list[Row]], labels: list[str], cache: Embeddi
         for fact in measures.FACTS:
             outcomes[f"{fact} direction"] = measures.direction_accuracy(test["tier2"], said, fact)
     return outcomes, preds
+
+
+def item_clips(test: dict[str, list[Row]]) -> dict[str, list[tuple[str, str]]]:
+    """The two clips of each item of each item set `measure` scores (demo_report.item_set
+    names), in its order: the bootstrap resamples clips, since held-out pairs share them."""
+    rows = test[min(test)]
+    pair = lambda r: (str(r.audio1), str(r.audio2))  # noqa: E731
+    out = {"tier-1 label pairs": [pair(rows[i]) for i in measures.label_rows(rows)],
+           "forced choice": [pair(r) for r, _ in listening.candidates(rows)]}
+    for fact in measures.FACTS if "tier2" in test else ():
+        out[f"{fact} direction"] = [pair(r) for r in test["tier2"] if measures.direction(r.answer, fact) is not None]
+    return out

@@ -39,9 +39,13 @@ def reference(measure: str, baselines: dict) -> tuple[str, float]:
 
 
 def build(measured: Measured, baselines: dict, control: str, ablation: str,
-          n_boot: int = 2000, seed: int = 0) -> dict[str, list[dict]]:
-    """{"estimates": [...], "differences": [...]} with CIs and verdicts."""
+          n_boot: int = 2000, seed: int = 0, clips: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, list[dict]]:
+    """{"estimates": [...], "differences": [...]} with CIs and verdicts. `clips` (item set ->
+    each item's two clips, demo_measure.item_clips) makes the bootstrap resample clips rather
+    than pairs: pairs that share a clip are not independent."""
     rs = Resampler(n_boot, seed)
+    for items, members in (clips or {}).items():
+        rs.cluster(items, members)
     est = []
     for arm, runs in measured.items():
         for m in runs[0]:
@@ -101,7 +105,8 @@ def _ci(r: dict) -> str:
 
 
 def format_report(report: dict, n_seeds: int) -> str:
-    lines = [f"95% CIs: bootstrap over {n_seeds} training seeds and the held-out pairs (evals.bootstrap)"]
+    lines = [f"95% CIs: bootstrap over {n_seeds} training seeds and the held-out clips (pairs sharing a clip "
+             "are drawn together; evals.bootstrap)"]
     for r in report["estimates"]:
         (name, ref), = r["reference"].items()
         lines.append(f"{r['arm']:<24} {r['measure']:<46} n={r['n']:<3} {_ci(r)}  vs {name} {ref:.3f}: {r['verdict']}")

@@ -15,6 +15,13 @@ clip) jointly; an arm with one replicate (the base model, a trivial baseline) dr
 run every time, so it pairs with every seed. Arms with different seed counts (S > 1) draw
 independently. Unpaired (the default), each arm draws its own seeds, keyed on its name.
 
+Clustered items (`Resampler.cluster`): when items share clips (the ADIFF demo's held-out
+pairs are built from 21 clips, each in three pairs), drawing items as independent understates
+the spread. Each resample then draws the clips with replacement and weighs an item by the
+product of its clips' draw counts (for one clip per item, the usual cluster bootstrap; for a
+pair of clips, the product weighting of crossed designs), so every pair of a clip that was not
+drawn drops out together. Scores divide by the resample's total weight.
+
 Scores are computed from summed per-clip statistics, so corpus-pooled metrics (BLEU,
 METEOR) are rescored per resample rather than averaged (evals.pooled_metrics).
 """
@@ -22,11 +29,11 @@ from __future__ import annotations
 
 import hashlib
 from math import comb
-from typing import Callable
+from typing import Callable, Hashable, Sequence
 
 import numpy as np
 
-Score = Callable[[np.ndarray, int], np.ndarray]  # (summed statistics, n clips) -> score
+Score = Callable[[np.ndarray, int | np.ndarray], np.ndarray]  # (summed statistics, n clips) -> score
 
 
 def _key(*parts: str) -> list[int]:
@@ -41,6 +48,19 @@ def clip_counts(rng: np.random.Generator, n_boot: int, n: int) -> np.ndarray:
     return np.stack([np.bincount(row, minlength=n) for row in draws]).astype(np.float64)
 
 
+def cluster_counts(rng: np.random.Generator, n_boot: int, members: Sequence[Sequence[Hashable]]) -> np.ndarray:
+    """(n_boot, items): each item's weight when the clusters (clips) are drawn with replacement:
+    the product of the draw counts of the clusters it belongs to."""
+    ids = sorted({c for m in members for c in m}, key=str)
+    where = {c: i for i, c in enumerate(ids)}
+    drawn = clip_counts(rng, n_boot, len(ids))
+    weights = np.ones((n_boot, len(members)))
+    for j, m in enumerate(members):
+        for c in set(m):
+            weights[:, j] *= drawn[:, where[c]]
+    return weights
+
+
 class Resampler:
     """The seeded draws of one comparison: clip counts per eval set, seed draws per arm."""
 
@@ -48,11 +68,21 @@ class Resampler:
         self.n_boot, self.seed, self.paired_seeds = n_boot, seed, paired_seeds
         self._clips: dict[tuple[str, int], np.ndarray] = {}
         self._seeds: dict[tuple[tuple[str, ...], int], np.ndarray] = {}
+        self._members: dict[str, list[tuple[Hashable, ...]]] = {}
+
+    def cluster(self, eval_set: str, members: Sequence[Sequence[Hashable]]) -> None:
+        """Declare the clusters (e.g. source clips) each item of `eval_set` belongs to, in item
+        order; its draws then resample clusters, not items."""
+        self._members[eval_set] = [tuple(m) for m in members]
 
     def clips(self, eval_set: str, n: int) -> np.ndarray:
         if (eval_set, n) not in self._clips:
             rng = np.random.default_rng([self.seed, 0, *_key(eval_set)])
-            self._clips[eval_set, n] = clip_counts(rng, self.n_boot, n)
+            members = self._members.get(eval_set)
+            if members is not None and len(members) != n:
+                raise ValueError(f"{eval_set}: {len(members)} items declared in clusters, {n} scored")
+            self._clips[eval_set, n] = (clip_counts(rng, self.n_boot, n) if members is None
+                                        else cluster_counts(rng, self.n_boot, members))
         return self._clips[eval_set, n]
 
     def seeds(self, arm: str, n_seeds: int) -> np.ndarray:
@@ -69,7 +99,9 @@ class Resampler:
         on the drawn clips. `per_seed_stats[s]` is (clips, k) statistics of seed s."""
         n = len(per_seed_stats[0])
         counts = self.clips(eval_set, n)
-        by_seed = np.stack([score(counts @ x.reshape(n, -1), n) for x in per_seed_stats])  # (S, B)
+        if eval_set in self._members:  # the total weight varies; a draw without a whole item counts 0
+            n = np.maximum(counts.sum(axis=1), 1e-12)
+        by_seed = np.stack([score(counts @ x.reshape(len(x), -1), n) for x in per_seed_stats])  # (S, B)
         drawn = self.seeds(arm, len(per_seed_stats))
         return by_seed[drawn, np.arange(self.n_boot)[:, None]].mean(axis=1)
 

@@ -63,3 +63,27 @@ def test_shown_must_clear_the_models_that_do_not_listen():
     diffs = {(r["a"], r["b"]): r["verdict"] for r in report["differences"]}
     assert diffs["full: label position 2", "audio-blind: label position 2"] == \
         "not shown (full itself does not clear majority 0.2)"
+
+
+def test_pairs_that_share_clips_are_resampled_by_clip():
+    """Issue 24 item 9: 9 hits of 63 pairs, all on 3 of the 21 clips: drawn by clip, the
+    interval widens and its lower end falls, so a "shown" from pairs alone may not survive."""
+    from pathlib import Path
+
+    from adiff_small import demo_measure
+    from adiff_small.data import Row
+
+    rows = [Row(Path(f"c{i}.wav"), Path(f"c{(i + 7 * k + 1) % 21}.wav"), "tier1",
+                f"Audio 1 has l{i}x, while audio 2 has l{(i + 7 * k + 1) % 21}x.", f"l{i}x", f"l{(i + 7 * k + 1) % 21}x",
+                "test")
+            for i in range(21) for k in range(3)]
+    clips = demo_measure.item_clips({"tier1": rows})
+    assert len(clips["tier-1 label pairs"]) == 63 and clips["tier-1 label pairs"][0] == ("c0.wav", "c1.wav")
+    hits = np.array([1.0 if i < 9 else 0.0 for i in range(63)])  # rows 0-8: clips c0, c1, c2 as audio 1
+    measured = {arm: [{"label position 1": hits}] for arm in ("full", "audio-blind", "no-position-captioning")}
+    base = {"label position 1": {"chance": 0.02, "majority": 0.0}}
+    flat = demo_report.build(measured, base, "audio-blind", "no-position-captioning", n_boot=1000)
+    by_clip = demo_report.build(measured, base, "audio-blind", "no-position-captioning", n_boot=1000, clips=clips)
+    (lo_f, hi_f), (lo_c, hi_c) = (next(r["ci95"] for r in rep["estimates"] if r["arm"] == "full")
+                                  for rep in (flat, by_clip))
+    assert lo_c < lo_f and hi_c - lo_c > hi_f - lo_f

@@ -54,3 +54,35 @@ def test_arms_sharing_seed_indices_share_the_seed_draw():
     assert hi - lo > 0.05
     assert interval(Resampler(500, seed=0, paired_seeds=True).values("set", "a", a, mean_score)) == \
         interval(paired.values("set", "a", a, mean_score))  # seeded: the same draws again
+
+
+def test_clustered_draws_widen_the_interval_when_hits_share_clips():
+    """Issue 24 item 9: 9 hits among 63 pairs that all involve 3 of 21 clips are far less
+    certain than 9 independent hits; resampling clips shows it."""
+    pairs = [(f"c{i}", f"c{(i + 7 * k + 1) % 21}") for i in range(21) for k in range(3)]
+    hits = np.array([1.0 if a in ("c0", "c1", "c2") else 0.0 for a, _ in pairs]).reshape(-1, 1)
+    assert hits.sum() == 9 and len(pairs) == 63
+    flat = Resampler(2000, seed=0)
+    clustered = Resampler(2000, seed=0)
+    clustered.cluster("pairs", pairs)
+    low_flat, high_flat = interval(flat.values("pairs", "full", [hits], mean_score))
+    low, high = interval(clustered.values("pairs", "full", [hits], mean_score))
+    assert high - low > 1.5 * (high_flat - low_flat) and low < low_flat
+    # a pair drops out with either of its clips: weights are products of clip draw counts
+    counts = clustered.clips("pairs", 63)
+    assert counts.shape == (2000, 63) and np.all(counts >= 0) and np.allclose(counts.mean(), 1.0, atol=0.1)
+
+
+def test_one_clip_per_item_is_the_cluster_bootstrap_of_clip_means():
+    """Items that all belong to one clip each, three per clip with equal values: drawing clips
+    gives the same distribution as bootstrapping the clip means."""
+    rng = np.random.default_rng(0)
+    per_clip = rng.normal(0.5, 0.2, 40)
+    values = np.repeat(per_clip, 3).reshape(-1, 1)
+    res = Resampler(4000, seed=1)
+    res.cluster("s", [(f"clip{i // 3}",) for i in range(120)])
+    clustered = res.values("s", "arm", [values], mean_score)
+    by_clip = Resampler(4000, seed=1).values("clip means", "arm", [per_clip.reshape(-1, 1)], mean_score)
+    assert np.std(clustered) == pytest.approx(np.std(by_clip), rel=0.1)
+    with pytest.raises(ValueError, match="120 items declared in clusters, 7 scored"):
+        res.values("s", "arm", [values[:7]], mean_score)

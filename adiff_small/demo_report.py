@@ -46,29 +46,35 @@ def build(measured: Measured, baselines: dict, control: str, ablation: str,
     rs = Resampler(n_boot, seed)
     for items, members in (clips or {}).items():
         rs.cluster(items, members)
+    jobs = [(arm, m) for arm, runs in measured.items() for m in runs[0]]
+    contrasts = [pair for m in measured["full"][0] for pair in _contrasts(measured, m, control, ablation)]
+    family = len(jobs) + len(contrasts)  # every interval the report prints
     est = []
-    for arm, runs in measured.items():
-        for m in runs[0]:
-            r = estimate(rs, item_set(m), arm, [run[m] for run in runs])
-            name, ref = reference(m, baselines)
-            est.append({"arm": arm, "measure": m, **r, "reference": {name: ref},
-                        "verdict": verdict(r, ref, name)})
+    for arm, m in jobs:
+        r = estimate(rs, item_set(m), arm, [run[m] for run in measured[arm]], family)
+        name, ref = reference(m, baselines)
+        est.append({"arm": arm, "measure": m, **r, "reference": {name: ref}, "verdict": verdict(r, ref, name),
+                    "verdict_family": verdict(r, ref, name, "ci_family") if "ci_family" in r else verdict(r, ref, name)})
     diffs = []
-    full = measured["full"]
-    for m in full[0]:
-        pairs = [(("full", m), (other, m)) for other in (control, ablation) if m in measured[other][0]]
-        if m.endswith(", matched audio"):
-            pairs.append((("full", m), ("full", m.replace("matched", "shuffled"))))
-        for (a, ma), (b, mb) in pairs:
-            if mb not in measured[b][0]:
-                continue
-            r = difference(rs, item_set(m), (a, [x[ma] for x in measured[a]]), (b, [x[mb] for x in measured[b]]))
-            diffs.append({"a": f"{a}: {ma}", "b": f"{b}: {mb}", **r, "verdict": verdict(r, 0.0, "zero")})
-    _clear_every_reference(est, diffs, control)
-    return {"estimates": est, "differences": diffs}
+    for (a, ma), (b, mb) in contrasts:
+        r = difference(rs, item_set(ma), (a, [x[ma] for x in measured[a]]), (b, [x[mb] for x in measured[b]]), family)
+        diffs.append({"a": f"{a}: {ma}", "b": f"{b}: {mb}", **r, "verdict": verdict(r, 0.0, "zero"),
+                      "verdict_family": verdict(r, 0.0, "zero", "ci_family") if "ci_family" in r else verdict(r, 0.0, "zero")})
+    for key in ("verdict", "verdict_family"):
+        _clear_every_reference(est, diffs, control, key)
+    return {"estimates": est, "differences": diffs, "family": family}
 
 
-def _clear_every_reference(est: list[dict], diffs: list[dict], control: str) -> None:
+def _contrasts(measured: Measured, m: str, control: str, ablation: str) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """The differences formed for the full model's measure `m`: against the audio-blind model
+    and the ablation, and a matched-audio condition against its shuffled-audio control."""
+    pairs = [(("full", m), (other, m)) for other in (control, ablation) if m in measured[other][0]]
+    if m.endswith(", matched audio") and m.replace("matched", "shuffled") in measured["full"][0]:
+        pairs.append((("full", m), ("full", m.replace("matched", "shuffled"))))
+    return pairs
+
+
+def _clear_every_reference(est: list[dict], diffs: list[dict], control: str, key: str = "verdict") -> None:
     """In place: the full model's "shown" must clear the best of chance, the majority answer
     and the models that do not listen. A measured condition of the full model is shown only
     if its paired difference from the audio-blind model (and, for the forced choice, from
@@ -82,19 +88,20 @@ def _clear_every_reference(est: list[dict], diffs: list[dict], control: str) -> 
             continue
         against = [d for d in diffs if d["a"] == f"full: {m}"
                    and (d["b"].startswith(f"{control}:") or d["b"].endswith(", shuffled audio"))]
-        failed = [d["b"] for d in against if d["verdict"] != "shown"]
+        failed = [d["b"] for d in against if d[key] != "shown"]
         r["judged_against"] = [d["b"] for d in against]
         if m.startswith("forced choice"):
-            r["verdict"] = "shown" if against and not failed else f"not shown (not clear of {'; '.join(failed)})"
-        elif r["verdict"] == "shown" and failed:
-            r["verdict"] = f"not shown (not clear of {'; '.join(failed)})"
+            why = f"not clear of {'; '.join(failed)}" if against else "no control to judge it against"
+            r[key] = "shown" if against and not failed else f"not shown ({why})"
+        elif r[key] == "shown" and failed:
+            r[key] = f"not shown (not clear of {'; '.join(failed)})"
     for d in diffs:
         arm, _, m = d["a"].partition(": ")
         base = full.get(m)
-        if (arm == "full" and d["b"].startswith(f"{control}:") and d["verdict"] == "shown" and base
-                and not m.startswith("forced choice") and base["verdict"] != "shown"):
+        if (arm == "full" and d["b"].startswith(f"{control}:") and d[key] == "shown" and base
+                and not m.startswith("forced choice") and base[key] != "shown"):
             (name, ref), = base["reference"].items()
-            d["verdict"] = f"not shown (full itself does not clear {name} {ref:.3g})"
+            d[key] = f"not shown (full itself does not clear {name} {ref:.3g})"
 
 
 def _ci(r: dict) -> str:
@@ -105,12 +112,23 @@ def _ci(r: dict) -> str:
 
 
 def format_report(report: dict, n_seeds: int) -> str:
+    k = report.get("family", 1)
     lines = [f"95% CIs: bootstrap over {n_seeds} training seeds and the held-out clips (pairs sharing a clip "
-             "are drawn together; evals.bootstrap)"]
+             "are drawn together; evals.bootstrap)",
+             f"{k} intervals reported; family-wise: each also at {100 * (1 - 0.05 / k):.2f}% (Bonferroni), so "
+             "that all hold together 95% of the time"]
     for r in report["estimates"]:
         (name, ref), = r["reference"].items()
-        lines.append(f"{r['arm']:<24} {r['measure']:<46} n={r['n']:<3} {_ci(r)}  vs {name} {ref:.3f}: {r['verdict']}")
-    lines.append("differences (paired on held-out pairs):")
+        lines.append(f"{r['arm']:<24} {r['measure']:<46} n={r['n']:<3} {_ci(r)}  vs {name} {ref:.3f}: "
+                     f"{r['verdict']}{_family(r)}")
+    lines.append("differences (paired on held-out clips):")
     for r in report["differences"]:
-        lines.append(f"  [{r['a']}] - [{r['b']}] n={r['n']}: {_ci(r)}: {r['verdict']}")
+        lines.append(f"  [{r['a']}] - [{r['b']}] n={r['n']}: {_ci(r)}: {r['verdict']}{_family(r)}")
     return "\n".join(lines)
+
+
+def _family(r: dict) -> str:
+    if "ci_family" not in r:
+        return ""
+    low, high = r["ci_family"]
+    return f"; family-wise [{low:.3f}, {high:.3f}]: {r['verdict_family']}"

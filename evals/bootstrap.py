@@ -106,9 +106,11 @@ class Resampler:
         return by_seed[drawn, np.arange(self.n_boot)[:, None]].mean(axis=1)
 
 
-def interval(samples: np.ndarray) -> tuple[float, float]:
-    """The 95% percentile interval of bootstrap samples."""
-    low, high = np.percentile(samples, [2.5, 97.5])
+def interval(samples: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """The percentile interval of bootstrap samples (95% unless `level` says otherwise, e.g.
+    1 - 0.05 / k for k simultaneous intervals, Bonferroni's family-wise view)."""
+    tail = round(50.0 * (1.0 - level), 12)  # 2.5 exactly for 95%
+    low, high = np.percentile(samples, [tail, 100.0 - tail])
     return float(low), float(high)
 
 

@@ -37,6 +37,13 @@ def test_a_listening_model_is_shown_and_a_deaf_one_is_not():
     assert set(got["full", fc]["judged_against"]) == {f"full: {fc.replace('matched', 'shuffled')}", f"audio-blind: {fc}"}
     text = demo_report.format_report(report, 2)
     assert "2 training seeds" in text and "differences (paired" in text
+    # issue 24 item 14: how many intervals, and a simultaneous (Bonferroni) view beside each
+    k = len(report["estimates"]) + len(report["differences"])
+    assert report["family"] == k and f"{k} intervals reported" in text and "Bonferroni" in text
+    for r in report["estimates"] + report["differences"]:
+        assert r["ci_family"][0] <= r["ci95"][0] and r["ci_family"][1] >= r["ci95"][1]
+        assert r["verdict_family"] == "shown" or r["verdict_family"].startswith("not shown")
+    assert got["full", "label position 1"]["verdict_family"] == "shown"  # 0.95 against 0.2 survives
 
 
 def test_shown_must_clear_the_models_that_do_not_listen():

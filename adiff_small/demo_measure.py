@@ -38,7 +38,7 @@ def measure(model, test: dict[str, list[Row]], labels: list[str], cache: Embeddi
             controls: bool, seed: int = 0) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
     """({measure: per-pair outcomes}, {output set: texts}). Label measures and the forced
     choice use the lowest tier tested (its first sentence names both labels), directions tier
-    2. `controls`: also run the shuffled/swapped-audio conditions (for the full model)."""
+    2, the tier shape both. `controls`: also run the shuffled/swapped-audio conditions (for the full model)."""
     cache.model = model
     cache.fill([(p, r.where) for rows in test.values() for r in rows for p in (r.audio1, r.audio2)], False)
     blind = model.cfg.audio_blind
@@ -60,6 +60,8 @@ def measure(model, test: dict[str, list[Row]], labels: list[str], cache: Embeddi
         said = matched if tier == "tier2" else preds.setdefault("tier2 matched", generate(model, test["tier2"], cache))
         for fact in measures.FACTS:
             outcomes[f"{fact} direction"] = measures.direction_accuracy(test["tier2"], said, fact)
+    for t in sorted({tier, *(["tier2"] if "tier2" in test else [])}):
+        outcomes[f"{t} shape"] = measures.shape_accuracy(test[t], preds[f"{t} matched"])
     return outcomes, preds
 
 
@@ -72,4 +74,6 @@ def item_clips(test: dict[str, list[Row]]) -> dict[str, list[tuple[str, str]]]:
            "forced choice": [pair(r) for r, _ in listening.candidates(rows)]}
     for fact in measures.FACTS if "tier2" in test else ():
         out[f"{fact} direction"] = [pair(r) for r in test["tier2"] if measures.direction(r.answer, fact) is not None]
+    for t in sorted({min(test), *(["tier2"] if "tier2" in test else [])}):
+        out[f"{t} shape"] = [pair(r) for r in test[t]]
     return out

@@ -84,8 +84,8 @@ def _clear_every_reference(est: list[dict], diffs: list[dict], control: str, key
     below a constant guesser proves nothing)."""
     full = {r["measure"]: r for r in est if r["arm"] == "full"}
     for m, r in full.items():
-        if "unavailable" in r or m.endswith((", shuffled audio", ", swapped audio")):
-            continue
+        if "unavailable" in r or m.endswith((", shuffled audio", ", swapped audio", " shape")):
+            continue  # controls themselves; and the tier's shape is about following the prompt, not hearing
         against = [d for d in diffs if d["a"] == f"full: {m}"
                    and (d["b"].startswith(f"{control}:") or d["b"].endswith(", shuffled audio"))]
         failed = [d["b"] for d in against if d[key] != "shown"]

@@ -9,7 +9,10 @@ sounds brighter ..."). These functions turn an output into per-pair 0/1 outcomes
 - swap consistency: with the audios given in the other order, the output names the same two
   labels in exchanged clauses (a model that does not hear gives the same output, which is
   never consistent because the two labels differ);
-- direction accuracy: the louder / brighter clip named as the reference names it.
+- direction accuracy: the louder / brighter clip named as the reference names it;
+- tier shape: the output has its tier's parts (tier 1: the contrast sentence alone; tier 2:
+  also a loudness and a spectral sentence; tier 3: also per-audio detail), so a model that
+  answers every prompt alike is seen not to follow the tier.
 
 Only pairs with two different labels (neither inside the other) count for the label
 measures, since otherwise a clause cannot tell which audio it describes.
@@ -108,3 +111,23 @@ def direction_majority(train: list[Row], test: list[Row], fact: str) -> float | 
     top = said.most_common(1)[0][0]
     truth = [d for r in test if (d := direction(r.answer, fact)) is not None]
     return round(float(np.mean([d == top for d in truth])) if truth else 0.0, 3)
+
+
+_LOUDNESS = re.compile(r"\bis louder\b|\bequally loud\b", re.IGNORECASE)
+_SPECTRUM = re.compile(r"\bsounds brighter\b|\bspectral balance\b", re.IGNORECASE)
+_DETAIL = re.compile(r"\bdetected onsets?\b", re.IGNORECASE)
+
+
+def tier_shape(text: str, tier: str) -> bool:
+    """Whether `text` has the parts of a template explanation of `tier` (tier1|2|3) and none
+    of a higher tier's: a contrast naming audio 2, then loudness and spectrum (tier 2 on),
+    then per-audio detail (tier 3)."""
+    level = int(tier[-1])
+    has = [_SECOND.search(text) is not None, bool(_LOUDNESS.search(text)) and bool(_SPECTRUM.search(text)),
+           bool(_DETAIL.search(text))]
+    return has[0] and all(has[1:level]) and not any(has[level:])
+
+
+def shape_accuracy(rows: list[Row], preds: list[str]) -> np.ndarray:
+    """Per row: the output has the shape of the row's tier (tier_shape)."""
+    return np.array([tier_shape(p, r.task) for r, p in zip(rows, preds)], dtype=float)

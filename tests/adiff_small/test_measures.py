@@ -81,3 +81,23 @@ def test_baselines_from_training_rows():
     assert measures.direction_majority(train, test, "louder") == round(2 / 3, 3)
     assert measures.direction_majority(train, test, "brighter") is None  # no training reference says
     assert np.isclose(1 / 3, base["label position 1"]["chance"], atol=1e-3)
+
+
+def test_tier_shape_tells_the_template_tiers_apart():
+    """Issue 24 item 12: every template form of each tier has that tier's shape and no
+    other's; the position-captioning answer the demo model gives to every prompt has none."""
+    quiet = Facts(2.0, -30.0, "LUFS", 900.0, (0.5,))
+    loud = Facts(2.0, -20.0, "LUFS", 3000.0, (0.1, 1.2))
+    pair = explanations.Pair(Clip("a", Path("a.wav"), "rain", True), Clip("b", Path("b.wav"), "dog barking", True), "test")
+    for tier in (1, 2, 3):
+        for k in range(6):
+            for fa, fb in ((quiet, loud), (quiet, quiet)):
+                text = explanations.template(pair, fa, fb, tier, random.Random(k))
+                shapes = [measures.tier_shape(text, f"tier{t}") for t in (1, 2, 3)]
+                assert shapes == [t == tier for t in (1, 2, 3)], (tier, text)
+    caption_both = "Audio 1: rain. Audio 2: dog barking."
+    assert measures.tier_shape(caption_both, "tier1") and not measures.tier_shape(caption_both, "tier2")
+    assert not measures.tier_shape("rain", "tier1")
+    rows = [_row("rain", "dog", task="tier2")] * 2
+    got = measures.shape_accuracy(rows, [caption_both, "Audio 2 is louder. Their spectral balance is similar. x audio 2"])
+    assert got.tolist() == [0.0, 1.0]

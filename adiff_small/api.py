@@ -27,10 +27,10 @@ class ADIFF:
     """A loaded ADIFF model. Loading never runs code from the checkpoint unless
     `trust_checkpoint` (a pickled encoder checkpoint the config names)."""
 
-    def __init__(self, checkpoint: str | Path, *, trust_checkpoint: bool = False):
+    def __init__(self, checkpoint: str | Path, *, trust_checkpoint: bool = False, device: str = "cpu"):
         from adiff_small.checkpoint import load_model
 
-        self.model, self.config = load_model(checkpoint, trust_checkpoint)
+        self.model, self.config = load_model(checkpoint, trust_checkpoint, device)  # cpu, cuda or cuda:N
 
     def generate(self, examples: Sequence[Sequence[str | Path]], max_len: int = RELEASE_NEW_TOKENS,
                  temperature: float = 1.0, *, decoding: str = "greedy", top_k: int = 3, top_p: float = 0.8,

@@ -13,6 +13,7 @@ import yaml
 from safetensors.torch import save_file
 
 from adiff_small.release_io import RELEASE_IO
+from common.devices import torch_device
 from common.errors import InputError
 from common.torch_files import read_safetensors
 
@@ -57,12 +58,13 @@ def resolve(path: str | Path) -> Path:
     return found
 
 
-def load_model(path: str | Path, trust_checkpoint: bool = False):
+def load_model(path: str | Path, trust_checkpoint: bool = False, device: str = "cpu"):
     """The model of a checkpoint folder: config, then the pretrained parts, then its tensors.
 
     A checkpoint that holds the encoder's weights does not re-read the encoder checkpoint
     named in its config (which may be a pickle that needs --trust-checkpoint). An imported
-    release reads audio and stops decoding as the release does (release_io.RELEASE_IO)."""
+    release reads audio and stops decoding as the release does (release_io.RELEASE_IO).
+    `device`: cpu, cuda or cuda:N (common.devices)."""
     from adiff_small.config import load_config
     from adiff_small.model import ADiff
 
@@ -76,7 +78,7 @@ def load_model(path: str | Path, trust_checkpoint: bool = False):
         model_cfg = dataclasses.replace(model_cfg, **RELEASE_IO)
     model = ADiff(model_cfg, trust_checkpoint=trust_checkpoint)
     restore(model, ckpt, weights)
-    return model.eval(), cfg
+    return model.to(torch_device(device)).eval(), cfg
 
 
 def read_state(ckpt: Path) -> dict:

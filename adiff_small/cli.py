@@ -36,7 +36,7 @@ def cmd_train(args) -> int:
     from adiff_small.config import load_config
     from adiff_small.train import train
 
-    ckpt = train(load_config(args.config, args.set), progress=not args.quiet,
+    ckpt = train(load_config(args.config, args.set), progress=not args.quiet, device=args.device,
                  trust_checkpoint=args.trust_checkpoint)
     print(f"checkpoint: {ckpt}")
     return 0
@@ -46,7 +46,7 @@ def cmd_explain(args) -> int:
     from adiff_small import checkpoint, prompts
     from adiff_small.figure import explain_files
 
-    model, _ = checkpoint.load_model(args.checkpoint, args.trust_checkpoint)
+    model, _ = checkpoint.load_model(args.checkpoint, args.trust_checkpoint, args.device)
     prompt = args.prompt or prompts.canonical(prompts.TIERS[args.tier])
     print(explain_files(model, (args.audio1, args.audio2), prompt, _decoding(args),
                         Path(args.figure) if args.figure else None, args.audioset_labels))
@@ -61,7 +61,8 @@ def cmd_eval(args) -> int:
     report = evaluate.evaluate_checkpoint(
         args.checkpoint, args.data, args.audio_root, Path(args.out), split=args.split, max_rows=args.max_rows,
         protocol=args.protocol, seed=args.seed, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-        progress=not args.quiet, trust=args.trust_checkpoint, n_seeds=args.sampling_seeds)
+        progress=not args.quiet, trust=args.trust_checkpoint, n_seeds=args.sampling_seeds,
+        device=args.device)
     print(evaluate.format_paper_table(report["groups"], args.protocol))
     if report["skipped"]:
         print(f"skipped {report['skipped']} of {report['rows']} rows (audio the model cannot read): "
@@ -96,6 +97,10 @@ def cmd_demo(args) -> int:
     return run_demo(Path(args.corpus), Path(args.out), config=args.config, overrides=args.set, opts=opts)
 
 
+def _add_device(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N: where the model runs")
+
+
 def _add_trust(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trust-checkpoint", action="store_true",
                    help="allow an encoder checkpoint that is not a plain tensor file (e.g. a "
@@ -112,6 +117,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="override a config key, e.g. --set train.out_dir=runs/x (repeatable)")
     p.add_argument("--quiet", action="store_true")
     _add_trust(p)
+    _add_device(p)
     p.set_defaults(func=cmd_train)
 
     p = cmds.add_parser("explain", help="explain the difference between two audio files")
@@ -125,6 +131,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "display_name): names HTSAT's event classes in the figure")
     _add_decoding(p)
     _add_trust(p)
+    _add_device(p)
     p.set_defaults(func=cmd_explain)
 
     p = cmds.add_parser("eval", help="per-tier captioning metrics on ACD/CLD-layout CSVs")
@@ -148,6 +155,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-new-tokens", type=int_in(1, MAX_NEW_TOKENS, "GPT-2's context"), default=RELEASE_NEW_TOKENS,
                    help=f"new tokens at most (default: {RELEASE_NEW_TOKENS}, the release's examples)")
     _add_trust(p)
+    _add_device(p)
     p.set_defaults(func=cmd_eval)
 
     p = cmds.add_parser("import-release", help="convert the authors' released ADIFF checkpoint")

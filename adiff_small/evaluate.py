@@ -128,7 +128,7 @@ def format_paper_table(result: dict, protocol: str) -> str:
 def evaluate_checkpoint(ckpt: str, data_paths: list[str], audio_roots: list[str], out: Path, *,
                         split: str | None = None, max_rows: int | None = None, protocol: str = "paper",
                         seed: int = 0, max_new_tokens: int = 300, batch_size: int = 16,
-                        progress: bool = True, trust: bool = False, n_seeds: int = 3) -> dict:
+                        progress: bool = True, trust: bool = False, n_seeds: int = 3, device: str = "cpu") -> dict:
     """Explain and score every tier row of the CSVs into `out` (claimed before the long work,
     so a folder that is not ours is refused at once); returns what metrics.json holds:
     protocol, decoding, "seeds", "groups" (the scored groups: under the sampling protocol the
@@ -140,7 +140,7 @@ def evaluate_checkpoint(ckpt: str, data_paths: list[str], audio_roots: list[str]
     from adiff_small import checkpoint, data
 
     with owned(out, "adcacc adiff eval") as folder:
-        model, _ = checkpoint.load_model(ckpt, trust)
+        model, _ = checkpoint.load_model(ckpt, trust, device)
         rows = [r for r in data.load_split(data_paths, audio_roots, split, max_rows) if r.task.startswith("tier")]
         seeds = [seed + k for k in range(n_seeds if protocol == "paper" else 1)]
         usable, cache, skipped = usable_rows(model, rows, progress)

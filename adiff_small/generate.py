@@ -32,7 +32,7 @@ def generate_ids(model, prefix: torch.Tensor, dec: Decoding) -> list[list[int]]:
     kwargs = dict(do_sample=True, top_k=dec.top_k, top_p=dec.top_p,
                   temperature=dec.temperature) if sample else dict(do_sample=False)
     mask = torch.ones(prefix.shape[:2], dtype=torch.long, device=prefix.device)
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[prefix.device] if prefix.is_cuda else []):  # the caller's RNG untouched
         torch.manual_seed(dec.seed)
         out = model.lm.generate(inputs_embeds=prefix, attention_mask=mask,
                                 max_new_tokens=dec.max_new_tokens, eos_token_id=model.stop_id,

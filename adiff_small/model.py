@@ -178,5 +178,5 @@ class ADiff(nn.Module):
             skip.append("lm.")
         if not include_encoder:
             skip.append("encoder.")
-        return {k: v.detach().contiguous().clone() for k, v in self.state_dict().items()
-                if not any(k.startswith(s) for s in skip)}
+        return {k: v.detach().cpu().contiguous().clone() for k, v in self.state_dict().items()
+                if not any(k.startswith(s) for s in skip)}  # on the CPU: safetensors files hold host tensors

@@ -214,18 +214,21 @@ class Trainer:
 
 
 def train(cfg: ADiffConfig, progress: bool = True, trust_checkpoint: bool = False,
-          cache: EmbeddingCache | None = None) -> Path:
+          cache: EmbeddingCache | None = None, device: str = "cpu") -> Path:
     """Train (or resume) the run in cfg.train.out_dir; returns the final checkpoint folder.
     `trust_checkpoint` allows an encoder checkpoint that needs full unpickling. `cache`:
     clip embeddings shared by runs whose frozen encoder and crops are the same (the demo's
-    arms and seeds), so each clip is encoded once."""
+    arms and seeds), so each clip is encoded once. `device`: cpu, cuda or cuda:N (the model
+    and its optimizer live there; checkpoints are written from host copies)."""
     from adiff_small.model import ADiff
+    from common.devices import torch_device
 
+    where = torch_device(device)  # a CUDA device that is not there: refused before any work
     run = Path(cfg.train.out_dir)
     if cfg.data.events and not cfg.model.event_labels and cfg.model.encoder != "htsat":
         cfg.model.event_labels = sorted({lab for _, lab in event_clips(Path(cfg.data.events))})
     torch.manual_seed(cfg.train.seed)  # the same random init (mappers, random encoder) per seed
-    model = ADiff(cfg.model, trust_checkpoint=trust_checkpoint)  # bad weights: nothing written yet
+    model = ADiff(cfg.model, trust_checkpoint=trust_checkpoint).to(where)  # bad weights: nothing written yet
     with owned(run, "adcacc adiff train", option="train.out_dir", legacy=("config.yaml",)):
         _check_run_dir(run, to_dict(cfg))
         return Trainer(cfg, model, progress).fit()

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 
 from adiff_small import explanations
 from adiff_small.api import ADIFF
@@ -73,3 +74,27 @@ def test_bad_examples_and_missing_files_name_what_to_fix(checkpoint, tmp_path):
     with pytest.raises(InputError) as err:
         adiff.generate([[tmp_path / "nope.wav", tmp_path / "nope.wav", "p"]])
     assert "nope.wav" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_device_reaches_the_model_and_a_missing_gpu_is_one_line(checkpoint, corpus, monkeypatch, tmp_path, capsys):
+    """Issue 24 item 7, plumbing on CPU: the device named is where the model's tensors are, and
+    train / explain / eval refuse a CUDA device that is not there in one line, before any work."""
+    from adcacc.cli import main
+
+    adiff = ADIFF(checkpoint, device="cpu")
+    assert {p.device.type for p in adiff.model.parameters()} == {"cpu"}
+    moved = []
+    monkeypatch.setattr(torch.nn.Module, "to", lambda self, *a, **k: moved.append(a) or self)
+    ADIFF(checkpoint, device="cpu")
+    assert moved == [(torch.device("cpu"),)]
+    monkeypatch.undo()
+    if torch.cuda.is_available():
+        pytest.skip("checks the refusal on a machine without CUDA")
+    wavs = sorted((corpus / "audio").glob("*.wav"))
+    for argv in (["adiff", "explain", str(wavs[0]), str(wavs[1]), "--checkpoint", str(checkpoint), "--device", "cuda"],
+                 ["adiff", "eval", "--checkpoint", str(checkpoint), "--data", str(tmp_path), "--out",
+                  str(tmp_path / "ev"), "--device", "cuda:0"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert "use --device cpu" in err and "\n" not in err
+    assert not (tmp_path / "ev").exists()

@@ -48,6 +48,11 @@ class ModelConfig:
     # tokenizer.encode(" <|endoftext|>")[0], the bare space the release's answers end with,
     # as its wrapper does (end-of-text alone does not stop it there).
     stop: str = "eos"
+    # Our choice: transformers' stock LM layers. True swaps in adiff_small/matvec.py's split
+    # one-row products: 7x faster than the no-cache loop on the machine it was written on, but
+    # half the stock speed on another 2-core machine, so it is opt-in (benchmarks/adiff_generate.py
+    # prints both on yours).
+    matvec: bool = False
     event_labels: list[str] = field(default_factory=list)  # classes of the small event head
 
 

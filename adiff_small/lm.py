@@ -24,11 +24,11 @@ def resolve(name: str, gguf_file: str | None) -> tuple[str, str | None]:
     return str(Path(spec.origin).parent), SMOLLM2_GGUF
 
 
-def load_lm(name: str, gguf_file: str | None = None, matvec: bool = True):
+def load_lm(name: str, gguf_file: str | None = None, matvec: bool = False):
     """(model, tokenizer) in float32; the tokenizer pads with the separator token.
 
-    `matvec` swaps in the layers of `adiff_small.matvec` (faster one-sequence decoding on
-    CPU); False keeps transformers' stock layers (the benchmark's baseline).
+    `matvec` swaps in the layers of `adiff_small.matvec` (one-sequence decoding split across
+    two CPU cores: faster on some machines, slower on others; model.matvec in the config).
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

@@ -31,7 +31,7 @@ class ADiff(nn.Module):
         self.encoder = build_encoder(cfg.encoder, dim=cfg.encoder_dim,
                                      checkpoint=cfg.encoder_checkpoint,
                                      pretrained=not cfg.random_encoder, trust=trust_checkpoint)
-        self.lm, self.tokenizer = load_lm(cfg.lm, cfg.gguf_file)
+        self.lm, self.tokenizer = load_lm(cfg.lm, cfg.gguf_file, matvec=cfg.matvec)
         self.sep_id = separator_id(self.tokenizer)
         self.stop_id = release_stop_id(self.tokenizer) if cfg.stop == "release" else self.sep_id
         width = self.lm.get_input_embeddings().weight.shape[1]

@@ -1,11 +1,13 @@
-"""Generation speed: our KV-cache decoding vs the released wrapper's no-cache loop.
+"""Generation speed: KV-cache decoding (stock layers, and the opt-in split products) vs the
+released wrapper's no-cache loop, against the memory-bandwidth floor.
 
 The released ADIFF wrapper re-runs the LM over prefix + all generated tokens at every step;
-ours (`adiff_small.generate`) feeds one new token against the cached keys/values, through
-the split vector products of `adiff_small.matvec`. The baseline runs on the same LM as
-transformers loads it (stock layers), as the release's does. Both decode greedily the same
-number of tokens from the same prefix; the script checks the tokens are identical and
-prints the speed ratio.
+ours (`adiff_small.generate`) feeds one new token against the cached keys/values, on
+transformers' stock layers by default, or through the split one-row products of
+`adiff_small.matvec` (`model.matvec: true`), which helped on one 2-core machine and hurt on
+another. All three decode greedily the same number of tokens from the same prefix; the script
+checks the tokens are identical and prints ms per token, the ratios, and the floor that bounds
+batch-1 decoding: the LM's weight bytes read per token over the measured memory bandwidth.
 
     PYTHONPATH=. python benchmarks/adiff_generate.py    # from the repo root; SmolLM2-135M, 121 positions
     python benchmarks/adiff_generate.py --lm /path/to/gpt2 --tokens 64
@@ -49,6 +51,17 @@ def best_of_interleaved(fns: dict, repeats: int) -> dict[str, tuple[float, objec
     return best
 
 
+def read_bandwidth(mb: int = 512, repeats: int = 5) -> float:
+    """Bytes per second of reading a large float32 tensor (best of `repeats`, all threads)."""
+    x = torch.ones(mb * 2**20 // 4)
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        x.sum()
+        best = min(best, time.perf_counter() - t)
+    return x.numel() * 4 / best
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lm", default="smollm2")
@@ -67,18 +80,27 @@ def main() -> None:
     # The baseline cannot stop early, so neither may ours: forbid the end token in both.
     model.lm.generation_config.suppress_tokens = [model.sep_id]
     dec = Decoding(max_new_tokens=args.tokens, min_new_tokens=args.tokens)
-    stock_lm = load_lm(args.lm, matvec=False)[0].eval()
+    stock_lm = load_lm(args.lm)[0].eval()
+    split = ADiff(ModelConfig(encoder=args.encoder, lm=args.lm, mapper_layers=2, matvec=True)).eval()
+    split.lm.generation_config.suppress_tokens = [model.sep_id]
     generate_ids(model, prefix, dec)  # warm-up
     best = best_of_interleaved(
-        {"ours": lambda: generate_ids(model, prefix, dec),
+        {"stock": lambda: generate_ids(model, prefix, dec),
+         "split": lambda: generate_ids(split, prefix, dec),
          "base": lambda: no_cache_greedy(stock_lm, prefix, args.tokens, model.sep_id)}, args.repeats)
-    (t_ours, ours), (t_base, base) = best["ours"], best["base"]
+    (t_stock, stock), (t_split, split_out), (t_base, base) = best["stock"], best["split"], best["base"]
+    weight_bytes = sum(p.numel() * p.element_size() for p in model.lm.parameters())
+    bandwidth = read_bandwidth()
+    per = lambda t: 1000 * t / args.tokens  # noqa: E731  ms per token
     print(f"lm={args.lm} width={width} prefix={prefix.shape[1]} positions, batch={args.batch}, "
-          f"{args.tokens} new tokens, best of {args.repeats}")
-    print(f"identical tokens: {ours == base}")
-    print(f"KV-cache generate: {t_ours:.3f} s   no-cache loop: {t_base:.3f} s   "
-          f"speed-up: {t_base / t_ours:.2f}x")
-
+          f"{args.tokens} new tokens, best of {args.repeats}, {torch.get_num_threads()} threads")
+    print(f"identical tokens: stock {stock == base}, split {split_out == base}")
+    print(f"ms per token: KV-cache stock {per(t_stock):.1f}, KV-cache split {per(t_split):.1f}, "
+          f"no-cache loop {per(t_base):.1f}")
+    print(f"floor: {weight_bytes / 1e6:.0f} MB of weights at {bandwidth / 1e9:.1f} GB/s read = "
+          f"{1000 * weight_bytes / bandwidth:.1f} ms per token")
+    print(f"speed-up over the no-cache loop: stock {t_base / t_stock:.2f}x, split {t_base / t_split:.2f}x; "
+          f"split / stock {t_stock / t_split:.2f}x")
 
 if __name__ == "__main__":
     main()

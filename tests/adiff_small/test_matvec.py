@@ -73,8 +73,12 @@ def test_swapped_model_computes_what_the_stock_model_does(monkeypatch):
         assert torch.equal(fast(x).logits, stock(x).logits)
 
 
-def test_load_lm_swaps_the_layers(tiny_lm):
-    lm, _ = load_lm(str(tiny_lm))
+def test_load_lm_swaps_the_layers_only_when_asked(tiny_lm):
+    """Issue 24 item 7a: the split products halved decoding speed on another machine, so the
+    stock layers are the default and the swap is opt-in (model.matvec)."""
+    stock, _ = load_lm(str(tiny_lm))
+    assert not any(type(m) in (MatVecLinear, MatVecConv1D) for m in stock.modules())
+    lm, _ = load_lm(str(tiny_lm), matvec=True)
     assert type(lm.lm_head) is MatVecLinear
     assert any(type(m) is MatVecConv1D for m in lm.modules())
     assert lm.lm_head.weight is lm.get_input_embeddings().weight
@@ -88,7 +92,7 @@ def test_one_row_decodes_the_tokens_of_a_batch_row(tiny_lm):
 
     torch.manual_seed(0)
     model = ADiff(ModelConfig(encoder="tiny", lm=str(tiny_lm), d_proj=64, mapper_layers=1,
-                              cross_layers=1)).eval()
+                              cross_layers=1, matvec=True)).eval()
     with torch.no_grad():
         emb = torch.randn(2, model.encoder.embed_dim)
         prefix = model.prefix(emb, emb.flip(0), model.tokenize_prompts(["a", "b"]))

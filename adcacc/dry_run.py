@@ -122,9 +122,11 @@ def findings_text(exp: Experiment) -> list[str]:
 def _chance_lines(exp: Experiment, gates: list) -> list[str]:
     """The twice-chance checks evals.compare adds beside each base-vs-majority-class gate."""
     from evals.eval_sets import TASKS
-    from evals.tasks import CAPTION, TASK_LABELS
+    from evals.tasks import CAPTION
+    from evals.verdicts import twice_chance
 
-    names = {es.id: es.name for es in exp.eval_sets}
-    return [f"  {'precondition':<12} {g.a}_twice_chance_{g.eval_set}: {g.a} vs twice chance "
-            f"({2 / len(TASK_LABELS[TASKS[names[g.eval_set]]]):.3f}), accuracy_strict on {g.eval_set} (greater)"
-            for g in gates if g.a == "base" and g.eval_set in names and TASKS[names[g.eval_set]] != CAPTION]
+    tasks = {es.id: TASKS[es.name] for es in exp.eval_sets}
+    checks = [twice_chance(g, tasks[g.eval_set]) for g in gates
+              if g.a == "base" and tasks.get(g.eval_set, CAPTION) != CAPTION]
+    return [f"  {'precondition':<12} {c.id}: {c.a} vs {c.b} ({floor:.3f}), {c.metric} on {c.eval_set} ({c.direction})"
+            for c, floor in checks]

@@ -60,9 +60,14 @@ def measure(model, test: dict[str, list[Row]], labels: list[str], cache: Embeddi
         said = matched if tier == "tier2" else preds.setdefault("tier2 matched", generate(model, test["tier2"], cache))
         for fact in measures.FACTS:
             outcomes[f"{fact} direction"] = measures.direction_accuracy(test["tier2"], said, fact)
-    for t in sorted({tier, *(["tier2"] if "tier2" in test else [])}):
+    for t in shape_tiers(test):
         outcomes[f"{t} shape"] = measures.shape_accuracy(test[t], preds[f"{t} matched"])
     return outcomes, preds
+
+
+def shape_tiers(test: dict[str, list[Row]]) -> list[str]:
+    """The tiers `measure` generates answers for (the lowest tested, and tier 2 if tested)."""
+    return sorted({min(test), *(["tier2"] if "tier2" in test else [])})
 
 
 def item_clips(test: dict[str, list[Row]]) -> dict[str, list[tuple[str, str]]]:
@@ -74,6 +79,6 @@ def item_clips(test: dict[str, list[Row]]) -> dict[str, list[tuple[str, str]]]:
            "forced choice": [pair(r) for r, _ in listening.candidates(rows)]}
     for fact in measures.FACTS if "tier2" in test else ():
         out[f"{fact} direction"] = [pair(r) for r in test["tier2"] if measures.direction(r.answer, fact) is not None]
-    for t in sorted({min(test), *(["tier2"] if "tier2" in test else [])}):
+    for t in shape_tiers(test):
         out[f"{t} shape"] = [pair(r) for r in test[t]]
     return out

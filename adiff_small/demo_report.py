@@ -49,17 +49,18 @@ def build(measured: Measured, baselines: dict, control: str, ablation: str,
     jobs = [(arm, m) for arm, runs in measured.items() for m in runs[0]]
     contrasts = [pair for m in measured["full"][0] for pair in _contrasts(measured, m, control, ablation)]
     family = len(jobs) + len(contrasts)  # every interval the report prints
+    wide = "ci_family" if family > 1 else "ci95"  # the simultaneous interval (verdicts._intervals)
     est = []
     for arm, m in jobs:
         r = estimate(rs, item_set(m), arm, [run[m] for run in measured[arm]], family)
         name, ref = reference(m, baselines)
         est.append({"arm": arm, "measure": m, **r, "reference": {name: ref}, "verdict": verdict(r, ref, name),
-                    "verdict_family": verdict(r, ref, name, "ci_family") if "ci_family" in r else verdict(r, ref, name)})
+                    "verdict_family": verdict(r, ref, name, wide)})
     diffs = []
     for (a, ma), (b, mb) in contrasts:
         r = difference(rs, item_set(ma), (a, [x[ma] for x in measured[a]]), (b, [x[mb] for x in measured[b]]), family)
         diffs.append({"a": f"{a}: {ma}", "b": f"{b}: {mb}", **r, "verdict": verdict(r, 0.0, "zero"),
-                      "verdict_family": verdict(r, 0.0, "zero", "ci_family") if "ci_family" in r else verdict(r, 0.0, "zero")})
+                      "verdict_family": verdict(r, 0.0, "zero", wide)})
     for key in ("verdict", "verdict_family"):
         _clear_every_reference(est, diffs, control, key)
     return {"estimates": est, "differences": diffs, "family": family}

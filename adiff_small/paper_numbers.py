@@ -24,7 +24,6 @@ PAPER_SPLITS = {("acd", "test"): "ACD", ("cld", "evaluation"): "CLD"}
 SOURCE = {"paper": "ADIFF paper, Table 15 (bottom) = Table 25 (top); BLEU-4/METEOR/SPIDEr as Table 2",
           "greedy": "ADIFF paper, Table 25 (bottom, greedy decoding)",
           "wavcaps": "ADIFF paper, Table 21 (bottom: ADIFF + WCD, the release's adiff_base_wavcaps.ckpt)"}
-TRAININGS = ("acd_cld", "wavcaps")  # what the checkpoint was trained on: ACD+CLD, or with WavCaps too
 # Table 21, bottom block: ADIFF + WCD, top-k/top-p decoding
 _WAVCAPS = {
     ("ACD", 1): (0.346, 0.226, 0.155, 0.105, 0.189, 0.323, 0.292, 0.104, 0.198),

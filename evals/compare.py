@@ -26,7 +26,7 @@ from evals.bootstrap import Resampler, distinct_multisets, interval
 from evals.caption_metrics import METRIC_NAMES
 from evals.pooled_metrics import pooled_score
 from evals.replicates import EvalSetRuns, load
-from evals.verdicts import Claim, check_claim, detectable, family_wise, p_value, verdict
+from evals.verdicts import Claim, check_claim, detectable, family_wise, p_value, twice_chance, verdict
 
 # Measures that move before accuracy does (experiment_design.md, "Measures"), per clip, from
 # runs made with `adcacc infer --teacher-forced` (evals.teacher_forcing) and the base's answers:
@@ -196,6 +196,12 @@ def _claim_record(est: Estimates, claim: Claim, sets: list[str]) -> dict:
            **delta}
     if effects is None:
         return {**rec, "verdict": f"unavailable ({rec['unavailable']})"}
+    return _judged(rec, claim, effects)
+
+
+def _judged(rec: dict, claim: Claim, effects: np.ndarray) -> dict:
+    """`rec` with the claim's verdict from its CI, its bootstrap p-value (and which verdict
+    that p-value decides) and the smallest effect the design could detect."""
     rec["verdict"] = verdict(claim.direction, *rec["ci"], claim.margin)
     rec["p"], rec["p_decides"] = p_value(claim.direction, effects, claim.margin)
     rec["detectable"] = detectable(claim.direction, effects)
@@ -203,29 +209,21 @@ def _claim_record(est: Estimates, claim: Claim, sets: list[str]) -> dict:
 
 
 def _chance_gates(est: Estimates, sets: dict[str, EvalSetRuns], base_gates: list[Claim]) -> list[dict]:
-    """Where the base is checked against the majority class on a retention proxy, it must also
-    be at least twice chance there (1 / the number of labels; experiment_design.md): a base near
-    chance has nothing to lose, and a majority class can be beaten by a little while still near
-    it. The effect is the base's strict accuracy minus twice chance, with the base's CI."""
-    from evals.tasks import TASK_LABELS
-
+    """Beside each base-vs-majority-class gate on a retention proxy, the twice-chance check
+    (evals.verdicts.twice_chance): the base's strict accuracy minus twice chance, with the
+    base's CI."""
     records = []
     for g in base_gates:
         es = sets.get(g.eval_set)
         got = est.of([g.eval_set], "accuracy_strict", g.a) if es is not None and es.task != "caption" else ""
         if isinstance(got, str):
             continue
-        (per_seed, boot), floor = got, 2.0 / len(TASK_LABELS[es.task])
-        effects = boot - floor
-        rec = {"id": f"{g.a}_twice_chance_{g.eval_set}", "role": "claim", "metric": "accuracy_strict",
-               "text": f"The base model is at least twice chance ({floor:.3f}) on {g.eval_set}",
-               "eval_set": g.eval_set, "eval_sets": [g.eval_set], "direction": "greater", "margin": 0.0,
-               "a": g.a, "b": "twice chance", "per_seed": [float(v - floor) for v in per_seed],
-               "delta": float(np.mean(per_seed) - floor), "ci": list(interval(effects))}
-        rec["verdict"] = verdict("greater", *rec["ci"], 0.0)
-        rec["p"], rec["p_decides"] = p_value("greater", effects, 0.0)
-        rec["detectable"] = detectable("greater", effects)
-        records.append(rec)
+        (per_seed, boot), (check, floor) = got, twice_chance(g, es.task)
+        rec = {"id": check.id, "role": check.role, "metric": check.metric, "text": check.text,
+               "eval_set": check.eval_set, "eval_sets": [check.eval_set], "direction": check.direction,
+               "margin": check.margin, "a": check.a, "b": check.b, "per_seed": [float(v - floor) for v in per_seed],
+               "delta": float(np.mean(per_seed) - floor), "ci": list(interval(boot - floor))}
+        records.append(_judged(rec, check, boot - floor))
     return records
 
 

@@ -102,6 +102,14 @@ def read_predictions(path: Path, need: str | None = None) -> Run:
     return Run(path=folder if path.is_dir() else file, rows=rows, meta=meta)
 
 
+def eval_set_name(folder: Path) -> str:
+    """The eval set a run folder holds, from its run.json alone (else the folder's name, as
+    Run.eval_set says), so a caller can pick runs without reading their predictions."""
+    meta_file = Path(folder) / RUN_META
+    meta = read_run_meta(meta_file) if meta_file.is_file() else {}
+    return meta.get("eval_set", {}).get("name", Path(folder).stem)
+
+
 def check_same_eval_set(base: Run, other: Run) -> None:
     """Refuse to pair runs that were made on different eval sets (or different subsets)."""
     if base.meta and other.meta and base.eval_set != other.eval_set:

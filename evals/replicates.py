@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from common.errors import InputError
-from evals.predictions import PREDICTIONS, Run, check_same_eval_set, read_predictions
+from evals.predictions import PREDICTIONS, Run, check_same_eval_set, eval_set_name, read_predictions
 from evals.retention import run_task
 
 
@@ -50,11 +50,11 @@ def _replicate(folder: Path, only: Iterable[str] | None = None) -> dict[str, Run
         paths = [p for p in sorted(folder.iterdir()) if (p / PREDICTIONS).is_file()]
     if not paths:
         raise InputError(folder, f"no {PREDICTIONS} in it or in its sub-folders (run `adcacc infer`)")
+    if only is not None:  # by run.json alone: a stale run is never read, so it cannot fail the comparison
+        paths = [p for p in paths if eval_set_name(p) in only]
     runs: dict[str, Run] = {}
     for path in paths:
         run = read_predictions(path)
-        if only is not None and run.eval_set not in only:
-            continue
         if run.eval_set in runs:
             raise InputError(path, f"a second run of eval set {run.eval_set!r} in {folder} "
                                    f"(first: {runs[run.eval_set].path}); keep one per replicate")

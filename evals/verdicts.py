@@ -58,6 +58,19 @@ class Claim:
     role: Role = "claim"
 
 
+def twice_chance(gate: Claim, task: str) -> tuple[Claim, float]:
+    """The check beside a base-vs-majority-class gate on a retention proxy: the base's strict
+    accuracy is at least twice chance (2 / the number of labels; experiment_design.md), since a
+    base near chance has nothing to lose and a weak majority class can be beaten while still near
+    it. Returns the check and its floor."""
+    from evals.tasks import TASK_LABELS
+
+    floor = 2.0 / len(TASK_LABELS[task])
+    return Claim(f"{gate.a}_twice_chance_{gate.eval_set}",
+                 f"The base model is at least twice chance ({floor:.3f}) on {gate.eval_set}",
+                 "accuracy_strict", gate.eval_set, gate.a, "twice chance", "greater"), floor
+
+
 def check_claim(claim: Claim, arms: list[str], tasks: dict[str, str]) -> list[str]:
     """The eval sets the claim averages over; InputError if it names what was not compared."""
     where = f"claim {claim.id!r}"

@@ -115,6 +115,11 @@ def test_only_the_named_eval_sets_are_compared(tmp_path):
     assert list(result["eval_sets"]) == ["vsc_proxy"] and result["notes"] == []
     with pytest.raises(InputError, match="every seed needs the same sets"):
         compare_experiment(arms, tmp_path / "report2", n_boot=50)
+    for folders in arms.values():  # a stale run whose predictions are broken is never read
+        broken = _vsc(folders[0] / "older", 0.0, seed=1, eval_name="old-set")
+        (broken / "predictions.jsonl").write_text("{not json\n")
+    again = compare_experiment(arms, tmp_path / "report", n_boot=50, eval_sets=["vsc_proxy"])
+    assert again["eval_sets"] == result["eval_sets"]
 
 
 def test_a_set_without_an_arm_is_unavailable_not_zero(tmp_path):

@@ -50,12 +50,16 @@ def eval_clips(data: Path) -> int | None:
 
 def stage_cost(stage: Stage, exp: Experiment) -> dict[str, float]:
     """{"cpu_min": x} or {"gpu_hours": y}; empty when it cannot be estimated."""
-    from recipes.spec import EFFECTIVE_BATCH, HARDWARE
+    from recipes.spec import EFFECTIVE_BATCH, HARDWARE, TASKS
 
     bases = train_bases(exp)
     if stage.kind == "train":
         over = stage.params["overrides"]
-        rows = bases * ROWS_PER_BASE[stage.params["recipe"]] if bases is not None else None
+        recipe = stage.params["recipe"]
+        per_base = ROWS_PER_BASE[recipe]
+        if stage.params.get("balance"):  # each dataset as many rows as the largest
+            per_base = max(ROWS_PER_BASE[d] for d in TASKS[recipe]["datasets"]) * len(TASKS[recipe]["datasets"])
+        rows = bases * per_base if bases is not None else None
         if stage.params["device"] == "cpu":
             steps = over.get("max_steps") or (math.ceil(rows / 2) if rows else None)
             return {"cpu_min": (CPU_RATES["swift_start_s"] + steps * CPU_RATES["train_step_s"]) / 60} if steps else {}

@@ -19,7 +19,9 @@ from adcacc.config_reader import Reader
 from adcacc.overrides import check_overrides
 from common.errors import InputError
 from common.yaml_files import read_yaml
-from data_builders.datasets import check_seed
+from data_builders.datasets import check_seed, check_settings
+from recipes import spec as recipe_spec
+from recipes.generate import RECIPE_DIR
 
 ARMS = ("base", "ac", "adc", "acc", "ac_adc", "ac_acc", "ac_matched")
 DIRECTIONS = ("greater", "less", "equivalent")
@@ -88,6 +90,7 @@ class Experiment:
     claims: tuple[ClaimSpec, ...] = ()
     missing: tuple[str, ...] = ()  # data paths not found (only when loaded for a dry run)
     recipes: dict[str, str] = field(default_factory=dict)  # arm -> recipe, where the arm names another
+    balanced: frozenset[str] = frozenset()  # joint arms drawing each of their datasets equally often
 
     @property
     def trained_arms(self) -> list[str]:
@@ -116,8 +119,9 @@ def load_experiment(path: Path, out: Path | None = None, check_paths: bool = Tru
         path=path, name=name, out=_out(top, out, name),
         data=_data(top, missing), model=_model(top), hardware=top.get("hardware", str, "rtx4090"),
         device=top.get("device", str, "cpu"), overrides=check_overrides(top),
-        arms=_arms(top), recipes=_arm_recipes(top), seeds=_seeds(top), eval_sets=_eval_sets(top, missing),
-        eval_options=_eval_options(top), claims=_claims(top), missing=tuple(missing or ()))
+        arms=_arms(top), recipes=_arm_field(top, "recipe"), balanced=frozenset(_arm_field(top, "balance")),
+        seeds=_seeds(top), eval_sets=_eval_sets(top, missing), eval_options=_eval_options(top),
+        claims=_claims(top), missing=tuple(missing or ()))
     _check_cross_refs(exp, top)
     return exp
 
@@ -193,8 +197,6 @@ def _as_key(r: Reader, check: Callable, *args: Any, **kwargs: Any) -> Any:
 
 
 def _check_build(build: Reader) -> None:
-    from data_builders.datasets import check_settings
-
     settings = {k: v for k, v in build.node.items() if v is not None}
     _as_key(build, check_settings, **settings, names={k: build._at(k) for k in BUILD_NAMES})
 
@@ -250,8 +252,11 @@ def _arms(top: Reader) -> dict[str, dict[str, Any]]:
         node = {a: {} for a in node}
     arms = {}
     for arm, spec in node.items():
-        r = Reader(top.path, spec or {}, f"arms.{arm}", ("overrides", "recipe"))
+        r = Reader(top.path, spec or {}, f"arms.{arm}", ("overrides", "recipe", "balance"))
         recipe = r.get("recipe", str)
+        if r.get("balance", bool) and len(recipe_spec.TASKS.get(recipe or arm, {}).get("datasets", ())) < 2:
+            r.fail("draws each dataset of a joint recipe (ac_adc, ac_acc) equally often; this arm trains on one",
+                   "balance")
         if recipe is None and arm not in ARMS:
             top.fail(f"unknown arm {arm!r}; choose from {', '.join(ARMS)}, or give it a recipe "
                      f"(e.g. {arm}: {{recipe: adc, overrides: {{learning_rate: 0.01}}}})", "arms")
@@ -265,11 +270,11 @@ def _arms(top: Reader) -> dict[str, dict[str, Any]]:
     return arms
 
 
-def _arm_recipes(top: Reader) -> dict[str, str]:
-    """arm -> recipe for the arms that name one (checked by _arms)."""
+def _arm_field(top: Reader, key: str) -> dict[str, Any]:
+    """arm -> its `key` (recipe, balance) for the arms that give a true one (checked by _arms)."""
     node = top.get("arms", (dict, list), required=True)
-    return {arm: spec["recipe"] for arm, spec in node.items()
-            if isinstance(spec, dict) and spec.get("recipe") is not None} if isinstance(node, dict) else {}
+    return {arm: spec[key] for arm, spec in node.items()
+            if isinstance(spec, dict) and spec.get(key)} if isinstance(node, dict) else {}
 
 
 def _seeds(top: Reader) -> tuple[int, ...]:
@@ -278,9 +283,7 @@ def _seeds(top: Reader) -> tuple[int, ...]:
         top.fail(f"must be a non-empty list of integers, got {seeds!r}", "seeds")
     if len(set(seeds)) != len(seeds):
         top.fail(f"repeats a seed: {seeds!r}", "seeds")
-    for s in seeds:
-        _as_key(top, check_seed, s, "seeds")
-    return tuple(seeds)
+    return tuple(_as_key(top, check_seed, s, "seeds") for s in seeds)
 
 
 EVAL_KEYS = ("sets", "batch_size", "max_new_tokens", "limit", "bootstrap")
@@ -308,8 +311,8 @@ def _eval_sets(top: Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ...
         if not data.strip():
             s.fail("must name the eval data (a path, corpus:<file> or data:<file>)", "data")
         prefix = own_prefix(data)
-        if prefix and (Path(data[len(prefix):]).is_absolute() or ".." in Path(data[len(prefix):]).parts
-                       or not data[len(prefix):]):
+        inside = Path(data[len(prefix or ""):])
+        if prefix and (inside.is_absolute() or ".." in inside.parts or not data[len(prefix):]):
             s.fail(f"{prefix}<file> must name a file inside the experiment's {OWN_FOLDERS[prefix]} folder, "
                    f"got {data!r}", "data")
         if not prefix and not Path(data).expanduser().exists():
@@ -359,8 +362,6 @@ def own_prefix(data: str) -> str | None:
 
 
 def _check_cross_refs(exp: Experiment, top: Reader) -> None:
-    from recipes.generate import RECIPE_DIR
-
     if exp.device not in ("cpu", "gpu"):
         top.fail(f"must be cpu or gpu, got {exp.device!r}", "device")
     for arm in exp.trained_arms:
@@ -372,7 +373,6 @@ def _check_cross_refs(exp: Experiment, top: Reader) -> None:
     if any(own_prefix(s.data) == CORPUS_PREFIX for s in exp.eval_sets) and exp.data.corpus is None:
         top.fail("eval data 'corpus:...' needs data.corpus", "eval")
     from evals.compare import CAPTION_METRICS, RETENTION_METRICS
-
     from evals.eval_sets import TASKS
     from evals.verdicts import Claim, check_claim
 

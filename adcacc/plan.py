@@ -107,7 +107,7 @@ def build_plan(exp: Experiment, save_hashes: bool = False) -> list[Stage]:
                 train_id = f"train/{arm}/s{seed}"
                 data_needs = ("matched",) if exp.recipe(arm) == "ac_matched" else ("build",)
                 params = {"recipe": exp.recipe(arm), "hardware": exp.hardware, "device": exp.device, "seed": seed,
-                          "overrides": {**exp.overrides, **exp.arms[arm]}}
+                          "overrides": {**exp.overrides, **exp.arms[arm]}, "balance": arm in exp.balanced}
                 add(Stage(train_id, "train", (*data_needs, *model_needs), params, o / "train" / arm / f"s{seed}",
                           arm, seed, gpus=HARDWARE[exp.hardware].nproc))
                 needs = (*model_needs, train_id)

@@ -42,7 +42,11 @@ def eval_data(exp: Experiment, data: str) -> Path:
 def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
     """The call a stage makes, as a person would read it in `--dry-run`."""
     if stage.kind == "train":
-        return shlex.join(["swift", *_train_argv(stage, exp, by_id)])
+        try:
+            return shlex.join(["swift", *_train_argv(stage, exp, by_id)])
+        except FileNotFoundError:  # a balanced arm's row counts, before the build has run
+            return shlex.join(["swift", *_train_argv(stage, exp, by_id, count=False)]) + \
+                "  (each dataset then drawn as often as the largest: path#rows)"
     args = ", ".join(f"{k}={v!r}" for k, v in stage.params.items() if k != "claims")
     return {"corpus": "build_corpus", "build": "build_datasets", "matched": "write_matched",
             "model": "build_tiny_qwen2_audio", "pretrain": "swift sft --tuner_type full",
@@ -50,14 +54,15 @@ def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
             "infer": "run_inference", "compare": "compare_experiment"}[stage.kind] + f"({args})"
 
 
-def _train_argv(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> list[str]:
-    from recipes.launch import train_argv
+def _train_argv(stage: Stage, exp: Experiment, by_id: dict[str, Stage], count: bool = True) -> list[str]:
+    from recipes.launch import balanced_samples, train_argv
 
     p = stage.params
     data_dir = by_id["matched"].out if p["recipe"] == "ac_matched" else by_id["build"].out
     flags = swift_flags({**p["overrides"], "seed": p["seed"], "data_seed": p["seed"]})
+    samples = balanced_samples(p["recipe"], data_dir) if p.get("balance") and count else None
     return train_argv(p["recipe"], p["hardware"], Path(model_path(exp, by_id)), data_dir, stage.out, flags,
-                      cpu=p["device"] == "cpu")
+                      cpu=p["device"] == "cpu", samples=samples)
 
 
 def run_stage(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None = None) -> dict:

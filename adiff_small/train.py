@@ -231,4 +231,4 @@ def train(cfg: ADiffConfig, progress: bool = True, trust_checkpoint: bool = Fals
     model = ADiff(cfg.model, trust_checkpoint=trust_checkpoint).to(where)  # bad weights: nothing written yet
     with owned(run, "adcacc adiff train", option="train.out_dir", legacy=("config.yaml",)):
         _check_run_dir(run, to_dict(cfg))
-        return Trainer(cfg, model, progress).fit()
+        return Trainer(cfg, model, progress, cache=cache).fit()

@@ -25,21 +25,34 @@ SWIFT = Path(sys.executable).parent / "swift"
 
 
 def sft_argv(task: str, hw: str, model: Path, data_dir: Path, out: Path,
-             overrides: list[str] = ()) -> list[str]:
+             overrides: list[str] = (), samples: dict[str, int] | None = None) -> list[str]:
     """Arguments of `swift sft <recipe> ...`: the recipe, the paths, then `overrides` (later
-    flags win, so overrides change only what they name)."""
+    flags win, so overrides change only what they name). `samples`: training rows drawn per
+    dataset (swift's `path#N`: the file repeated whole, then a seeded sample of the rest)."""
     names = TASKS[task]["datasets"]
-    return ["sft", str(RECIPE_DIR / f"{task}_{hw}.yaml"), "--model", str(model),
-            "--dataset", *[str(data_dir / dataset_file(s, "train")) for s in names],
+    train = [str(data_dir / dataset_file(s, "train")) + (f"#{samples[s]}" if samples else "") for s in names]
+    return ["sft", str(RECIPE_DIR / f"{task}_{hw}.yaml"), "--model", str(model), "--dataset", *train,
             "--val_dataset", *[str(data_dir / dataset_file(s, "val")) for s in names],
             "--output_dir", str(out), *overrides]
 
 
+def balanced_samples(task: str, data_dir: Path) -> dict[str, int]:
+    """Training rows per dataset that draw each of a joint recipe's datasets equally often:
+    every dataset as many rows as the largest has (the smaller ones repeated)."""
+    rows = {s: _count_rows(data_dir / dataset_file(s, "train")) for s in TASKS[task]["datasets"]}
+    return dict.fromkeys(rows, max(rows.values()))
+
+
+def _count_rows(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(1 for line in f if line.strip())
+
+
 def train_argv(task: str, hw: str, model: Path, data_dir: Path, out: Path,
-               overrides: list[str] = (), cpu: bool = True) -> list[str]:
+               overrides: list[str] = (), cpu: bool = True, samples: dict[str, int] | None = None) -> list[str]:
     """`sft_argv`, with the CPU overrides first when `cpu` (no bf16, a few steps, no worker
     processes); `overrides` still come last and win."""
-    return sft_argv(task, hw, model, data_dir, out, [*(CPU_OVERRIDES if cpu else ()), *overrides])
+    return sft_argv(task, hw, model, data_dir, out, [*(CPU_OVERRIDES if cpu else ()), *overrides], samples)
 
 
 def last_checkpoint(out: Path) -> Path | None:

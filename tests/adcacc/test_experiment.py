@@ -192,6 +192,8 @@ def test_a_bad_build_setting_names_the_experiment_key(tmp_path, key, value):
     ({"base": {}, "trivial": {"recipe": "adc"}}, "arms.trivial.recipe"),
     ({"base": {}, "hot": {"recipe": "base"}}, "arms.hot.recipe"),
     ({"base": {}, "a b": {"recipe": "adc"}}, "arms.a b.recipe"),
+    ({"base": {}, "ac": {"balance": True}}, "arms.ac.balance: draws each dataset of a joint recipe"),
+    ({"base": {}, "ac_adc": {"balance": "yes"}}, "arms.ac_adc.balance"),
 ])
 def test_a_named_arm_needs_a_known_recipe_and_a_name_of_its_own(tmp_path, capsys, arms, where):
     path = _write(tmp_path, lambda e: e.update(arms=arms, claims=[]))
@@ -211,6 +213,28 @@ def test_a_control_arm_trains_its_recipe_with_its_own_overrides(tmp_path):
     assert hot.params["recipe"] == adc.params["recipe"] == "adc" and hot.needs == adc.needs
     assert hot.params["overrides"]["learning_rate"] == 0.01 and "learning_rate" not in adc.params["overrides"]
     assert hot.out.name == "s0" and hot.out.parent.name == "hot"
+
+
+def test_a_balanced_joint_arm_draws_each_dataset_as_often_as_the_largest(tmp_path, capsys):
+    """`balance: true` reaches the train stage's fingerprinted params and swift's `path#N`;
+    the dry run, before the build exists, says so instead of counting rows."""
+    from adcacc.plan import build_plan
+    from adcacc.stages import describe
+
+    path = _write(tmp_path, lambda e: e.update(arms={"base": {}, "ac_adc": {"balance": True}, "ac_acc": {}},
+                                               claims=[]))
+    exp = load_experiment(path, tmp_path / "out")
+    by_id = {s.id: s for s in build_plan(exp)}
+    joint, plain = by_id["train/ac_adc/s0"], by_id["train/ac_acc/s0"]
+    assert joint.params["balance"] is True and plain.params["balance"] is False
+    assert "drawn as often as the largest" in describe(joint, exp, by_id)
+    build = by_id["build"].out
+    build.mkdir(parents=True)
+    for name, n in (("ac", 3), ("adc", 18)):
+        (build / f"{name}_train.jsonl").write_text('{"messages": []}\n' * n)
+    text = describe(joint, exp, by_id)
+    assert f"{build / 'ac_train.jsonl'}#18" in text and f"{build / 'adc_train.jsonl'}#18" in text
+    assert "#" not in describe(plain, exp, by_id).split("--val_dataset")[0].split("--dataset")[-1]
 
 
 def test_eval_sets_of_one_loader_need_their_own_ids_and_take_a_bounded_limit(tmp_path, capsys):

@@ -120,6 +120,31 @@ def test_training_continues_from_an_init_checkpoint(tiny_lm, pairs_dir, tmp_path
     assert all(torch.equal(a[k], b[k]) for k in a) and any(k.startswith("lm.") for k in b)
 
 
+def test_a_shared_cache_encodes_each_clip_once_across_runs(tiny_lm, pairs_dir, tmp_path, monkeypatch):
+    """train(cache=...) trains on the cache it is given (the demo shares one across arms and
+    seeds): a second run encodes nothing and ends with the same weights as a run on its own."""
+    from adiff_small.embeddings import EmbeddingCache
+    from adiff_small.model import ADiff
+
+    stages = [StageConfig("grounding", 1, 1e-3)]
+    alone = train(_cfg(tiny_lm, pairs_dir, tmp_path / "alone", stages, tiers=[1], max_rows=6), progress=False)
+    cache = EmbeddingCache(None, 1, None, 0)
+    train(_cfg(tiny_lm, pairs_dir, tmp_path / "a", stages, tiers=[1], max_rows=6), progress=False, cache=cache)
+    assert cache.store  # the run filled the cache it was given
+    encoded = {"n": 0}
+    real_encode = ADiff.encode
+
+    def counting_encode(self, *a, **k):
+        encoded["n"] += 1
+        return real_encode(self, *a, **k)
+
+    monkeypatch.setattr(ADiff, "encode", counting_encode)
+    shared = train(_cfg(tiny_lm, pairs_dir, tmp_path / "b", stages, tiers=[1], max_rows=6), progress=False,
+                   cache=cache)
+    assert encoded["n"] == 0
+    assert (alone / "model.safetensors").read_bytes() == (shared / "model.safetensors").read_bytes()
+
+
 def test_cli_errors_are_one_line(corpus, tmp_path, capsys):
     bad = tmp_path / "events.csv"
     rows = list(csv.DictReader((corpus / "events.csv").open()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from recipes.launch import run_sft
+from recipes.launch import balanced_samples, run_sft, run_swift, train_argv
 from recipes.spec import TASKS
 
 pytestmark = pytest.mark.slow
@@ -73,6 +74,21 @@ def test_sft_rtx4090_recipe(task, tiny_model, dataset_dir, tmp_path):
     cfg = json.loads((adapter / "adapter_config.json").read_text())
     assert (cfg["r"], cfg["lora_alpha"], cfg["lora_dropout"]) == (8, 32, 0.05)
     assert all("audio_tower" not in m for m in cfg["target_modules"])
+
+
+def test_a_balanced_joint_recipe_draws_each_dataset_as_often_as_the_largest(tiny_model, dataset_dir, tmp_path):
+    """`balance` (experiments): swift's own `path#N` repeats the smaller dataset; swift's log
+    counts the rows it trained on."""
+    samples = balanced_samples("ac_adc", dataset_dir)
+    rows = {s: sum(1 for _ in (dataset_dir / f"{s}_train.jsonl").open()) for s in ("ac", "adc")}
+    assert rows["adc"] > rows["ac"] and samples == {"ac": rows["adc"], "adc": rows["adc"]}
+    out = tmp_path / "balanced"
+    argv = train_argv("ac_adc", "rtx4090", tiny_model, dataset_dir, out, samples=samples)
+    assert f"{dataset_dir / 'ac_train.jsonl'}#{rows['adc']}" in argv
+    run_swift(argv, out)
+    trained = re.search(r"train_dataset: Dataset\(\{\s*features: [^\n]*\n\s*num_rows: (\d+)",
+                        (out / "sft.log").read_text())
+    assert trained and int(trained[1]) == 2 * rows["adc"]
 
 
 def test_sft_zero2_recipe_under_torchrun(tiny_model, dataset_dir, tmp_path):

@@ -311,8 +311,8 @@ def _eval_sets(top: Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ...
         if not data.strip():
             s.fail("must name the eval data (a path, corpus:<file> or data:<file>)", "data")
         prefix = own_prefix(data)
-        inside = Path(data[len(prefix or ""):])
-        if prefix and (inside.is_absolute() or ".." in inside.parts or not data[len(prefix):]):
+        rest = data[len(prefix or ""):]
+        if prefix and (not rest or Path(rest).is_absolute() or ".." in Path(rest).parts):
             s.fail(f"{prefix}<file> must name a file inside the experiment's {OWN_FOLDERS[prefix]} folder, "
                    f"got {data!r}", "data")
         if not prefix and not Path(data).expanduser().exists():

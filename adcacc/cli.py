@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from common.errors import InputError, StageFailed
+from adcacc.common.errors import InputError, StageFailed
 
 INTERRUPTED = "adcacc: interrupted; rerun the same command to resume."
 # Errors about what the user gave (exit 2; UnicodeDecodeError and JSONDecodeError are
@@ -33,8 +33,8 @@ _KINDS = {RecursionError: "data nested too deeply", ZeroDivisionError: "a divisi
           KeyError: "a missing key", IndexError: "an index out of range",
           AssertionError: "a failed internal check"}
 COMMAND_MODULES = (
-    "adcacc.quickstart", "adcacc.run_cli", "data_builders.cli", "recipes.cli", "evals.cli",
-    "adiff_small.cli",
+    "adcacc.quickstart", "adcacc.run_cli", "adcacc.data_builders.cli", "adcacc.recipes.cli", "adcacc.evals.cli",
+    "adcacc.adiff_small.cli",
 )
 
 

@@ -9,18 +9,34 @@ import ast
 from pathlib import Path
 from typing import Iterable
 
-PACKAGES = ("common", "data_builders", "recipes", "evals", "adiff_small", "adcacc")
+# import name -> its folder in a checkout; an installed wheel nests them all under adcacc/
+PACKAGES = {"adcacc.common": "common", "adcacc.data_builders": "data_builders",
+            "adcacc.recipes": "recipes", "adcacc.evals": "evals", "adcacc.adiff_small": "adiff_small",
+            "adcacc": "adcacc"}
+
+
+def folders(root: Path) -> dict[str, Path]:
+    """Import name -> folder of each package of ours under `root`: side by side in a checkout,
+    nested under adcacc/ where the wheel is installed (then adcacc's walk finds them all)."""
+    if (root / "adcacc" / "common").is_dir():
+        return {"adcacc": root / "adcacc"}
+    return {name: root / folder for name, folder in PACKAGES.items()}
+
+
+def package_of(module: str) -> str:
+    """The package of ours a dotted module name belongs to: the longest import name it starts with."""
+    return max((p for p in PACKAGES if module == p or module.startswith(p + ".")), key=len)
 
 
 def modules(root: Path) -> dict[str, Path]:
     """Dotted name -> source file of every module of our packages under `root`
     (a package is its `__init__.py`)."""
     mods = {}
-    for pkg in PACKAGES:
-        for f in sorted((root / pkg).rglob("*.py")):
-            rel = f.relative_to(root).with_suffix("")
+    for pkg, folder in folders(root).items():
+        for f in sorted(folder.rglob("*.py")):
+            rel = f.relative_to(folder).with_suffix("")
             parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
-            mods[".".join(parts)] = f
+            mods[".".join((pkg, *parts))] = f
     return mods
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 
 class Reader:

@@ -3,7 +3,7 @@ what it should cost (CPU minutes here; GPU-hours for GPU recipes).
 
 Costs are estimates from measurements, not promises: CPU rates were measured on the 2-core
 dev machine with the tiny Qwen2-Audio (`CPU_RATES`); GPU-hours come from the recipe's
-measured H100 time per training row (recipes.spec.Hardware.gpu_s_per_row) and the rows a
+measured H100 time per training row (adcacc.recipes.spec.Hardware.gpu_s_per_row) and the rows a
 build gives (its build_report.json, or the bases it will use).
 """
 from __future__ import annotations
@@ -50,7 +50,7 @@ def eval_clips(data: Path) -> int | None:
 
 def stage_cost(stage: Stage, exp: Experiment) -> dict[str, float]:
     """{"cpu_min": x} or {"gpu_hours": y}; empty when it cannot be estimated."""
-    from recipes.spec import EFFECTIVE_BATCH, HARDWARE, TASKS
+    from adcacc.recipes.spec import EFFECTIVE_BATCH, HARDWARE, TASKS
 
     bases = train_bases(exp)
     if stage.kind == "train":
@@ -124,10 +124,10 @@ def findings_text(exp: Experiment) -> list[str]:
 
 
 def _chance_lines(exp: Experiment, gates: list) -> list[str]:
-    """The twice-chance checks evals.compare adds beside each base-vs-majority-class gate."""
-    from evals.eval_sets import TASKS
-    from evals.tasks import CAPTION
-    from evals.verdicts import twice_chance
+    """The twice-chance checks adcacc.evals.compare adds beside each base-vs-majority-class gate."""
+    from adcacc.evals.eval_sets import TASKS
+    from adcacc.evals.tasks import CAPTION
+    from adcacc.evals.verdicts import twice_chance
 
     tasks = {es.id: TASKS[es.name] for es in exp.eval_sets}
     checks = [twice_chance(g, tasks[g.eval_set]) for g in gates

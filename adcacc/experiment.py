@@ -17,11 +17,11 @@ from typing import Any, Callable
 
 from adcacc.config_reader import Reader
 from adcacc.overrides import check_overrides
-from common.errors import InputError
-from common.yaml_files import read_yaml
-from data_builders.datasets import check_seed, check_settings
-from recipes import spec as recipe_spec
-from recipes.generate import RECIPE_DIR
+from adcacc.common.errors import InputError
+from adcacc.common.yaml_files import read_yaml
+from adcacc.data_builders.datasets import check_seed, check_settings
+from adcacc.recipes import spec as recipe_spec
+from adcacc.recipes.generate import RECIPE_DIR
 
 ARMS = ("base", "ac", "adc", "acc", "ac_adc", "ac_acc", "ac_matched")
 DIRECTIONS = ("greater", "less", "equivalent")
@@ -81,7 +81,7 @@ class Experiment:
     data: DataSpec
     model: ModelSpec
     hardware: str
-    device: str  # "cpu" adds recipes.spec.CPU_OVERRIDES; "gpu" runs recipes as written
+    device: str  # "cpu" adds adcacc.recipes.spec.CPU_OVERRIDES; "gpu" runs recipes as written
     overrides: dict[str, Any]
     arms: dict[str, dict[str, Any]]  # arm -> its own overrides
     seeds: tuple[int, ...]
@@ -202,7 +202,7 @@ def _check_build(build: Reader) -> None:
 
 
 def _check_corpus(corpus: Reader) -> None:
-    from data_builders.corpus.build import check_scene_counts
+    from adcacc.data_builders.corpus.build import check_scene_counts
 
     corpus.get("cache", str)
     n = corpus.node
@@ -293,8 +293,8 @@ def _eval_sets(top: Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ...
     e = top.sub("eval", EVAL_KEYS)
     if e is None:
         top.fail("is required", "eval")
-    from evals.cli import MAX_LIMIT
-    from evals.eval_sets import registry
+    from adcacc.evals.cli import MAX_LIMIT
+    from adcacc.evals.eval_sets import registry
 
     names = registry()
     sets = []
@@ -325,7 +325,7 @@ def _eval_sets(top: Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ...
 
 def _eval_options(top: Reader) -> dict[str, Any]:
     """Sizes of inference and comparison, bounded as `adcacc infer` / `adcacc compare` bound them."""
-    from evals.cli import MAX_BATCH_SIZE, MAX_BOOTSTRAP, MAX_LIMIT, MAX_NEW_TOKENS
+    from adcacc.evals.cli import MAX_BATCH_SIZE, MAX_BOOTSTRAP, MAX_LIMIT, MAX_NEW_TOKENS
 
     e = top.sub("eval", EVAL_KEYS)
     options = {"batch_size": e.get("batch_size", int, 8), "max_new_tokens": e.get("max_new_tokens", int, 64),
@@ -372,9 +372,9 @@ def _check_cross_refs(exp: Experiment, top: Reader) -> None:
         top.fail("pretraining needs data.corpus (its retention training clips)", "model")
     if any(own_prefix(s.data) == CORPUS_PREFIX for s in exp.eval_sets) and exp.data.corpus is None:
         top.fail("eval data 'corpus:...' needs data.corpus", "eval")
-    from evals.compare import CAPTION_METRICS, RETENTION_METRICS
-    from evals.eval_sets import TASKS
-    from evals.verdicts import Claim, check_claim
+    from adcacc.evals.compare import CAPTION_METRICS, RETENTION_METRICS
+    from adcacc.evals.eval_sets import TASKS
+    from adcacc.evals.verdicts import Claim, check_claim
 
     sets = {s.id for s in exp.eval_sets} | {"retention", "captioning"}
     tasks = {s.id: TASKS[s.name] for s in exp.eval_sets}

@@ -22,27 +22,27 @@ from typing import Any
 
 from adcacc.code_graph import modules, reached
 from adcacc.experiment import CORPUS_PREFIX, DATA_PREFIX, EvalSetSpec, Experiment, own_prefix
-from common.content_hash import ABSENT, content_digests
-from common.files import write_json
-from evals.eval_sets import OWN_TASK_SETS
-from recipes.spec import HARDWARE
+from adcacc.common.content_hash import ABSENT, content_digests
+from adcacc.common.files import write_json
+from adcacc.evals.eval_sets import OWN_TASK_SETS
+from adcacc.recipes.spec import HARDWARE
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRIES = {  # stage kind -> the modules whose functions its runner in adcacc/stages.py calls
-    "corpus": ("data_builders.corpus.build", "data_builders.corpus.fetch"),
-    "build": ("data_builders.datasets",),
-    "matched": ("data_builders.matched",),
-    "model": ("recipes.tiny_model", "adcacc.pretraining"),
-    "pretrain": ("adcacc.pretraining", "recipes.launch"),
-    "baseline": ("adcacc.pretraining", "evals.eval_sets", "evals.infer"),
-    "train": ("recipes.launch",),
-    "infer": ("evals.infer",),
-    "compare": ("evals.compare", "evals.eval_sets", "evals.tasks", "evals.verdicts"),
+    "corpus": ("adcacc.data_builders.corpus.build", "adcacc.data_builders.corpus.fetch"),
+    "build": ("adcacc.data_builders.datasets",),
+    "matched": ("adcacc.data_builders.matched",),
+    "model": ("adcacc.recipes.tiny_model", "adcacc.pretraining"),
+    "pretrain": ("adcacc.pretraining", "adcacc.recipes.launch"),
+    "baseline": ("adcacc.pretraining", "adcacc.evals.eval_sets", "adcacc.evals.infer"),
+    "train": ("adcacc.recipes.launch",),
+    "infer": ("adcacc.evals.infer",),
+    "compare": ("adcacc.evals.compare", "adcacc.evals.eval_sets", "adcacc.evals.tasks", "adcacc.evals.verdicts"),
 }
 # Every runner (its defaults, the swift argv, the preconditions) is written in adcacc/stages.py:
 # its own source counts for every kind, its imports do not (they are the other kinds' code).
 RUNNERS = "adcacc/stages.py"
-DATA = {"train": ("recipes/qwen2_audio",)}  # files a kind reads that are not imports: the recipes
+DATA = {"train": (("adcacc.recipes", "qwen2_audio"),)}  # (package, folder) a kind reads, not imports: the recipes
 OWN_STAGES = {CORPUS_PREFIX: "corpus", DATA_PREFIX: "build"}  # prefixed eval data -> the stage making it
 STATES = ".stages"  # OUT/.stages/<id>.json: the runner's record of each stage it ran
 TRIVIAL = "trivial"  # the pseudo-arm of trivial baselines (most frequent caption, majority class)
@@ -97,7 +97,7 @@ def build_plan(exp: Experiment, save_hashes: bool = False) -> list[Stage]:
     if any(exp.recipe(arm) == "ac_matched" for arm in exp.arms):
         add(Stage("matched", "matched", ("build", *model_needs), {}, o / "data_matched"))
     # every run also scores the allowed labels / references under teacher forcing: the sensitive
-    # measures and the arms' own-task preconditions read them (evals.teacher_forcing)
+    # measures and the arms' own-task preconditions read them (adcacc.evals.teacher_forcing)
     infer_params = {**{k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens")}, "teacher_forced": True}
     for arm in exp.arms:
         for seed in ((None,) if arm == "base" else exp.seeds):
@@ -141,8 +141,8 @@ def _input_digests(stages: list[Stage], cache: Path, save: bool) -> dict[str, st
     """Stage id -> content digest of the user data it reads: the build's folders, recursively,
     and an eval set's clips (audio content, ids, references); `corpus:` and `data:` data are
     the corpus and build stages' output, fingerprinted upstream. Each file is hashed once (cached) for all stages."""
-    from evals.eval_sets import load_eval_set
-    from evals.infer import eval_set_fingerprint
+    from adcacc.evals.eval_sets import load_eval_set
+    from adcacc.evals.infer import eval_set_fingerprint
 
     digests: dict[str, str] = {}
     sets: dict[tuple, str] = {}  # (eval set, data, limit) -> digest: arms x seeds share one
@@ -187,10 +187,11 @@ def code_digest(kind: str, root: Path) -> str:
     reach through imports, the runners' file, its data files; and the library versions."""
     mods = modules(root)
     files = {mods[m] for m in reached(ENTRIES[kind], mods)} | {root / RUNNERS}
-    for rel in DATA.get(kind, ()):
-        found = {f for f in (root / rel).rglob("*") if f.is_file()}
+    for package, rel in DATA.get(kind, ()):
+        data_dir = mods[package].parent / rel
+        found = {f for f in data_dir.rglob("*") if f.is_file()}
         if not found:
-            raise FileNotFoundError(f"{root / rel}: no files to fingerprint the {kind} stages with")
+            raise FileNotFoundError(f"{data_dir}: no files to fingerprint the {kind} stages with")
         files |= found
     h = hashlib.sha256()
     for f in sorted(files):

@@ -17,12 +17,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from common.errors import InputError
-from common.files import read_csv, write_text
-from data_builders.corpus.build import RETENTION_DIRS
-from data_builders.layout import dataset_file
-from data_builders.prompts import AC_PROMPTS
-from evals.tasks import CAPTION, CAPTION_PROMPT, SPOKEN, TASK_LABELS, task_prompt
+from adcacc.common.errors import InputError
+from adcacc.common.files import read_csv, write_text
+from adcacc.data_builders.corpus.build import RETENTION_DIRS
+from adcacc.data_builders.layout import dataset_file
+from adcacc.data_builders.prompts import AC_PROMPTS
+from adcacc.evals.tasks import CAPTION, CAPTION_PROMPT, SPOKEN, TASK_LABELS, task_prompt
 
 TRAIN_FILE = "pretrain.jsonl"
 RETENTION_TRAIN = {task: f"{RETENTION_DIRS['train']}/{task}_proxy.csv" for task in ("vsc", "mic", "ser")}
@@ -101,7 +101,7 @@ def caption_rows(build_dir: Path, corpus: Path, source: str) -> list[dict]:
 
 def phrasing_rows(corpus: Path, n: int) -> list[dict]:
     """`n` instruction-phrasing rows: told which event to add, remove or replace and where, the
-    base writes the edit instruction (data_builders.targets' templates), over a pretraining
+    base writes the edit instruction (adcacc.data_builders.targets' templates), over a pretraining
     scene's audio. Our choice, a toy stand-in for an instruct model's general ability to
     phrase requests: without it the base has never written "Add", "Remove" or "the sound of",
     and a LoRA on it cannot learn to (its output layer rows for them are untrained), so the
@@ -120,7 +120,7 @@ def phrasing_texts(corpus: Path) -> list[str]:
 def _phrasings(corpus: Path, n: int) -> list[tuple[str, str]]:
     import numpy as np
 
-    from data_builders.targets import CONTEXTS, instruction
+    from adcacc.data_builders.targets import CONTEXTS, instruction
 
     labels = sorted({r["label"] for r in read_csv(Path(corpus) / EVENTS_CSV, ("label",))})
     rng, pick = np.random.default_rng(2), random.Random(2)

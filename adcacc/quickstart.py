@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from data_builders.corpus.fetch import DEFAULT_CACHE
-from data_builders.layout import TASKS
+from adcacc.data_builders.corpus.fetch import DEFAULT_CACHE
+from adcacc.data_builders.layout import TASKS
 
 EVAL_SETS = {  # eval-set name -> its file in the corpus folder
     "captions-csv": "heldout/captions.csv",  # scenes no training scene has
@@ -44,15 +44,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def quickstart(out: Path, cache: Path = DEFAULT_CACHE, seed: int = 0, steps: int = 20,
                data_only: bool = False, limit: int | None = None) -> int:
     """The loop above, in `out` (claimed: made by the quickstart or new, locked while it runs)."""
-    from common.owned_dir import owned
+    from adcacc.common.owned_dir import owned
 
     with owned(out, "adcacc quickstart"):
         return _loop(out, cache, seed, steps, data_only, limit)
 
 
 def _loop(out: Path, cache: Path, seed: int, steps: int, data_only: bool, limit: int | None) -> int:
-    from data_builders.corpus.build import build_corpus
-    from data_builders.datasets import build_datasets
+    from adcacc.data_builders.corpus.build import build_corpus
+    from adcacc.data_builders.datasets import build_datasets
 
     print(f"[1/6] embedded corpus -> {out / 'corpus'}")
     corpus = out / "corpus"
@@ -64,10 +64,10 @@ def _loop(out: Path, cache: Path, seed: int, steps: int, data_only: bool, limit:
     if data_only:
         return 0
 
-    from evals.compare import compare_experiment
-    from evals.infer import run_inference
-    from recipes.launch import last_checkpoint, run_sft
-    from recipes.tiny_model import build_tiny_qwen2_audio
+    from adcacc.evals.compare import compare_experiment
+    from adcacc.evals.infer import run_inference
+    from adcacc.recipes.launch import last_checkpoint, run_sft
+    from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 
     print(f"[3/6] tiny random Qwen2-Audio -> {out / 'model'}")
     model = build_tiny_qwen2_audio(out / "model", seed=seed)

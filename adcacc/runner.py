@@ -13,8 +13,8 @@ from typing import Callable
 
 from adcacc.experiment import Experiment
 from adcacc.plan import STATES, Stage, build_plan, is_done, mark, state
-from common.errors import InputError
-from common.owned_dir import owned
+from adcacc.common.errors import InputError
+from adcacc.common.owned_dir import owned
 
 GPU_KINDS = ("train", "pretrain")  # what runs concurrently, one per listed GPU
 
@@ -88,7 +88,7 @@ def run_experiment(exp: Experiment, *, gpus: list[str] | None = None, only: list
                    log: Callable[[str], None] = print) -> list[Stage]:
     """Run (or resume) the experiment; `only` runs just those stage ids (their needs must be done).
 
-    The run folder is claimed and locked for the whole run (`common.owned_dir`): a second run on
+    The run folder is claimed and locked for the whole run (`adcacc.common.owned_dir`): a second run on
     it is refused, and a folder that is neither empty nor a run folder is never written into."""
     with owned(exp.out, "adcacc run", legacy=(STATES,)):
         return _run_claimed(exp, gpus, only, log)

@@ -15,7 +15,7 @@ from pathlib import Path
 from adcacc.dry_run import stage_cost
 from adcacc.experiment import Experiment
 from adcacc.plan import Stage, build_plan
-from common.owned_dir import Owned, owned
+from adcacc.common.owned_dir import Owned, owned
 
 STEPS = (("prepare", ("corpus", "build", "model", "pretrain", "baseline", "matched")), ("train", ("train",)),
          ("infer", ("infer",)), ("compare", ("compare",)))
@@ -59,7 +59,7 @@ def script(name: str, groups: list[list[str]], exp: Experiment, gpus: int, time:
 
 def emit_slurm(exp: Experiment, out_dir: Path) -> list[Path]:
     """Write `NN_<step>.sbatch` per non-empty step and `submit.sh`; returns the paths."""
-    from recipes.spec import HARDWARE
+    from adcacc.recipes.spec import HARDWARE
 
     stages = build_plan(exp)
     with owned(out_dir, "adcacc run --emit-slurm", option="--emit-slurm") as folder:

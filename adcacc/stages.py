@@ -8,9 +8,9 @@ from typing import Any
 
 from adcacc.experiment import ARMS, OWN_FOLDERS, Experiment, own_prefix
 from adcacc.plan import TRIVIAL, Stage, state
-from evals.eval_sets import OWN_TASK_SETS
-from common.errors import InputError
-from common.paths import inside
+from adcacc.evals.eval_sets import OWN_TASK_SETS
+from adcacc.common.errors import InputError
+from adcacc.common.paths import inside
 
 
 def swift_flags(overrides: dict[str, Any]) -> list[str]:
@@ -55,7 +55,7 @@ def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
 
 
 def _train_argv(stage: Stage, exp: Experiment, by_id: dict[str, Stage], count: bool = True) -> list[str]:
-    from recipes.launch import balanced_samples, train_argv
+    from adcacc.recipes.launch import balanced_samples, train_argv
 
     p = stage.params
     data_dir = by_id["matched"].out if p["recipe"] == "ac_matched" else by_id["build"].out
@@ -71,8 +71,8 @@ def run_stage(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str |
 
 
 def _corpus(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
-    from data_builders.corpus.build import build_corpus
-    from data_builders.corpus.fetch import DEFAULT_CACHE
+    from adcacc.data_builders.corpus.build import build_corpus
+    from adcacc.data_builders.corpus.fetch import DEFAULT_CACHE
 
     p = stage.params
     build_corpus(stage.out, cache_dir=Path(p.get("cache") or DEFAULT_CACHE), seed=p.get("seed", 0),
@@ -81,7 +81,7 @@ def _corpus(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 
 def _build(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
-    from data_builders.datasets import build_datasets
+    from adcacc.data_builders.datasets import build_datasets
 
     p = dict(exp.data.build)
     if "splits" in p:
@@ -100,7 +100,7 @@ def _build(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 def _matched(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     from transformers import AutoTokenizer
 
-    from data_builders.matched import write_matched
+    from adcacc.data_builders.matched import write_matched
 
     tokenizer = AutoTokenizer.from_pretrained(model_path(exp, by_id))
     return write_matched(by_id["build"].out, stage.out, lambda text: len(tokenizer(text)["input_ids"]))
@@ -108,7 +108,7 @@ def _matched(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 def _model(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     from adcacc.pretraining import vocabulary_texts
-    from recipes.tiny_model import build_tiny_qwen2_audio
+    from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 
     p = dict(stage.params)
     corpus = by_id["corpus"].out if "corpus" in by_id else None
@@ -119,7 +119,7 @@ def _model(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 def _pretrain(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     from adcacc.pretraining import pretrain_argv, write_pretrain_data
-    from recipes.launch import last_checkpoint, run_swift
+    from adcacc.recipes.launch import last_checkpoint, run_swift
 
     p = stage.params
     counts = write_pretrain_data(by_id["build"].out, by_id["corpus"].out, stage.out / "data",
@@ -133,8 +133,8 @@ def _pretrain(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 def _baseline(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     from adcacc.pretraining import most_frequent, training_answers
-    from evals.eval_sets import TASKS
-    from evals.infer import run_constant
+    from adcacc.evals.eval_sets import TASKS
+    from adcacc.evals.infer import run_constant
 
     p = stage.params
     data = eval_data(exp, p["data"])
@@ -146,7 +146,7 @@ def _baseline(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 
 def _train(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
-    from recipes.launch import last_checkpoint, run_swift
+    from adcacc.recipes.launch import last_checkpoint, run_swift
 
     env = {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else None
     out = run_swift(_train_argv(stage, exp, by_id), stage.out, env)
@@ -154,7 +154,7 @@ def _train(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 
 def _infer(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
-    from evals.infer import run_inference
+    from adcacc.evals.infer import run_inference
 
     p = stage.params
     train = by_id.get(f"train/{stage.arm}/s{stage.seed}")
@@ -172,14 +172,14 @@ def gate_claims(exp: Experiment) -> list:
 
     The base is worth measuring: on each held-out set it beats the trivial baseline (CIDEr-D
     for captioning, strict accuracy for a retention proxy). Each trained arm learned its own
-    task: on every own-task set of its recipe (evals.eval_sets.OWN_TASK_SETS) its reference
+    task: on every own-task set of its recipe (adcacc.evals.eval_sets.OWN_TASK_SETS) its reference
     log-likelihood (teacher-forced, per row, paired) and its generated answers' CIDEr-D are
     above the base model's. A failed arm precondition voids the claims about that arm. A named
     control arm (`forget_control: {recipe: adc, ...}`) has none: it is built to break things,
     and its own verdicts are the positive controls."""
-    from evals.eval_sets import TASKS
-    from evals.tasks import CAPTION
-    from evals.verdicts import Claim
+    from adcacc.evals.eval_sets import TASKS
+    from adcacc.evals.tasks import CAPTION
+    from adcacc.evals.verdicts import Claim
 
     gates = []
     for es in exp.eval_sets:
@@ -201,8 +201,8 @@ def gate_claims(exp: Experiment) -> list:
 
 
 def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
-    from evals.compare import compare_experiment
-    from evals.verdicts import Claim
+    from adcacc.evals.compare import compare_experiment
+    from adcacc.evals.verdicts import Claim
 
     arms: dict[str, list[Path]] = {}
     for arm in exp.arms:

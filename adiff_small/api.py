@@ -3,7 +3,7 @@ max_len, temperature)`): load a checkpoint of ours (`adcacc adiff train`) or one
 the release (`adcacc adiff import-release`, which then reads audio and stops decoding as the
 release does), and explain pairs of audio files at a tier or with a prompt of your own.
 
-    from adiff_small.api import ADIFF
+    from adcacc.adiff_small.api import ADIFF
 
     adiff = ADIFF("runs/adiff/full-s0")
     adiff.explain("a.wav", "b.wav", tier=2)
@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 MAX_NEW_TOKENS = 1024  # GPT-2's whole context
 RELEASE_NEW_TOKENS = 300  # the release's example.py (max_len=300); tier-3 references: median 155 words
@@ -28,7 +28,7 @@ class ADIFF:
     `trust_checkpoint` (a pickled encoder checkpoint the config names)."""
 
     def __init__(self, checkpoint: str | Path, *, trust_checkpoint: bool = False, device: str = "cpu"):
-        from adiff_small.checkpoint import load_model
+        from adcacc.adiff_small.checkpoint import load_model
 
         self.model, self.config = load_model(checkpoint, trust_checkpoint, device)  # cpu, cuda or cuda:N
 
@@ -38,7 +38,7 @@ class ADIFF:
         """One explanation per `[audio1, audio2, prompt]`, in order. Greedy by default (the
         release's loop); `decoding="sample"` draws top-k / top-p with `seed` (the paper's
         protocol: k=3, p=0.8)."""
-        from adiff_small.generate import Decoding, explain
+        from adcacc.adiff_small.generate import Decoding, explain
 
         _check(examples, max_len, temperature, batch_size)
         dec = Decoding(decoding, top_k, top_p, temperature, max_len, seed)
@@ -54,7 +54,7 @@ class ADIFF:
     def explain(self, audio1: str | Path, audio2: str | Path, tier: int = 1, **decoding) -> str:
         """The difference of two files at tier 1 (few words), 2 (a sentence) or 3 (detail),
         asked with the tier's canonical prompt; `decoding` as for `generate`."""
-        from adiff_small.prompts import TIERS, canonical
+        from adcacc.adiff_small.prompts import TIERS, canonical
 
         if tier not in TIERS:
             raise InputError(None, f"tier must be one of {sorted(TIERS)}, got {tier!r}")

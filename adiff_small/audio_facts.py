@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.audio import load_audio
+from adcacc.common.audio import load_audio
 
 SR = 16_000
 

@@ -12,10 +12,10 @@ import torch
 import yaml
 from safetensors.torch import save_file
 
-from adiff_small.release_io import RELEASE_IO
-from common.devices import torch_device
-from common.errors import InputError
-from common.torch_files import read_safetensors
+from adcacc.adiff_small.release_io import RELEASE_IO
+from adcacc.common.devices import torch_device
+from adcacc.common.errors import InputError
+from adcacc.common.torch_files import read_safetensors
 
 KEEP = 2  # newest checkpoints kept on disk
 DAMAGED = "this checkpoint is damaged: pass another one (an earlier step-* folder) or train again"
@@ -64,9 +64,9 @@ def load_model(path: str | Path, trust_checkpoint: bool = False, device: str = "
     A checkpoint that holds the encoder's weights does not re-read the encoder checkpoint
     named in its config (which may be a pickle that needs --trust-checkpoint). An imported
     release reads audio and stops decoding as the release does (release_io.RELEASE_IO).
-    `device`: cpu, cuda or cuda:N (common.devices)."""
-    from adiff_small.config import load_config
-    from adiff_small.model import ADiff
+    `device`: cpu, cuda or cuda:N (adcacc.common.devices)."""
+    from adcacc.adiff_small.config import load_config
+    from adcacc.adiff_small.model import ADiff
 
     ckpt = resolve(path)
     cfg = load_config(ckpt / "config.yaml")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from adiff_small.api import MAX_NEW_TOKENS, RELEASE_NEW_TOKENS
-from common.cli_types import float_in, int_in
+from adcacc.adiff_small.api import MAX_NEW_TOKENS, RELEASE_NEW_TOKENS
+from adcacc.common.cli_types import float_in, int_in
 
 # Upper limits of the sizes a user sets (our choices):
 MAX_BATCH_SIZE = 256
@@ -17,7 +17,7 @@ SEED = int_in(0, 2**32 - 1, "numpy's and torch's seed range")
 
 
 def _decoding(args):
-    from adiff_small.generate import Decoding
+    from adcacc.adiff_small.generate import Decoding
 
     return Decoding(args.decoding, args.top_k, args.top_p, 1.0, args.max_new_tokens, args.seed)
 
@@ -33,8 +33,8 @@ def _add_decoding(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_train(args) -> int:
-    from adiff_small.config import load_config
-    from adiff_small.train import train
+    from adcacc.adiff_small.config import load_config
+    from adcacc.adiff_small.train import train
 
     ckpt = train(load_config(args.config, args.set), progress=not args.quiet, device=args.device,
                  trust_checkpoint=args.trust_checkpoint)
@@ -43,8 +43,8 @@ def cmd_train(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from adiff_small import checkpoint, prompts
-    from adiff_small.figure import explain_files
+    from adcacc.adiff_small import checkpoint, prompts
+    from adcacc.adiff_small.figure import explain_files
 
     model, _ = checkpoint.load_model(args.checkpoint, args.trust_checkpoint, args.device)
     prompt = args.prompt or prompts.canonical(prompts.TIERS[args.tier])
@@ -56,7 +56,7 @@ def cmd_explain(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from adiff_small import evaluate
+    from adcacc.adiff_small import evaluate
 
     report = evaluate.evaluate_checkpoint(
         args.checkpoint, args.data, args.audio_root, Path(args.out), split=args.split, max_rows=args.max_rows,
@@ -72,7 +72,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from adiff_small.release import import_release
+    from adcacc.adiff_small.release import import_release
 
     ckpt = import_release(args.ckpt, args.out, lm=args.lm, trust=args.trust_checkpoint)
     print(f"checkpoint: {ckpt}")
@@ -80,7 +80,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_make(args) -> int:
-    from adiff_small.explanations import make
+    from adcacc.adiff_small.explanations import make
 
     counts = make(Path(args.clips), Path(args.out), args.backend, name=args.name, seed=args.seed,
                   test_fraction=args.test_fraction, per_clip=args.per_clip,
@@ -91,7 +91,7 @@ def cmd_make(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from adiff_small.demo import DemoOptions, run_demo
+    from adcacc.adiff_small.demo import DemoOptions, run_demo
 
     opts = DemoOptions(tuple(args.seeds), args.pairs_per_clip, args.ablation, args.threads, not args.quiet)
     return run_demo(Path(args.corpus), Path(args.out), config=args.config, overrides=args.set, opts=opts)

@@ -9,8 +9,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.errors import InputError
-from common.yaml_files import load_yaml, read_yaml
+from adcacc.common.errors import InputError
+from adcacc.common.yaml_files import load_yaml, read_yaml
 
 
 @dataclass

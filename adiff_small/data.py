@@ -19,10 +19,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from adiff_small import prompts
-from common.errors import InputError
-from common.files import csv_records
-from common.paths import inside
+from adcacc.adiff_small import prompts
+from adcacc.common.errors import InputError
+from adcacc.common.files import csv_records
+from adcacc.common.paths import inside
 
 COLUMNS = ("taskname", "filepath1", "filepath2", "caption1", "caption2", "input", "answer")
 SIGNATURES = ".adiff_signatures.json"  # beside CSVs write_rows wrote: file name -> HMAC of its bytes
@@ -158,7 +158,7 @@ def load_split(specs: list[str], audio_roots: list[str], split: str | list[str] 
 def write_rows(path: Path, rows: list[dict]) -> None:
     """Write released-layout rows atomically (dicts with the COLUMNS keys), and sign the file
     so `read_rows` accepts the absolute audio paths it holds."""
-    from common.files import csv_text, write_json, write_text
+    from adcacc.common.files import csv_text, write_json, write_text
 
     text = csv_text(list(COLUMNS), [[r[c] for c in COLUMNS] for r in rows])
     write_text(path, text)

@@ -24,15 +24,15 @@ from pathlib import Path
 
 import torch
 
-from adiff_small import checkpoint, data, demo_report, explanations, measures, prompts
-from adiff_small.config import ADiffConfig, load_config
-from adiff_small.demo_measure import DECODING, item_clips, measure
-from adiff_small.embeddings import EmbeddingCache
-from adiff_small.lm import make_tiny_lm
-from adiff_small.train import train
-from common.errors import InputError
-from common.files import csv_text, write_text
-from common.owned_dir import owned
+from adcacc.adiff_small import checkpoint, data, demo_report, explanations, measures, prompts
+from adcacc.adiff_small.config import ADiffConfig, load_config
+from adcacc.adiff_small.demo_measure import DECODING, item_clips, measure
+from adcacc.adiff_small.embeddings import EmbeddingCache
+from adcacc.adiff_small.lm import make_tiny_lm
+from adcacc.adiff_small.train import train
+from adcacc.common.errors import InputError
+from adcacc.common.files import csv_text, write_text
+from adcacc.common.owned_dir import owned
 
 CONTROL = "audio-blind"
 # `model.lm: demo-gpt2`: a 4-layer, 256-wide GPT-2 and its 2000-token BPE (whole words, so
@@ -57,7 +57,7 @@ class DemoOptions:
 
 
 def _default_config() -> str:
-    return str(resources.files("adiff_small").joinpath("configs/demo_gpt2_small.yaml"))
+    return str(resources.files("adcacc.adiff_small").joinpath("configs/demo_gpt2_small.yaml"))
 
 
 def arms(cfg: ADiffConfig, ablation: str, seed: int, out: Path) -> dict[str, ADiffConfig]:
@@ -152,7 +152,7 @@ def _write_predictions(path: Path, test: dict[str, list[data.Row]], preds: dict[
 
 def _example(model, out: Path, test: dict[str, list[data.Row]]) -> str:
     """Explain one held-out pair (the highest tier) with the first full model; draw Figure 5."""
-    from adiff_small.figure import explain_files
+    from adcacc.adiff_small.figure import explain_files
 
     row = test[max(test)][-1]
     text = explain_files(model, (row.audio1, row.audio2), prompts.canonical(row.task), DECODING,

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from adiff_small import listening, measures, prompts
-from adiff_small.data import Row
-from adiff_small.embeddings import EmbeddingCache
-from adiff_small.generate import Decoding, explain
+from adcacc.adiff_small import listening, measures, prompts
+from adcacc.adiff_small.data import Row
+from adcacc.adiff_small.embeddings import EmbeddingCache
+from adcacc.adiff_small.generate import Decoding, explain
 
 # Our choice: greedy (the release wrapper's decoding, deterministic) and 64 new tokens, enough
 # for a tier-2 template answer (at most about 50 tokens).

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from adiff_small import listening
-from adiff_small.verdicts import difference, estimate, verdict
-from evals.bootstrap import Resampler
+from adcacc.adiff_small import listening
+from adcacc.adiff_small.verdicts import difference, estimate, verdict
+from adcacc.evals.bootstrap import Resampler
 
 Measured = dict[str, list[dict[str, np.ndarray]]]  # arm -> per seed -> measure -> outcomes
 
@@ -115,7 +115,7 @@ def _ci(r: dict) -> str:
 def format_report(report: dict, n_seeds: int) -> str:
     k = report.get("family", 1)
     lines = [f"95% CIs: bootstrap over {n_seeds} training seeds and the held-out clips (pairs sharing a clip "
-             "are drawn together; evals.bootstrap)",
+             "are drawn together; adcacc.evals.bootstrap)",
              f"{k} intervals reported; family-wise: each also at {100 * (1 - 0.05 / k):.2f}% (Bonferroni), so "
              "that all hold together 95% of the time"]
     for r in report["estimates"]:

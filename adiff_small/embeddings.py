@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 
 class EmbeddingCache:

@@ -1,7 +1,7 @@
 """`adcacc adiff eval`: per-tier captioning metrics of a checkpoint on released-layout CSVs.
 
 Every row is explained with its tier's canonical prompt under a named decoding protocol
-and scored against its answer by `evals.captioning.score_captions` (BLEU-1..4, METEOR,
+and scored against its answer by `adcacc.evals.captioning.score_captions` (BLEU-1..4, METEOR,
 ROUGE-L, CIDEr-D; SPICE/SPIDEr when their artifacts exist, otherwise reported as
 unavailable with the reason), per dataset, split and tier, next to the paper's numbers.
 A row whose audio cannot be read (e.g. a silent clip, which our mono reading refuses) is
@@ -14,13 +14,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from adiff_small import paper_numbers, prompts
-from adiff_small.data import Row
-from adiff_small.embeddings import EmbeddingCache
-from adiff_small.generate import Decoding, explain
-from common.errors import InputError
-from common.files import csv_text
-from common.owned_dir import Owned, owned
+from adcacc.adiff_small import paper_numbers, prompts
+from adcacc.adiff_small.data import Row
+from adcacc.adiff_small.embeddings import EmbeddingCache
+from adcacc.adiff_small.generate import Decoding, explain
+from adcacc.common.errors import InputError
+from adcacc.common.files import csv_text
+from adcacc.common.owned_dir import Owned, owned
 
 
 # "paper": top-k 3 / top-p 0.8 sampling (paper section 3.4 and appendix N), seeded; 300 new
@@ -68,7 +68,7 @@ def usable_rows(model, rows: list[Row], progress: bool) -> tuple[list[Row], Embe
 def score_tiers(rows: list[Row], preds: list[str], by_source: bool = False) -> dict:
     """{tier: {"n", "scores", "unavailable"}} through the evals package; with `by_source`
     the keys are "<dataset>_<split> <tier>" for rows of released-layout files."""
-    from evals.captioning import score_captions
+    from adcacc.evals.captioning import score_captions
 
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
@@ -137,7 +137,7 @@ def evaluate_checkpoint(ckpt: str, data_paths: list[str], audio_roots: list[str]
     deterministic, so it runs once."""
     from dataclasses import asdict
 
-    from adiff_small import checkpoint, data
+    from adcacc.adiff_small import checkpoint, data
 
     with owned(out, "adcacc adiff eval") as folder:
         model, _ = checkpoint.load_model(ckpt, trust, device)

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from adiff_small.embeddings import EmbeddingCache
-from adiff_small.encoders import EncoderOutput
-from common.errors import InputError
-from common.files import csv_records
+from adcacc.adiff_small.embeddings import EmbeddingCache
+from adcacc.adiff_small.encoders import EncoderOutput
+from adcacc.common.errors import InputError
+from adcacc.common.files import csv_records
 
 
 def audioset_names(path: str | Path | None, n: int = 527) -> list[str]:

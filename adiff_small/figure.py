@@ -17,7 +17,7 @@ def draw(out: Path, explanation: str, audios: list[tuple[str, np.ndarray, int]],
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from common.files import atomic_path
+    from adcacc.common.files import atomic_path
 
     lines = textwrap.wrap(explanation, 150)[:10] or ["(empty explanation)"]
     fig = plt.figure(figsize=(12, 7.5 + 0.2 * len(lines)), layout="constrained")
@@ -51,8 +51,8 @@ def explain_files(model, paths: tuple[Path, Path], prompt: str, dec,
                   figure_path: Path | None = None, audioset_labels: Path | None = None) -> str:
     """Explain two audio files with `model`; with `figure_path`, also draw Figure 5
     (HTSAT's classes named from `audioset_labels`, AudioSet's class_labels_indices.csv)."""
-    from adiff_small.events import event_probs
-    from adiff_small.generate import explain
+    from adcacc.adiff_small.events import event_probs
+    from adcacc.adiff_small.generate import explain
 
     sr = model.encoder.sample_rate
     waves = [model.read_audio(p) for p in paths]

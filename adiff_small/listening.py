@@ -16,9 +16,9 @@ import re
 import numpy as np
 import torch
 
-from adiff_small import prompts
-from adiff_small.data import Row
-from adiff_small.embeddings import EmbeddingCache
+from adcacc.adiff_small import prompts
+from adcacc.adiff_small.data import Row
+from adcacc.adiff_small.embeddings import EmbeddingCache
 
 
 SENTENCE = re.compile(r"(?<=[.;!?])\s+")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SEPARATOR = "<|endoftext|>"  # GPT-2's end of text (id 50256); SmolLM2 has it too (id 0)
@@ -27,12 +27,12 @@ def resolve(name: str, gguf_file: str | None) -> tuple[str, str | None]:
 def load_lm(name: str, gguf_file: str | None = None, matvec: bool = False):
     """(model, tokenizer) in float32; the tokenizer pads with the separator token.
 
-    `matvec` swaps in the layers of `adiff_small.matvec` (one-sequence decoding split across
+    `matvec` swaps in the layers of `adcacc.adiff_small.matvec` (one-sequence decoding split across
     two CPU cores: faster on some machines, slower on others; model.matvec in the config).
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from adiff_small.matvec import use_matvec_layers
+    from adcacc.adiff_small.matvec import use_matvec_layers
 
     path, gguf = resolve(name, gguf_file)
     kwargs = {"gguf_file": gguf} if gguf else {}

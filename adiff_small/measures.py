@@ -24,7 +24,7 @@ from collections import Counter
 
 import numpy as np
 
-from adiff_small.data import Row
+from adcacc.adiff_small.data import Row
 
 _SECOND = re.compile(r"\baudio 2\b|\bthe second\b|\bsecond audio\b", re.IGNORECASE)
 FACTS = {"louder": re.compile(r"\baudio ([12]) is louder\b", re.IGNORECASE),

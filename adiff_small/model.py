@@ -13,13 +13,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from adiff_small.config import ModelConfig
-from adiff_small.encoders import EncoderOutput, build_encoder
-from adiff_small.lm import SEPARATOR, load_lm, separator_id
-from adiff_small.mappers import PrefixMapper, Projection, transformer
-from adiff_small.release_io import read_channels, release_stop_id
-from common.audio import load_audio
-from common.errors import InputError
+from adcacc.adiff_small.config import ModelConfig
+from adcacc.adiff_small.encoders import EncoderOutput, build_encoder
+from adcacc.adiff_small.lm import SEPARATOR, load_lm, separator_id
+from adcacc.adiff_small.mappers import PrefixMapper, Projection, transformer
+from adcacc.adiff_small.release_io import read_channels, release_stop_id
+from adcacc.common.audio import load_audio
+from adcacc.common.errors import InputError
 
 IGNORE = -100
 

@@ -22,7 +22,7 @@ FILE_TIER = {"fewwords": "tier1", "sentence": "tier2", "detail": "tier3"}
 
 @lru_cache(maxsize=1)
 def pools() -> dict[str, tuple[str, ...]]:
-    text = resources.files("adiff_small").joinpath("prompts.yaml").read_text(encoding="utf-8")
+    text = resources.files("adcacc.adiff_small").joinpath("prompts.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     out = {}
     for task in TASKS:

@@ -33,13 +33,13 @@ from pathlib import Path
 
 import torch
 
-from adiff_small import checkpoint
-from adiff_small.config import ADiffConfig, ModelConfig, to_dict
-from adiff_small.encoders import read_state_dict
-from adiff_small.release_io import RELEASE_IO
-from common.errors import InputError
-from common.files import sha256_file
-from common.owned_dir import owned
+from adcacc.adiff_small import checkpoint
+from adcacc.adiff_small.config import ADiffConfig, ModelConfig, to_dict
+from adcacc.adiff_small.encoders import read_state_dict
+from adcacc.adiff_small.release_io import RELEASE_IO
+from adcacc.common.errors import InputError
+from adcacc.common.files import sha256_file
+from adcacc.common.owned_dir import owned
 
 _PARTS = (("audio_encoder.base.", "encoder.base."),
           ("audio_encoder.projection.layer_norm.", "projection.norm."),
@@ -149,7 +149,7 @@ def import_release(ckpt: str | Path, out: str | Path, lm: str = "gpt2", trust: b
 
 def _import_into(ckpt: Path, out: Path, lm: str, trust: bool) -> Path:
     """import_release's work, inside the claimed folder."""
-    from adiff_small.model import ADiff
+    from adcacc.adiff_small.model import ADiff
 
     state = read_release(ckpt, trust)
     cfg = ADiffConfig(model=release_model_config(state, lm))

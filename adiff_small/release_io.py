@@ -11,8 +11,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from adiff_small.lm import SEPARATOR
-from common.errors import InputError
+from adcacc.adiff_small.lm import SEPARATOR
+from adcacc.common.errors import InputError
 
 RELEASE_IO = {"audio_channels": "concat", "stop": "release"}
 

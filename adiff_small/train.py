@@ -17,15 +17,15 @@ import torch
 import yaml
 from tqdm import tqdm
 
-from adiff_small import checkpoint, data, prompts
-from adiff_small.config import ADiffConfig, to_dict
-from adiff_small.embeddings import EmbeddingCache
-from adiff_small.events import fit_event_head
-from common.files import write_text
-from common.owned_dir import owned
-from common.errors import InputError
-from common.torch_files import load_torch_file
-from common.yaml_files import read_yaml
+from adcacc.adiff_small import checkpoint, data, prompts
+from adcacc.adiff_small.config import ADiffConfig, to_dict
+from adcacc.adiff_small.embeddings import EmbeddingCache
+from adcacc.adiff_small.events import fit_event_head
+from adcacc.common.files import write_text
+from adcacc.common.owned_dir import owned
+from adcacc.common.errors import InputError
+from adcacc.common.torch_files import load_torch_file
+from adcacc.common.yaml_files import read_yaml
 
 
 def training_rows(cfg: ADiffConfig) -> list[data.Row]:
@@ -220,8 +220,8 @@ def train(cfg: ADiffConfig, progress: bool = True, trust_checkpoint: bool = Fals
     clip embeddings shared by runs whose frozen encoder and crops are the same (the demo's
     arms and seeds), so each clip is encoded once. `device`: cpu, cuda or cuda:N (the model
     and its optimizer live there; checkpoints are written from host copies)."""
-    from adiff_small.model import ADiff
-    from common.devices import torch_device
+    from adcacc.adiff_small.model import ADiff
+    from adcacc.common.devices import torch_device
 
     where = torch_device(device)  # a CUDA device that is not there: refused before any work
     run = Path(cfg.train.out_dir)

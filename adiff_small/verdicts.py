@@ -1,7 +1,7 @@
 """Estimates with 95% CIs over training seeds and held-out pairs, and verdicts worded by them.
 
 Every demo measurement is a 0/1 outcome per held-out pair per trained seed. Intervals come
-from `evals.bootstrap.Resampler` (seeds drawn with replacement, then pairs; pairs drawn the
+from `adcacc.evals.bootstrap.Resampler` (seeds drawn with replacement, then pairs; pairs drawn the
 same way for every arm and condition of one item set, so differences are paired on pairs;
 one model under two conditions shares its seed draw, so those differences are paired on
 seeds too). A claim is "shown" only when its interval lies above the reference (chance, a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evals.bootstrap import Resampler, interval
+from adcacc.evals.bootstrap import Resampler, interval
 
 
 def _mean(summed: np.ndarray, n: int) -> np.ndarray:

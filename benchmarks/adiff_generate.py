@@ -2,9 +2,9 @@
 released wrapper's no-cache loop, against the memory-bandwidth floor.
 
 The released ADIFF wrapper re-runs the LM over prefix + all generated tokens at every step;
-ours (`adiff_small.generate`) feeds one new token against the cached keys/values, on
+ours (`adcacc.adiff_small.generate`) feeds one new token against the cached keys/values, on
 transformers' stock layers by default, or through the split one-row products of
-`adiff_small.matvec` (`model.matvec: true`), which helped on one 2-core machine and hurt on
+`adcacc.adiff_small.matvec` (`model.matvec: true`), which helped on one 2-core machine and hurt on
 another. All three decode greedily the same number of tokens from the same prefix; the script
 checks the tokens are identical and prints ms per token, the ratios, and the floor that bounds
 batch-1 decoding: the LM's weight bytes read per token over the measured memory bandwidth.
@@ -19,10 +19,10 @@ import time
 
 import torch
 
-from adiff_small.config import ModelConfig
-from adiff_small.generate import Decoding, generate_ids
-from adiff_small.lm import load_lm
-from adiff_small.model import ADiff
+from adcacc.adiff_small.config import ModelConfig
+from adcacc.adiff_small.generate import Decoding, generate_ids
+from adcacc.adiff_small.lm import load_lm
+from adcacc.adiff_small.model import ADiff
 
 
 @torch.no_grad()

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from data_builders import inputs
-from data_builders.build import BuildConfig, run_build
+from adcacc.data_builders import inputs
+from adcacc.data_builders.build import BuildConfig, run_build
 
 PAPER_BASES = 24_750
 BASE_S = 10.0

@@ -1,6 +1,6 @@
 """Batched vs one-at-a-time generation with `adcacc infer`'s transformers backend, in one run.
 
-Uses the tiny random Qwen2-Audio (recipes.tiny_model) on CPU, or on a GPU when one is
+Uses the tiny random Qwen2-Audio (adcacc.recipes.tiny_model) on CPU, or on a GPU when one is
 visible. Both arms decode the same clips with the same greedy settings (a fixed number of
 new tokens, so both do equal work) and must produce identical text.
 Goal (issue 4): batched clips/s >= 4x one-at-a-time at batch 16.
@@ -32,10 +32,10 @@ def main() -> None:
 
     import torch
 
-    from evals.backends.chat import greedy_decoding
-    from evals.backends.transformers import generate_batch, load_model
-    from evals.tasks import CAPTION_PROMPT
-    from recipes.tiny_model import build_tiny_qwen2_audio
+    from adcacc.evals.backends.chat import greedy_decoding
+    from adcacc.evals.backends.transformers import generate_batch, load_model
+    from adcacc.evals.tasks import CAPTION_PROMPT
+    from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -1,7 +1,7 @@
 """Peak GPU memory and seconds/step of the RTX 4090 recipes on a true-shape Qwen2-Audio-7B.
 
 No 7B download is possible on the GPU box, so the model is built with random weights
-from Qwen2-Audio-7B's config (recipes.tiny_model.REAL_7B_SHAPES: same layers, widths and
+from Qwen2-Audio-7B's config (adcacc.recipes.tiny_model.REAL_7B_SHAPES: same layers, widths and
 vocabulary, so the same memory). The recipe's exact settings are replayed through
 transformers + peft (+ bitsandbytes), the libraries `swift sft` drives underneath, because
 ms-swift's own dependency tree does not fit the 64 MiB that can travel to that machine:
@@ -29,7 +29,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from recipes.tiny_model import REAL_7B_SHAPES, TINY_SHAPES, qwen2_audio_config  # noqa: E402
+from adcacc.recipes.tiny_model import REAL_7B_SHAPES, TINY_SHAPES, qwen2_audio_config  # noqa: E402
 
 GIB = 1024 ** 3
 LIMIT_GIB = 22.0

@@ -2,7 +2,7 @@
 
 The toy replication (pretraining a tiny Qwen2-Audio from scratch before any LoRA arm) needs
 thousands of full-model steps on 2 cores. One training step (forward, backward, AdamW) at
-batch 4 with 10 s clips is timed for the tiny widths (recipes.tiny_model.TINY_SHAPES) at
+batch 4 with 10 s clips is timed for the tiny widths (adcacc.recipes.tiny_model.TINY_SHAPES) at
 Qwen2's full 156,032-token vocabulary and at a trimmed one, and the ratio is printed.
 
     python benchmarks/tiny_pretrain_step.py [--vocab 4096] [--steps 3]
@@ -14,7 +14,7 @@ import time
 
 import torch
 
-from recipes.tiny_model import AUDIO_TOKEN_INDEX, TINY_SHAPES, qwen2_audio_config
+from adcacc.recipes.tiny_model import AUDIO_TOKEN_INDEX, TINY_SHAPES, qwen2_audio_config
 
 
 def step_seconds(vocab: int, steps: int, batch: int = 4, seq: int = 294, audio_tokens: int = 250) -> float:

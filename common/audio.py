@@ -14,8 +14,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from common.errors import InputError
-from common.files import write_bytes
+from adcacc.common.errors import InputError
+from adcacc.common.files import write_bytes
 
 SAMPLE_RATE = 16_000
 SILENCE_PEAK = 1e-4  # below -80 dBFS peak a clip holds nothing to hear

@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.errors import InputError
-from common.files import csv_records
-from common.paths import inside
+from adcacc.common.errors import InputError
+from adcacc.common.files import csv_records
+from adcacc.common.paths import inside
 
 COLUMNS = ("audiocap_id", "youtube_id", "start_time", "caption")
 

@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from common.errors import InputError
-from common.files import write_text
+from adcacc.common.errors import InputError
+from adcacc.common.files import write_text
 
 Chat = Callable[[list[dict]], str]
 

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
-from common.errors import InputError
-from common.files import write_json
+from adcacc.common.errors import InputError
+from adcacc.common.files import write_json
 
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT: 2 s)
 MAX_THREADS = 4

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 DEVICE = re.compile(r"cpu|cuda(:\d+)?")
 

@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Iterator
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 
 def atomic_path(path: Path) -> Path:

@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
-from common.errors import InputError
-from common.files import write_text
+from adcacc.common.errors import InputError
+from adcacc.common.files import write_text
 
 MARKER = ".adcacc-owner.json"
 JOURNAL = ".adcacc-written"  # one relative path a line, appended before the write
@@ -79,7 +79,7 @@ class Owned:
         return True
 
     def remove_partials(self, under: str) -> None:
-        """Temp files of our atomic writes (`common.files.atomic_path`: `.NAME.PID.ID.part`)
+        """Temp files of our atomic writes (`adcacc.common.files.atomic_path`: `.NAME.PID.ID.part`)
         that a killed run left directly below `under`, for recorded NAMEs only."""
         base = _key(under)
         for part in (self.root / base).glob(".*.part"):

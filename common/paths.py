@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 
 def inside(root: Path, rel: str, where: str | Path, row: int | None = None) -> Path:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.errors import InputError
-from common.files import iter_jsonl
+from adcacc.common.errors import InputError
+from adcacc.common.files import iter_jsonl
 
 AUDIO_TAG = "<audio>"
 

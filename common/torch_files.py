@@ -11,7 +11,7 @@ import pickletools
 import zipfile
 from pathlib import Path
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 TRUST_HINT = ("convert it to .safetensors, or pass --trust-checkpoint if you trust where it came "
               "from (unpickling arbitrary objects can run code)")

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 MAX_NODES = 100_000  # our choice: the largest shipped file (a recipe) has a few hundred
 MAX_BYTES = 4 * 1024 * 1024  # our choice: a config is a few KiB; this bounds parse time too

@@ -8,10 +8,10 @@ import os
 from contextlib import ExitStack
 from pathlib import Path
 
-from common.files import atomic_path
-from data_builders.layout import PAIRS_CSV, TASKS, dataset_file, dataset_files
-from data_builders.outdir import WORK
-from data_builders.rewrite import Rewriter, rewrite_shard
+from adcacc.common.files import atomic_path
+from adcacc.data_builders.layout import PAIRS_CSV, TASKS, dataset_file, dataset_files
+from adcacc.data_builders.outdir import WORK
+from adcacc.data_builders.rewrite import Rewriter, rewrite_shard
 
 PAIR_COLUMNS = (
     "pair_id", "split", "base_id", "op", "src_audio", "tgt_audio",

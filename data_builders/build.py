@@ -20,17 +20,17 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from common.audio import SAMPLE_RATE, fit_length, load_audio, write_wav
-from common.errors import InputError
-from common.files import sha256_file, write_json
-from data_builders import assemble, outdir
-from data_builders.inputs import Clip, Problems
-from data_builders.layout import REPORT_JSON
-from data_builders.mixing import MixParams, add_event, check_level, draw_onset, event_gain, limit_gain
-from data_builders.pairs import chat_row, six_pairs
-from data_builders.plan import BaseJob, assign_splits, plan, rng_for, sample_bases
-from data_builders.rewrite import RewriteConfig, make_rewriter
-from data_builders.targets import CONNECTORS, insertion_context
+from adcacc.common.audio import SAMPLE_RATE, fit_length, load_audio, write_wav
+from adcacc.common.errors import InputError
+from adcacc.common.files import sha256_file, write_json
+from adcacc.data_builders import assemble, outdir
+from adcacc.data_builders.inputs import Clip, Problems
+from adcacc.data_builders.layout import REPORT_JSON
+from adcacc.data_builders.mixing import MixParams, add_event, check_level, draw_onset, event_gain, limit_gain
+from adcacc.data_builders.pairs import chat_row, six_pairs
+from adcacc.data_builders.plan import BaseJob, assign_splits, plan, rng_for, sample_bases
+from adcacc.data_builders.rewrite import RewriteConfig, make_rewriter
+from adcacc.data_builders.targets import CONNECTORS, insertion_context
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from data_builders.corpus.fetch import DEFAULT_CACHE
-from data_builders.layout import PAIRS_CSV, SPLITS, TASKS, dataset_file
+from adcacc.data_builders.corpus.fetch import DEFAULT_CACHE
+from adcacc.data_builders.layout import PAIRS_CSV, SPLITS, TASKS, dataset_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _corpus(args: argparse.Namespace) -> int:
-    from data_builders.corpus.build import build_corpus
+    from adcacc.data_builders.corpus.build import build_corpus
 
     build_corpus(args.out, cache_dir=args.cache, seed=args.seed, n_bases=args.bases, n_heldout=args.heldout,
                  n_pretrain=args.pretrain)
@@ -60,7 +60,7 @@ def _corpus(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from data_builders.datasets import build_datasets
+    from adcacc.data_builders.datasets import build_datasets
 
     report = build_datasets(
         args.out, bases_csv=args.bases, events_csv=args.events, audiocaps=args.audiocaps,

@@ -6,10 +6,10 @@ import math
 import os
 from pathlib import Path
 
-from common.errors import InputError
-from data_builders.build import BuildConfig, run_build
-from data_builders.inputs import Problems, load_inputs
-from data_builders.rewrite import RewriteConfig
+from adcacc.common.errors import InputError
+from adcacc.data_builders.build import BuildConfig, run_build
+from adcacc.data_builders.inputs import Problems, load_inputs
+from adcacc.data_builders.rewrite import RewriteConfig
 
 RATIO_DB_RANGE = (-30.0, 30.0)  # our choice: past 30 dB one sound masks the other entirely
 MAX_DURATION_S = 30.0  # Qwen2-Audio's feature extractor keeps the first 30 s of a clip

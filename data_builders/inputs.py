@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.errors import InputError
-from common import audiocaps
-from common.files import csv_records
-from common.paths import inside
+from adcacc.common.errors import InputError
+from adcacc.common import audiocaps
+from adcacc.common.files import csv_records
+from adcacc.common.paths import inside
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 # ms-swift reads these tags in a row's text as media slots; one inside a caption or label
@@ -107,7 +107,7 @@ def check_text(text: str, what: str, where: str | Path, row: int | None = None) 
 
 
 def load_audiocaps(root: Path, subset: str, problems: Problems) -> list[Clip]:
-    """AudioCaps (aac-datasets layout, `common.audiocaps`): one base per downloaded clip, with
+    """AudioCaps (aac-datasets layout, `adcacc.common.audiocaps`): one base per downloaded clip, with
     its first caption. Clips whose audio was never downloaded are recorded as skips."""
     folder = audiocaps.audio_dir(root, subset)
     if not folder.is_dir():

@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from common.errors import InputError
-from common.files import write_text
-from data_builders.layout import dataset_file
+from adcacc.common.errors import InputError
+from adcacc.common.files import write_text
+from adcacc.data_builders.layout import dataset_file
 
 
 def read_rows(path: Path) -> list[dict]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 FRAME_S = 0.05
 ACTIVE_RANGE_DB = 40.0

@@ -3,7 +3,7 @@
 - A folder that is neither empty nor marked as ours is refused, so a typo in `--out` never
   overwrites someone's files.
 - An exclusive lock (held for the whole run) refuses a second writer; claiming and locking
-  are `common.owned_dir`, shared by every command that writes.
+  are `adcacc.common.owned_dir`, shared by every command that writes.
 - The marker records the build's fingerprint (settings and each input file's content hash)
   and whether the build completed. Same fingerprint: resume. Other fingerprint and an
   unfinished build (e.g. stopped by a bad file, since fixed): start over in our own folders.
@@ -20,11 +20,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Iterator
 
-from common.errors import InputError
-from common.content_hash import file_hashes
-from common.files import write_json
-from common.owned_dir import Owned, owned
-from data_builders.layout import PAIRS_CSV, REPORT_JSON, dataset_files
+from adcacc.common.errors import InputError
+from adcacc.common.content_hash import file_hashes
+from adcacc.common.files import write_json
+from adcacc.common.owned_dir import Owned, owned
+from adcacc.data_builders.layout import PAIRS_CSV, REPORT_JSON, dataset_files
 
 MARKER = ".adcacc-build.json"
 WORK = ".work"
@@ -60,7 +60,7 @@ def fingerprint(cfg, bases, events) -> dict:
 
 def input_hashes(out: Path, paths: list[Path]) -> dict[str, str]:
     """sha256 of each file, reusing the last run's hash while its size, mtime and inode change
-    time are unchanged (common.content_hash; `touch -r` cannot hide a rewrite)."""
+    time are unchanged (adcacc.common.content_hash; `touch -r` cannot hide a rewrite)."""
     return file_hashes(paths, out / WORK / HASH_CACHE)
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from common.swift_rows import SwiftRow
-from data_builders import targets
-from data_builders.prompts import draw_prompt
+from adcacc.common.swift_rows import SwiftRow
+from adcacc.data_builders import targets
+from adcacc.data_builders.prompts import draw_prompt
 
 
 @dataclass(frozen=True)

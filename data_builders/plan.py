@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from common.errors import InputError
-from data_builders.inputs import Clip
-from data_builders.layout import SPLITS
+from adcacc.common.errors import InputError
+from adcacc.data_builders.inputs import Clip
+from adcacc.data_builders.layout import SPLITS
 
 _HASHED = re.compile(r".*-[0-9a-f]{8}")  # the form file_stem gives ids it had to change
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.chat import CachedChat, OpenAIBackend, TransformersBackend
-from common.errors import InputError
-from data_builders.inputs import MEDIA_TAG
-from data_builders.targets import commonality
+from adcacc.common.chat import CachedChat, OpenAIBackend, TransformersBackend
+from adcacc.common.errors import InputError
+from adcacc.data_builders.inputs import MEDIA_TAG
+from adcacc.data_builders.targets import commonality
 
 BACKENDS = ("openai", "transformers")
 SYSTEM = ("You reword short texts about audio recordings. Keep every sound and where in the "

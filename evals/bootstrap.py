@@ -8,7 +8,7 @@ the drawn clips. The clip draw of an eval set is shared by all arms and metrics 
 paired on clips); an arm's seed draw is shared by all eval sets and metrics (a seed is one
 model everywhere). With one seed per arm this is the paired clip bootstrap.
 
-Paired seeds (`paired_seeds=True`, what evals.compare uses): when seed k gives every arm the
+Paired seeds (`paired_seeds=True`, what adcacc.evals.compare uses): when seed k gives every arm the
 same LoRA init and data order, arms are paired on seed indices as they are on clips, so all
 arms with S seeds share one draw of seed indices and a contrast a - b resamples (seed index,
 clip) jointly; an arm with one replicate (the base model, a trivial baseline) draws its only
@@ -23,7 +23,7 @@ pair of clips, the product weighting of crossed designs), so every pair of a cli
 drawn drops out together. Scores divide by the resample's total weight.
 
 Scores are computed from summed per-clip statistics, so corpus-pooled metrics (BLEU,
-METEOR) are rescored per resample rather than averaged (evals.pooled_metrics).
+METEOR) are rescored per resample rather than averaged (adcacc.evals.pooled_metrics).
 """
 from __future__ import annotations
 

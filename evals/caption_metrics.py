@@ -36,7 +36,7 @@ class CaptionScores:
     """Corpus scores, per-item scores (same order as the inputs) and unavailable metrics.
 
     `stats[metric]` holds per-clip statistics whose resampled sums rescore the corpus metric
-    (evals.pooled_metrics.pooled_score): clip scores for item-mean metrics, n-gram counts for
+    (adcacc.evals.pooled_metrics.pooled_score): clip scores for item-mean metrics, n-gram counts for
     BLEU, alignment statistics for METEOR.
     """
 

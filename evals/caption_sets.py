@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common import audiocaps
-from common.errors import InputError
-from common.files import csv_records
-from common.paths import inside
-from common.swift_rows import read_swift_rows
-from evals.eval_items import EvalItem, EvalSet, finish
-from evals.tasks import CAPTION
+from adcacc.common import audiocaps
+from adcacc.common.errors import InputError
+from adcacc.common.files import csv_records
+from adcacc.common.paths import inside
+from adcacc.common.swift_rows import read_swift_rows
+from adcacc.evals.eval_items import EvalItem, EvalSet, finish
+from adcacc.evals.tasks import CAPTION
 
 
 def audiocaps_test(root: Path) -> EvalSet:
-    """AudioCaps test as aac-datasets lays it out (`common.audiocaps`): five references a clip."""
+    """AudioCaps test as aac-datasets lays it out (`adcacc.common.audiocaps`): five references a clip."""
     clips = audiocaps.read_subset(root, "test")
     items = [EvalItem(c.id, c.audio, tuple(x for x in c.captions if x)) for c in clips]
     return finish("audiocaps_test", CAPTION, audiocaps.csv_file(root, "test"), items)

@@ -6,14 +6,14 @@ they are reported as unavailable with the missing artifact named, never as 0.
 """
 from __future__ import annotations
 
-from evals.caption_metrics import CaptionScores
-from evals.scoring_session import score_caption_runs
+from adcacc.evals.caption_metrics import CaptionScores
+from adcacc.evals.scoring_session import score_caption_runs
 
 
 def score_captions_detailed(candidates: list[str], references: list[list[str]]) -> CaptionScores:
     """Score with every metric that can run here, with per-clip statistics for bootstrap CIs.
 
-    One run through the scorer session (evals.scoring_session), so `adcacc eval captions`
+    One run through the scorer session (adcacc.evals.scoring_session), so `adcacc eval captions`
     and `adcacc compare` compute the same numbers the same way.
     """
     return score_caption_runs([(candidates, references)])[0]
@@ -33,7 +33,7 @@ def score_captions(
 
 def caption_report(run) -> tuple[dict, str]:
     """Score a validated captioning Run; return the JSON payload and its Markdown table."""
-    from evals.reports import markdown_table, skipped_note
+    from adcacc.evals.reports import markdown_table, skipped_note
 
     rows = run.rows
     scores = score_captions_detailed([r["prediction"] for r in rows], [r["references"] for r in rows])

@@ -3,11 +3,11 @@
 `compare_experiment` is what `adcacc run` calls; `adcacc compare RUN...` (`compare_runs`)
 is the same with one replicate per arm. Every number is a mean over an arm's seeds of the
 per-seed corpus value, with a hierarchical-bootstrap interval over seeds and clips
-(evals.bootstrap); deltas are paired on clips and on seed indices (seed k is the same LoRA
+(adcacc.evals.bootstrap); deltas are paired on clips and on seed indices (seed k is the same LoRA
 init and data order in every arm). Beside each claim's verdict stand its bootstrap p-value,
 a Holm-adjusted family-wise verdict and, where inconclusive, the smallest effect the design
-could have detected (evals.verdicts). All captioning runs are scored in one scorer
-session (evals.scoring_session). A metric that could not be computed is recorded as
+could have detected (adcacc.evals.verdicts). All captioning runs are scored in one scorer
+session (adcacc.evals.scoring_session). A metric that could not be computed is recorded as
 unavailable with the reason, never as a number.
 """
 from __future__ import annotations
@@ -19,23 +19,23 @@ from pathlib import Path
 
 import numpy as np
 
-from common.errors import InputError
-from common.files import write_bytes
-from common.owned_dir import owned
-from evals.bootstrap import Resampler, distinct_multisets, interval
-from evals.caption_metrics import METRIC_NAMES
-from evals.pooled_metrics import pooled_score
-from evals.replicates import EvalSetRuns, load
-from evals.verdicts import Claim, check_claim, detectable, family_wise, p_value, twice_chance, verdict
+from adcacc.common.errors import InputError
+from adcacc.common.files import write_bytes
+from adcacc.common.owned_dir import owned
+from adcacc.evals.bootstrap import Resampler, distinct_multisets, interval
+from adcacc.evals.caption_metrics import METRIC_NAMES
+from adcacc.evals.pooled_metrics import pooled_score
+from adcacc.evals.replicates import EvalSetRuns, load
+from adcacc.evals.verdicts import Claim, check_claim, detectable, family_wise, p_value, twice_chance, verdict
 
 # Measures that move before accuracy does (experiment_design.md, "Measures"), per clip, from
-# runs made with `adcacc infer --teacher-forced` (evals.teacher_forcing) and the base's answers:
+# runs made with `adcacc infer --teacher-forced` (adcacc.evals.teacher_forcing) and the base's answers:
 # ref_loglik, the mean per-token log-likelihood of the clip's references; label_logprob, the
 # correct label's log-probability among the allowed labels; changed, 1 where the answer
 # differs from the base model's answer to the same clip (0 for the base itself).
 TEACHER_FORCED = {"ref_loglik": "ref_logprobs", "label_logprob": "label_logprobs"}  # metric -> row field
 CAPTION_METRICS = (*METRIC_NAMES.values(), "ref_loglik", "changed")
-# per clip from evals.retention: strict (label or listed synonym named; else wrong), mapped
+# per clip from adcacc.evals.retention: strict (label or listed synonym named; else wrong), mapped
 # (also the embedding fallback), agreement of the two, and whether the fallback was needed
 RETENTION_METRICS = ("accuracy_strict", "accuracy_mapped", "agreement", "fallback_share", "label_logprob", "changed")
 
@@ -79,7 +79,7 @@ class Stats:
                 self.by.setdefault((es.name, "changed", arm), []).append(np.array(changed, dtype=float))
 
     def _captions(self, caption_sets: list[EvalSetRuns]) -> None:
-        from evals.scoring_session import score_caption_runs
+        from adcacc.evals.scoring_session import score_caption_runs
 
         keys = [(es, arm, rows) for es in caption_sets for arm, reps in es.rows.items() for rows in reps]
         if not keys:
@@ -93,7 +93,7 @@ class Stats:
             self.unavailable[es.name].update(sc.unavailable)
 
     def _retention(self, es: EvalSetRuns) -> None:
-        from evals.retention import score_retention
+        from adcacc.evals.retention import score_retention
 
         for arm, reps in es.rows.items():
             for run, rows in zip(es.runs[arm], reps):
@@ -189,7 +189,7 @@ def delta_record(est: Estimates, sets: list[str], metric: str, a: str, b: str) -
 
 def _claim_record(est: Estimates, claim: Claim, sets: list[str]) -> dict:
     """The claim's effect and verdict, its bootstrap p-value (and which verdict that p-value
-    decides) and the smallest effect the design could detect (evals.verdicts)."""
+    decides) and the smallest effect the design could detect (adcacc.evals.verdicts)."""
     delta, effects = _delta(est, sets, claim.metric, claim.a, claim.b)
     rec = {"id": claim.id, "text": claim.text, "role": claim.role, "metric": claim.metric,
            "eval_set": claim.eval_set, "eval_sets": sets, "direction": claim.direction, "margin": claim.margin,
@@ -210,7 +210,7 @@ def _judged(rec: dict, claim: Claim, effects: np.ndarray) -> dict:
 
 def _chance_gates(est: Estimates, sets: dict[str, EvalSetRuns], base_gates: list[Claim]) -> list[dict]:
     """Beside each base-vs-majority-class gate on a retention proxy, the twice-chance check
-    (evals.verdicts.twice_chance): the base's strict accuracy minus twice chance, with the
+    (adcacc.evals.verdicts.twice_chance): the base's strict accuracy minus twice chance, with the
     base's CI."""
     records = []
     for g in base_gates:
@@ -310,7 +310,7 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
     `gates` are preconditions (e.g. the base model beats a trivial baseline): if one does not
     hold, "void" lists why, and the report says the claims test nothing. `eval_sets`, if
     given, are the only sets compared (see replicates.load)."""
-    from evals.paper_numbers import paper_entry
+    from adcacc.evals.paper_numbers import paper_entry
 
     sets, notes = load(arms, base, eval_sets)
     claim_sets = _check_request(arms, contrasts, [*claims, *gates], sets)
@@ -354,8 +354,8 @@ def compare_experiment(arms: dict[str, list[Path]], out: Path, *, base: str = "b
     """Compare arms (name -> replicate run folders, one per training seed) and write
     comparison.json (byte-identical for the same inputs and seed), comparison.md,
     comparison.csv, figures/*.png and a self-contained report.html into `out`."""
-    from evals.report_html import render_report
-    from evals.report_tables import comparison_csv, comparison_markdown
+    from adcacc.evals.report_html import render_report
+    from adcacc.evals.report_tables import comparison_csv, comparison_markdown
 
     if n_boot < 1:
         raise InputError(None, f"n_boot must be >= 1, got {n_boot}")

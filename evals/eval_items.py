@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from common.errors import InputError
-from evals import caption_sets as cs
-from evals import retention_sets as rs
-from evals.eval_items import EvalSet
+from adcacc.common.errors import InputError
+from adcacc.evals import caption_sets as cs
+from adcacc.evals import retention_sets as rs
+from adcacc.evals.eval_items import EvalSet
 
 # Own-task sets: held-out rows of a training kind (the build's `<kind>_val.jsonl`), read with
 # their own prompts and all their audios -> the recipes whose own task each one is. An arm is

@@ -1,6 +1,6 @@
 """`adcacc infer`: run a model (+ LoRA adapter) over an eval set into a resumable run folder.
 
-This module drives a run; generation itself is a backend (`evals.backends`). Rows are
+This module drives a run; generation itself is a backend (`adcacc.evals.backends`). Rows are
 appended to OUT/predictions.jsonl batch by batch (flushed and fsynced), so an interrupted run
 loses at most the batch in flight; rerunning the same call skips every id already written.
 Clips are batched in order of duration (less padding), so rows are not in eval-set order;
@@ -14,18 +14,18 @@ import json
 import os
 from pathlib import Path
 
-from common.content_hash import file_hashes
-from common.errors import InputError
-from common.files import iter_jsonl, write_text
-from common.owned_dir import owned
-from evals.backends import open_backend
-from evals.backends.chat import greedy_decoding
-from evals.eval_items import EvalItem, EvalSet
-from evals.eval_sets import load_eval_set
-from evals.predictions import PREDICTIONS, RUN_META, read_run_meta
-from evals.tasks import CAPTION, TASK_LABELS, default_prompt, spoken
+from adcacc.common.content_hash import file_hashes
+from adcacc.common.errors import InputError
+from adcacc.common.files import iter_jsonl, write_text
+from adcacc.common.owned_dir import owned
+from adcacc.evals.backends import open_backend
+from adcacc.evals.backends.chat import greedy_decoding
+from adcacc.evals.eval_items import EvalItem, EvalSet
+from adcacc.evals.eval_sets import load_eval_set
+from adcacc.evals.predictions import PREDICTIONS, RUN_META, read_run_meta
+from adcacc.evals.tasks import CAPTION, TASK_LABELS, default_prompt, spoken
 
-TOOL = "adcacc infer"  # the owner of a run folder (common.owned_dir)
+TOOL = "adcacc infer"  # the owner of a run folder (adcacc.common.owned_dir)
 OWN_PROMPTS = "(each row's own)"  # run.json's prompt for a set whose rows bring their prompts
 
 
@@ -35,7 +35,7 @@ def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: 
                   device: str = "auto", sessions: tuple[int, ...] | None = None,
                   teacher_forced: bool = False, set_name: str | None = None) -> Path:
     """Predict every clip of `eval_set` (read from `data`) not yet in `out`; returns `out`.
-    `teacher_forced` also records each clip's answer log-probabilities (evals.teacher_forcing);
+    `teacher_forced` also records each clip's answer log-probabilities (adcacc.evals.teacher_forcing);
     `set_name` names the set in run.json (an experiment's set id) instead of the loader's name.
 
     `out` must be new, empty or a run folder of `adcacc infer`, and is locked while it runs."""
@@ -52,7 +52,7 @@ def _infer_claimed(model: str, eval_set: str, data: Path, out: Path, *, adapter:
                    set_name: str | None) -> Path:
     from tqdm import tqdm
 
-    from common.audio import load_audio
+    from adcacc.common.audio import load_audio
 
     if adapter and not Path(adapter, "adapter_config.json").is_file():
         raise InputError(adapter, "not a LoRA adapter folder (no adapter_config.json)")

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from evals.tasks import SPOKEN, TASK_LABELS
+from adcacc.evals.tasks import SPOKEN, TASK_LABELS
 
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "vsc": {

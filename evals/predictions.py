@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.errors import InputError
-from common.files import iter_jsonl
+from adcacc.common.errors import InputError
+from adcacc.common.files import iter_jsonl
 
 PREDICTIONS = "predictions.jsonl"
 RUN_META = "run.json"

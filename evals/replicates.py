@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from common.errors import InputError
-from evals.predictions import PREDICTIONS, Run, check_same_eval_set, eval_set_name, read_predictions
-from evals.retention import run_task
+from adcacc.common.errors import InputError
+from adcacc.evals.predictions import PREDICTIONS, Run, check_same_eval_set, eval_set_name, read_predictions
+from adcacc.evals.retention import run_task
 
 
 @dataclass

@@ -11,7 +11,7 @@ import base64
 import html
 import io
 
-from evals.report_tables import (Cell, Table, by_role, header_paragraphs, shown_metrics, tables, unavailable_lines,
+from adcacc.evals.report_tables import (Cell, Table, by_role, header_paragraphs, shown_metrics, tables, unavailable_lines,
                                  void_text)
 
 

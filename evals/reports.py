@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from common.files import write_text
+from adcacc.common.files import write_text
 
 
 def fmt(value) -> str:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from evals.label_mapping import map_answers
-from evals.reports import markdown_table, skipped_note
-from evals.tasks import TASK_LABELS, TASK_NAMES
+from adcacc.evals.label_mapping import map_answers
+from adcacc.evals.reports import markdown_table, skipped_note
+from adcacc.evals.tasks import TASK_LABELS, TASK_NAMES
 
 
 def run_task(run) -> str:
     """The retention task of a run (from run.json, else inferred from its labels)."""
-    from common.errors import InputError
+    from adcacc.common.errors import InputError
 
     task = run.meta.get("eval_set", {}).get("task")
     if task in TASK_LABELS:
@@ -35,7 +35,7 @@ def run_task(run) -> str:
 
 def score_retention(rows: list[dict], task: str, source=None) -> dict:
     """Accuracy etc. over rows with `prediction` and `label`; adds the mapping per row."""
-    from common.errors import InputError
+    from adcacc.common.errors import InputError
 
     for n, row in enumerate(rows, start=1):
         if row["label"] not in TASK_LABELS[task]:

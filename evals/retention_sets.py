@@ -18,11 +18,11 @@ import json
 import re
 from pathlib import Path
 
-from common.errors import InputError
-from common.files import csv_records
-from common.paths import inside
-from evals.eval_items import EvalItem, EvalSet, finish
-from evals.tasks import TASK_LABELS
+from adcacc.common.errors import InputError
+from adcacc.common.files import csv_records
+from adcacc.common.paths import inside
+from adcacc.evals.eval_items import EvalItem, EvalSet, finish
+from adcacc.evals.tasks import TASK_LABELS
 
 PAPER_SESSIONS = (5,)  # not stated in the paper: its SER accuracies are k/1,241 (Session 5, 4 classes)
 GTZAN_CORRUPT = "jazz.00054"  # unreadable in the release; the paper's MGC accuracies are k/999

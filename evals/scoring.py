@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common.errors import InputError
-from common.owned_dir import owned
-from evals.predictions import Run, read_predictions
-from evals.tasks import CAPTION
+from adcacc.common.errors import InputError
+from adcacc.common.owned_dir import owned
+from adcacc.evals.predictions import Run, read_predictions
+from adcacc.evals.tasks import CAPTION
 
 KINDS = {"captions": "references", "retention": "label"}  # report kind -> field each row needs
 
@@ -31,7 +31,7 @@ def score_run(run_dir: Path, out: Path, *, task: str | None = None, kind: str | 
     `task` forces the retention task (default: run.json, else the labels); `kind` ("captions"
     or "retention") is what the caller expects, refused if the run is the other kind.
     """
-    from evals.reports import write_report
+    from adcacc.evals.reports import write_report
 
     run = read_predictions(run_dir)
     found = run_kind(run)
@@ -40,11 +40,11 @@ def score_run(run_dir: Path, out: Path, *, task: str | None = None, kind: str | 
     run = read_predictions(run_dir, need=KINDS[found])
     partial = _partial(run, allow_partial)
     if found == "captions":
-        from evals.captioning import caption_report
+        from adcacc.evals.captioning import caption_report
 
         payload, md = caption_report(run)
     else:
-        from evals.retention import retention_report
+        from adcacc.evals.retention import retention_report
 
         payload, md = retention_report(run, task)
     if partial:

@@ -6,7 +6,7 @@ of start-up even for 60 captions. An experiment has dozens of runs (arms x seeds
 sets), so here all runs' sentences go through one PTB tokenizer call (it reads one sentence
 per line, independently) and all runs' segments through one METEOR `-stdio` call (each
 segment is scored alone). Each run's corpus scores then come from its own per-clip
-statistics: BLEU and METEOR rescored from summed counts (`evals.pooled_metrics`, equal to
+statistics: BLEU and METEOR rescored from summed counts (`adcacc.evals.pooled_metrics`, equal to
 aac-metrics' corpus scores to 1e-9, tested), ROUGE-L and CIDEr-D from aac-metrics' Python
 functions on the run alone (CIDEr-D's document frequencies are per corpus). SPICE, SPIDEr(-FL)
 and FENSE, when their artifacts are installed, still run per run through aac-metrics.
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from evals.caption_metrics import ITEM_MEAN_METRICS, METRIC_NAMES, OPTIONAL, CaptionScores, check_inputs, one_line
-from evals.metric_assets import load_aac_metrics, missing_artifacts
-from evals.pooled_metrics import BLEU_N, bleu_stats, meteor_stats, pooled_score
+from adcacc.evals.caption_metrics import ITEM_MEAN_METRICS, METRIC_NAMES, OPTIONAL, CaptionScores, check_inputs, one_line
+from adcacc.evals.metric_assets import load_aac_metrics, missing_artifacts
+from adcacc.evals.pooled_metrics import BLEU_N, bleu_stats, meteor_stats, pooled_score
 
 CaptionRun = tuple[list[str], list[list[str]]]  # (candidates, references per candidate)
 

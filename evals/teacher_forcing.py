@@ -5,9 +5,9 @@ still say it. So beside each generated answer, `adcacc infer --teacher-forced` r
 likely the model finds known answers after the same chat prompt and audios:
 
 - retention sets: every allowed label (its spoken form, as the prompt lists it), from which
-  evals.compare takes the correct label's log-probability among the labels (`label_logprob`);
+  adcacc.evals.compare takes the correct label's log-probability among the labels (`label_logprob`);
 - captioning sets: every reference caption (or the own-task row's answer), from which
-  evals.compare takes the mean per-token log-likelihood of the references (`ref_loglik`).
+  adcacc.evals.compare takes the mean per-token log-likelihood of the references (`ref_loglik`).
 
 An answer is scored as the model was trained to produce it: its tokens followed by the
 turn's end token `<|im_end|>`. The prompt runs once per item; its key/value cache is then

@@ -1,7 +1,7 @@
 """Claims about arms, and their verdicts from an effect's bootstrap interval.
 
 A claim compares two arms on one metric: effect = metric(a) - metric(b), averaged over
-seeds, with the 95% hierarchical-bootstrap interval (evals.bootstrap). The verdict reads
+seeds, with the 95% hierarchical-bootstrap interval (adcacc.evals.bootstrap). The verdict reads
 only the interval, so no claim is worded beyond what the numbers show:
   greater      holds if the interval is above 0, fails if below 0, else inconclusive
   less         the mirror image
@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 Direction = Literal["greater", "less", "equivalent"]
 Role = Literal["claim", "control"]
@@ -63,7 +63,7 @@ def twice_chance(gate: Claim, task: str) -> tuple[Claim, float]:
     accuracy is at least twice chance (2 / the number of labels; experiment_design.md), since a
     base near chance has nothing to lose and a weak majority class can be beaten while still near
     it. Returns the check and its floor."""
-    from evals.tasks import TASK_LABELS
+    from adcacc.evals.tasks import TASK_LABELS
 
     floor = 2.0 / len(TASK_LABELS[task])
     return Claim(f"{gate.a}_twice_chance_{gate.eval_set}",

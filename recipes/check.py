@@ -16,10 +16,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from common.errors import InputError
-from common.yaml_files import read_yaml
-from recipes.generate import render
-from recipes.spec import (DEFAULT_DATA_DIR, EFFECTIVE_BATCH, HARDWARE, SHARED, TASKS,
+from adcacc.common.errors import InputError
+from adcacc.common.yaml_files import read_yaml
+from adcacc.recipes.generate import render
+from adcacc.recipes.spec import (DEFAULT_DATA_DIR, EFFECTIVE_BATCH, HARDWARE, SHARED, TASKS,
                           effective_batch)
 
 PAPER_KEYS = ("lora_rank", "lora_alpha", "lora_dropout", "learning_rate",
@@ -218,7 +218,7 @@ def run_check(recipe_dir: Path, data_dir: Path | None) -> int:
     bad = [r for r in rows if any(v != "ok" for k, v in r.items()
                                   if k not in ("recipe", "data"))]
     if data_dir is not None:
-        from recipes.lengths import file_lengths
+        from adcacc.recipes.lengths import file_lengths
 
         limits: dict[Path, int] = {}
         for p in paths:

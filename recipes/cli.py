@@ -6,9 +6,9 @@ from pathlib import Path
 
 
 def _tiny_model(args: argparse.Namespace) -> int:
-    from recipes.tiny_model import build_tiny_qwen2_audio
+    from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 
-    from recipes.spec import CPU_OVERRIDES
+    from adcacc.recipes.spec import CPU_OVERRIDES
 
     out = build_tiny_qwen2_audio(Path(args.out), seed=args.seed, vocab=args.vocab)
     print(f"tiny Qwen2-Audio written to {out}; try a recipe on CPU with:\n"
@@ -18,13 +18,13 @@ def _tiny_model(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from recipes.check import run_check
+    from adcacc.recipes.check import run_check
 
     return run_check(Path(args.recipes), Path(args.data) if args.data else None)
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from recipes.generate import write_recipes
+    from adcacc.recipes.generate import write_recipes
 
     for path in write_recipes(Path(args.recipes)):
         print(path)

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from recipes.spec import DEFAULT_DATA_DIR, HARDWARE, TASKS, recipe_settings
+from adcacc.recipes.spec import DEFAULT_DATA_DIR, HARDWARE, TASKS, recipe_settings
 
 RECIPE_DIR = Path(__file__).parent / "qwen2_audio"
 
@@ -73,7 +73,7 @@ def all_recipes() -> dict[str, str]:
 
 def write_recipes(out_dir: Path = RECIPE_DIR) -> list[Path]:
     """Write every recipe (only files whose text changed) and return their paths."""
-    from common.files import write_text
+    from adcacc.common.files import write_text
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []

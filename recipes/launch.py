@@ -16,10 +16,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common.errors import StageFailed
-from data_builders.layout import dataset_file
-from recipes.generate import RECIPE_DIR
-from recipes.spec import CPU_OVERRIDES, TASKS
+from adcacc.common.errors import StageFailed
+from adcacc.data_builders.layout import dataset_file
+from adcacc.recipes.generate import RECIPE_DIR
+from adcacc.recipes.spec import CPU_OVERRIDES, TASKS
 
 SWIFT = Path(sys.executable).parent / "swift"
 

@@ -28,7 +28,7 @@ def audio_tokens(seconds: float) -> int:
 
 @lru_cache(maxsize=1)
 def _tokenizer():
-    from recipes.tiny_model import build_tokenizer
+    from adcacc.recipes.tiny_model import build_tokenizer
 
     with tempfile.TemporaryDirectory() as work:
         return build_tokenizer(Path(work), "qwen")

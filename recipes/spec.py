@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from data_builders.layout import dataset_file
+from adcacc.data_builders.layout import dataset_file
 
 MODEL_ID = "Qwen/Qwen2-Audio-7B-Instruct"
 DEFAULT_DATA_DIR = "data/adcacc"

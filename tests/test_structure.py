@@ -1,23 +1,27 @@
 """The house rules that keep the code readable, checked by parsing the imports:
-each package imports only the packages `ALLOWED` lists (common imports none of ours;
-data_builders and evals only common; recipes common and data_builders; adiff_small common,
-data_builders and evals; adcacc all of them), no module imports itself back through others,
-and modules stay at most 400 lines long."""
+each package imports only the packages `ALLOWED` lists (adcacc.common imports none of ours;
+adcacc.data_builders and adcacc.evals only common; adcacc.recipes common and data_builders;
+adcacc.adiff_small common, data_builders and evals; the runner in adcacc/ all of them), no
+module imports itself back through others, every import of our folders uses our import name
+(`adcacc.evals`, never a bare `evals`), and modules stay at most 400 lines long."""
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
-from adcacc.code_graph import PACKAGES, imports, modules
+from adcacc.code_graph import PACKAGES, imports, modules, package_of
 
 ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {  # package -> the packages it may import
-    "common": set(),
-    "data_builders": {"common"},
-    "recipes": {"common", "data_builders"},
-    "evals": {"common"},
-    "adiff_small": {"common", "data_builders", "evals"},
-    "adcacc": {"common", "data_builders", "recipes", "evals", "adiff_small"},
+    "adcacc.common": set(),
+    "adcacc.data_builders": {"adcacc.common"},
+    "adcacc.recipes": {"adcacc.common", "adcacc.data_builders"},
+    "adcacc.evals": {"adcacc.common"},
+    "adcacc.adiff_small": {"adcacc.common", "adcacc.data_builders", "adcacc.evals"},
+    "adcacc": set(PACKAGES) - {"adcacc"},
 }
+BARE = re.compile(rf"^({'|'.join(f for f in PACKAGES.values() if f != 'adcacc')})(\.|$)")
 
 
 def test_packages_import_only_downstream_of_the_data_flow():
@@ -25,12 +29,31 @@ def test_packages_import_only_downstream_of_the_data_flow():
     mods = modules(ROOT)
     wrong = []
     for name in mods:
-        pkg = name.split(".")[0]
+        pkg = package_of(name)
         for dep in imports(name, mods):
-            other = dep.split(".")[0]
+            other = package_of(dep)
             if other != pkg and other not in ALLOWED[pkg]:
                 wrong.append(f"{name} imports {dep}")
     assert not wrong, wrong
+
+
+def test_the_adcacc_package_itself_imports_nothing():
+    """Importing any sub-package runs adcacc/__init__.py first: it must not pull the runner in."""
+    assert imports("adcacc", modules(ROOT)) == set()
+
+
+def test_no_file_imports_a_folder_by_its_bare_name():
+    """`import evals` works in a checkout (the repository root is on sys.path) but not where
+    the wheel is installed, and would load someone else's `evals` there."""
+    bare = []
+    for f in sorted(ROOT.rglob("*.py")):
+        if {".venv", ".git", "runs", "build"} & set(f.relative_to(ROOT).parts):
+            continue
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"), str(f))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            bare += [f"{f.relative_to(ROOT)}: {n}" for n in names if BARE.match(n)]
+    assert not bare, bare
 
 
 def test_no_import_cycles():

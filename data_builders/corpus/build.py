@@ -28,19 +28,19 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from common.audio import SAMPLE_RATE, write_wav
-from common.files import csv_text
-from common.owned_dir import Owned, owned
-from data_builders.corpus.clips import bed_clip, event_clip, fade, level
-from data_builders.corpus.docs import licenses_md, readme_md
-from data_builders.corpus.fetch import Fetched, fetch
-from data_builders.corpus.music import Piece, mic_pieces, music_pieces, render
-from data_builders.corpus.speech import VOICES as SPEECH_VOICES, espeak_version, ser_clips
-from data_builders.corpus.catalog import (
+from adcacc.common.audio import SAMPLE_RATE, write_wav
+from adcacc.common.files import csv_text
+from adcacc.common.owned_dir import Owned, owned
+from adcacc.data_builders.corpus.clips import bed_clip, event_clip, fade, level
+from adcacc.data_builders.corpus.docs import licenses_md, readme_md
+from adcacc.data_builders.corpus.fetch import Fetched, fetch
+from adcacc.data_builders.corpus.music import Piece, mic_pieces, music_pieces, render
+from adcacc.data_builders.corpus.speech import VOICES as SPEECH_VOICES, espeak_version, ser_clips
+from adcacc.data_builders.corpus.catalog import (
     BED_LABELS, LABELS, PACKAGES, SOUNDFONT, SOURCES, VSC_SOURCES, Source,
 )
-from common.errors import InputError
-from data_builders.corpus.scenes import (
+from adcacc.common.errors import InputError
+from adcacc.data_builders.corpus.scenes import (
     HELDOUT_STREAM, PRETRAIN_STREAM, TRAIN_STREAM, combination, draw_scenes, split_pool, write_scenes,
 )
 

@@ -7,7 +7,7 @@ AudioCaps', and the data card says so.
 """
 from __future__ import annotations
 
-from data_builders.corpus.catalog import LABELS
+from adcacc.data_builders.corpus.catalog import LABELS
 
 
 def join(items: list[str]) -> str:

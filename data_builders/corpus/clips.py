@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from common.audio import SAMPLE_RATE, load_audio
-from data_builders.corpus.catalog import Source
-from data_builders.mixing import active_rms
+from adcacc.common.audio import SAMPLE_RATE, load_audio
+from adcacc.data_builders.corpus.catalog import Source
+from adcacc.data_builders.mixing import active_rms
 
 FRAME_S = 0.02
 SILENCE_DB = 40.0

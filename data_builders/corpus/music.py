@@ -18,7 +18,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 TICKS_PER_S = 960  # 480 ticks per beat at the default 120 bpm
 SLOT_GAP_S = 4.0  # silence after each piece, longer than any release tail

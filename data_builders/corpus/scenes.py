@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from common.audio import SAMPLE_RATE, write_wav
-from common.errors import InputError
-from common.files import csv_text
-from common.owned_dir import Owned
-from data_builders.corpus.captions import scene_captions
-from data_builders.mixing import draw_onset, mix
+from adcacc.common.audio import SAMPLE_RATE, write_wav
+from adcacc.common.errors import InputError
+from adcacc.common.files import csv_text
+from adcacc.common.owned_dir import Owned
+from adcacc.data_builders.corpus.captions import scene_captions
+from adcacc.data_builders.mixing import draw_onset, mix
 
 RATIO_DB = (2.0, 10.0)  # foreground over the scene so far, like the builders' 0-10 dB
 N_FOREGROUND = (1, 3)  # with the bed, 2-4 sounds per scene

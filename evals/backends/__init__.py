@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 BACKENDS = ("transformers", "vllm")
 
@@ -25,11 +25,11 @@ def open_backend(name: str, model: str, adapter: str | None, *, max_new_tokens: 
                  batch_size: int, dtype: str = "auto", device: str = "auto") -> Generator:
     """Load `model` (+ `adapter`) in backend `name`; heavy imports happen only here."""
     if name == "vllm":
-        from evals.backends.vllm import VllmGenerator
+        from adcacc.evals.backends.vllm import VllmGenerator
 
         return VllmGenerator(model, adapter, max_new_tokens, batch_size)
     if name != "transformers":
         raise InputError(None, f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}")
-    from evals.backends.transformers import TransformersGenerator
+    from adcacc.evals.backends.transformers import TransformersGenerator
 
     return TransformersGenerator(model, adapter, max_new_tokens, dtype, device)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
-from common.errors import InputError
-from common.torch_files import check_safetensors
-from evals.backends.chat import chat_texts, greedy_decoding
+from adcacc.common.errors import InputError
+from adcacc.common.torch_files import check_safetensors
+from adcacc.evals.backends.chat import chat_texts, greedy_decoding
 
 
 def check_adapter(adapter: str) -> None:
@@ -139,8 +139,8 @@ class TransformersGenerator:
         return generate_batch(self.model, self.processor, audios, prompts, self.decoding)
 
     def score(self, audios: list[list], prompts: list[str], answers: list[list[str]]) -> list[list[tuple[float, int]]]:
-        """(summed log-prob, tokens) of each item's candidate answers (evals.teacher_forcing)."""
-        from evals.teacher_forcing import score_item
+        """(summed log-prob, tokens) of each item's candidate answers (adcacc.evals.teacher_forcing)."""
+        from adcacc.evals.teacher_forcing import score_item
 
         texts = chat_texts(self.processor, prompts, [len(a) for a in audios])
         scores = []

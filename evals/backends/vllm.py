@@ -9,8 +9,8 @@ and decoding is greedy with the same token budget, so the two backends score ali
 """
 from __future__ import annotations
 
-from common.errors import InputError
-from evals.backends.chat import chat_texts
+from adcacc.common.errors import InputError
+from adcacc.evals.backends.chat import chat_texts
 
 MAX_AUDIOS = 2  # audios in one prompt: a pair (own-task sets of ADC / ACC rows)
 SETUP_HINT = ("create a separate environment for it: python -m venv .venv-vllm && "

@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from adcacc import cli
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 
 def _parser_raising(err: BaseException):

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from common.audio import write_wav
-from common.files import csv_text, write_text
+from adcacc.common.audio import write_wav
+from adcacc.common.files import csv_text, write_text
 
 pytestmark = pytest.mark.slow
 ADCACC = str(Path(sys.executable).parent / "adcacc")

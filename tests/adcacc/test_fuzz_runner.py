@@ -23,8 +23,8 @@ import adcacc.stages
 from adcacc.cli import main
 from adcacc.experiment import load_experiment
 from adcacc.plan import STATES, build_plan
-from common.errors import InputError
-from common.owned_dir import BOOKKEEPING
+from adcacc.common.errors import InputError
+from adcacc.common.owned_dir import BOOKKEEPING
 
 SMOKE = yaml.safe_load((Path(__file__).resolve().parents[2] / "experiments" / "smoke.yaml").read_text())
 ARMS = ("ac", "adc", "acc", "ac_adc", "ac_acc", "ac_matched")

@@ -14,7 +14,7 @@ from adcacc.cli import main
 from adcacc.code_graph import PACKAGES, modules, reached
 from adcacc.experiment import load_experiment
 from adcacc.plan import ENTRIES, build_plan, code_digest, code_version
-from common import content_hash
+from adcacc.common import content_hash
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
@@ -58,7 +58,7 @@ def test_the_demo_pretrains_a_trimmed_model_and_compares_against_trivial_baselin
     assert by_id["pretrain"].needs == ("model", "build", "corpus")
     assert by_id["train/adc/s0"].needs == ("build", "pretrain")  # every arm starts from the pretrained model
     baselines = [s for s in by_id.values() if s.kind == "baseline"]
-    from evals.eval_sets import OWN_TASK_SETS
+    from adcacc.evals.eval_sets import OWN_TASK_SETS
 
     held_out = {e.id for e in exp.eval_sets if e.name not in OWN_TASK_SETS}  # own tasks: judged against the base
     assert {s.params["set_id"] for s in baselines} == held_out and "own-adc" not in held_out
@@ -148,8 +148,8 @@ EDITS = {  # stage kind -> files whose edit reruns it (imports reached through o
 def tree(tmp_path_factory) -> Path:
     """A copy of our packages' source (and data files), to edit."""
     root = tmp_path_factory.mktemp("src")
-    for pkg in PACKAGES:
-        shutil.copytree(ROOT / pkg, root / pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in PACKAGES.values():
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
     return root
 
 

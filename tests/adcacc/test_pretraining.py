@@ -8,7 +8,7 @@ from pathlib import Path
 from adcacc.pretraining import (
     TRAIN_FILE, most_frequent, pretrain_argv, training_answers, vocabulary_texts, write_pretrain_data,
 )
-from evals.tasks import CAPTION_PROMPT, task_prompt
+from adcacc.evals.tasks import CAPTION_PROMPT, task_prompt
 
 
 def _chat(prompt: str, answer: str, audio: str) -> str:
@@ -72,7 +72,7 @@ def test_corpus_pretrain_scenes_keep_the_fine_tuning_scenes_new_to_the_base(tmp_
     build's rows, so the AC arm has something left to learn; without them, one line saying so."""
     import pytest
 
-    from common.errors import InputError
+    from adcacc.common.errors import InputError
 
     build, corpus = _inputs(tmp_path)
     (corpus / "pretrain").mkdir()
@@ -98,7 +98,7 @@ def test_phrasing_rows_teach_the_base_to_word_edits_it_is_told_not_to_find_them(
     with the builder's templates; the rows never show a pair of clips, and the trivial caption
     baseline does not count them as captions."""
     from adcacc.pretraining import PHRASING_PROMPT, training_answers
-    from data_builders.targets import ADD_TEMPLATES
+    from adcacc.data_builders.targets import ADD_TEMPLATES
 
     build, corpus = _inputs(tmp_path)
     (corpus / "pretrain").mkdir()

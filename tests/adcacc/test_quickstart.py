@@ -6,7 +6,7 @@ import pytest
 import soundfile as sf
 
 from adcacc.cli import main
-from data_builders.layout import SPLITS, TASKS, dataset_file
+from adcacc.data_builders.layout import SPLITS, TASKS, dataset_file
 
 
 @pytest.mark.slow

@@ -112,7 +112,7 @@ def test_a_stage_folder_without_a_record_is_refused_not_deleted(tmp_path):
     from adcacc.experiment import load_experiment
     from adcacc.plan import build_plan, mark
     from adcacc.runner import prepare
-    from common.errors import InputError
+    from adcacc.common.errors import InputError
 
     exp = load_experiment(SMOKE, tmp_path / "run")
     build = next(s for s in build_plan(exp) if s.id == "build")
@@ -135,7 +135,7 @@ def test_a_second_run_on_the_same_folder_is_refused(tmp_path, capsys):
     import os
 
     from adcacc.cli import main
-    from common.owned_dir import LOCK, owned
+    from adcacc.common.owned_dir import LOCK, owned
 
     out = tmp_path / "run"
     with owned(out, "adcacc run"):  # the first run, holding the folder

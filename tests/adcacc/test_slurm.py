@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from adcacc.cli import main
-from common.owned_dir import BOOKKEEPING
+from adcacc.common.owned_dir import BOOKKEEPING
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from common.audio import write_wav
+from adcacc.common.audio import write_wav
 
 SR = 16_000
 
@@ -60,8 +60,8 @@ def corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_lm(tmp_path_factory) -> Path:
-    from adiff_small import prompts
-    from adiff_small.lm import make_tiny_lm
+    from adcacc.adiff_small import prompts
+    from adcacc.adiff_small.lm import make_tiny_lm
 
     texts = [p for pool in prompts.pools().values() for p in pool]
     texts += [f"Audio 1 has the sound of {a}, while audio 2 has the sound of {b}."

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from adiff_small import explanations
-from adiff_small.api import ADIFF
-from adiff_small.config import ADiffConfig, DataConfig, ModelConfig, StageConfig, TrainConfig
-from adiff_small.figure import explain_files
-from adiff_small.generate import Decoding
-from adiff_small.prompts import TIERS, canonical
-from adiff_small.train import train
-from common.errors import InputError
+from adcacc.adiff_small import explanations
+from adcacc.adiff_small.api import ADIFF
+from adcacc.adiff_small.config import ADiffConfig, DataConfig, ModelConfig, StageConfig, TrainConfig
+from adcacc.adiff_small.figure import explain_files
+from adcacc.adiff_small.generate import Decoding
+from adcacc.adiff_small.prompts import TIERS, canonical
+from adcacc.adiff_small.train import train
+from adcacc.common.errors import InputError
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -34,7 +34,7 @@ def checkpoint(corpus, tiny_lm, tmp_path_factory) -> Path:
 
 
 def test_the_readme_example_runs(checkpoint, corpus, monkeypatch, capsys):
-    block = re.search(r"```python\n(from adiff_small.api import ADIFF\n.*?)```", README.read_text(), re.S).group(1)
+    block = re.search(r"```python\n(from adcacc.adiff_small.api import ADIFF\n.*?)```", README.read_text(), re.S).group(1)
     wavs = sorted((corpus / "audio").glob("*.wav"))
     monkeypatch.chdir(wavs[0].parent)
     code = block.replace('"runs/x"', repr(str(checkpoint))).replace('"a.wav"', repr(wavs[0].name))

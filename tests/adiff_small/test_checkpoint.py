@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from adcacc.cli import main
-from common.torch_files import load_torch_file
-from adiff_small.encoders import read_state_dict
-from common.errors import InputError
+from adcacc.common.torch_files import load_torch_file
+from adcacc.adiff_small.encoders import read_state_dict
+from adcacc.common.errors import InputError
 
 
 class _Payload:

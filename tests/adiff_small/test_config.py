@@ -8,11 +8,11 @@ import pytest
 import torch
 import yaml
 
-from adiff_small.config import StageConfig, load_config, to_dict
-from adiff_small.train import _scheduler
-from common.errors import InputError
+from adcacc.adiff_small.config import StageConfig, load_config, to_dict
+from adcacc.adiff_small.train import _scheduler
+from adcacc.common.errors import InputError
 
-CONFIGS = resources.files("adiff_small").joinpath("configs")
+CONFIGS = resources.files("adcacc.adiff_small").joinpath("configs")
 
 
 SHIPPED = sorted(p.name for p in CONFIGS.iterdir() if p.name.endswith(".yaml"))

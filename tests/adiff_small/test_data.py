@@ -5,8 +5,8 @@ import csv
 
 import pytest
 
-from adiff_small import data, prompts
-from common.errors import InputError
+from adcacc.adiff_small import data, prompts
+from adcacc.common.errors import InputError
 
 def test_reads_released_layout_and_resolves_audio_roots(released):
     meta, root = released

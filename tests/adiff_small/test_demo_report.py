@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adiff_small import demo_report
+from adcacc.adiff_small import demo_report
 
 
 def _arm(rng, p: float, n: int = 60, controls: bool = False) -> dict[str, np.ndarray]:
@@ -77,8 +77,8 @@ def test_pairs_that_share_clips_are_resampled_by_clip():
     interval widens and its lower end falls, so a "shown" from pairs alone may not survive."""
     from pathlib import Path
 
-    from adiff_small import demo_measure
-    from adiff_small.data import Row
+    from adcacc.adiff_small import demo_measure
+    from adcacc.adiff_small.data import Row
 
     rows = [Row(Path(f"c{i}.wav"), Path(f"c{(i + 7 * k + 1) % 21}.wav"), "tier1",
                 f"Audio 1 has l{i}x, while audio 2 has l{(i + 7 * k + 1) % 21}x.", f"l{i}x", f"l{(i + 7 * k + 1) % 21}x",

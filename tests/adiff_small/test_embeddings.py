@@ -6,10 +6,10 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from adiff_small.config import ModelConfig
-from adiff_small.embeddings import EmbeddingCache
-from adiff_small.model import ADiff
-from common.audio import write_wav
+from adcacc.adiff_small.config import ModelConfig
+from adcacc.adiff_small.embeddings import EmbeddingCache
+from adcacc.adiff_small.model import ADiff
+from adcacc.common.audio import write_wav
 
 
 def test_crops_cycle_by_epoch_and_repeat_with_the_seed(tiny_lm, tmp_path):

@@ -6,8 +6,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from adiff_small.encoders import build_encoder
-from common.errors import InputError
+from adcacc.adiff_small.encoders import build_encoder
+from adcacc.common.errors import InputError
 
 
 def _tone(sr: int, seconds: float = 1.0) -> np.ndarray:

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from adcacc.cli import main
-from adiff_small import checkpoint, data, evaluate, paper_numbers
-from adiff_small.config import ADiffConfig, ModelConfig, to_dict
-from adiff_small.model import ADiff
-from evals.metric_assets import SPICE_CORENLP_JARS, cache_root
+from adcacc.adiff_small import checkpoint, data, evaluate, paper_numbers
+from adcacc.adiff_small.config import ADiffConfig, ModelConfig, to_dict
+from adcacc.adiff_small.model import ADiff
+from adcacc.evals.metric_assets import SPICE_CORENLP_JARS, cache_root
 
 PAPER = Path(__file__).resolve().parents[3] / "shared" / "papers" / "adiff_iclr2025.md"
 
@@ -134,7 +134,7 @@ def test_eval_cli_names_protocol_and_puts_paper_numbers_beside_ours(released, ti
 def test_a_silent_clip_is_skipped_with_a_record_and_the_other_rows_are_scored(released, tiny_lm, tmp_path, capsys):
     import numpy as np
 
-    from common.audio import write_wav
+    from adcacc.common.audio import write_wav
 
     meta, root = released
     write_wav(root / "ClothoV21/evaluation/City forest.wav", np.zeros(8000, dtype=np.float32), 16000)

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from adiff_small import explanations
-from adiff_small.config import ADiffConfig, DataConfig, ModelConfig, StageConfig, TrainConfig
-from adiff_small.data import load_split
-from adiff_small.events import audioset_names, event_probs
-from adiff_small.model import ADiff
-from adiff_small.train import Trainer, train
-from common.errors import InputError
+from adcacc.adiff_small import explanations
+from adcacc.adiff_small.config import ADiffConfig, DataConfig, ModelConfig, StageConfig, TrainConfig
+from adcacc.adiff_small.data import load_split
+from adcacc.adiff_small.events import audioset_names, event_probs
+from adcacc.adiff_small.model import ADiff
+from adcacc.adiff_small.train import Trainer, train
+from adcacc.common.errors import InputError
 
 
 def _labels_csv(path, n=527):

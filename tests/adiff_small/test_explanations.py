@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from adiff_small import explanations
-from adiff_small.audio_facts import measure
-from adiff_small.data import read_rows
+from adcacc.adiff_small import explanations
+from adcacc.adiff_small.audio_facts import measure
+from adcacc.adiff_small.data import read_rows
 
 
 def test_pairs_skip_neighbours_and_keep_splits_apart(corpus):
@@ -57,7 +57,7 @@ def test_template_statements_are_true(corpus, tmp_path):
 
 
 def test_llm_backends_need_their_settings(corpus, tmp_path):
-    from common.errors import InputError
+    from adcacc.common.errors import InputError
 
     with pytest.raises(InputError, match="--model and --base-url"):
         explanations.make(corpus / "events.csv", tmp_path, "openai", progress=False)

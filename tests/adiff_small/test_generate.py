@@ -6,9 +6,9 @@ import pytest
 import torch
 from transformers import GPT2LMHeadModel
 
-from adiff_small.config import ModelConfig
-from adiff_small.generate import Decoding, generate_ids
-from adiff_small.model import ADiff
+from adcacc.adiff_small.config import ModelConfig
+from adcacc.adiff_small.generate import Decoding, generate_ids
+from adcacc.adiff_small.model import ADiff
 
 
 class ScriptedLM(GPT2LMHeadModel):

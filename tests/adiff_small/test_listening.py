@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from adiff_small import explanations, listening
-from adiff_small.config import ModelConfig
-from adiff_small.data import Row, load_split
-from adiff_small.embeddings import EmbeddingCache
-from adiff_small.model import ADiff
+from adcacc.adiff_small import explanations, listening
+from adcacc.adiff_small.config import ModelConfig
+from adcacc.adiff_small.data import Row, load_split
+from adcacc.adiff_small.embeddings import EmbeddingCache
+from adcacc.adiff_small.model import ADiff
 
 
 def _row(a, b, answer):

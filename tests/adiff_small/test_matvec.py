@@ -6,10 +6,10 @@ from torch import nn
 from transformers import GPT2Config, GPT2LMHeadModel
 from transformers.pytorch_utils import Conv1D
 
-from adiff_small import matvec
-from adiff_small.generate import Decoding, generate_ids
-from adiff_small.lm import load_lm
-from adiff_small.matvec import (MatVecConv1D, MatVecLinear, product_by_input_halves,
+from adcacc.adiff_small import matvec
+from adcacc.adiff_small.generate import Decoding, generate_ids
+from adcacc.adiff_small.lm import load_lm
+from adcacc.adiff_small.matvec import (MatVecConv1D, MatVecLinear, product_by_input_halves,
                                 product_by_output_halves, use_matvec_layers)
 
 
@@ -87,8 +87,8 @@ def test_load_lm_swaps_the_layers_only_when_asked(tiny_lm):
 def test_one_row_decodes_the_tokens_of_a_batch_row(tiny_lm):
     """Batch-1 decoding (the split path) and the same row inside a batch of two (stock
     matrix products) pick the same greedy tokens."""
-    from adiff_small.config import ModelConfig
-    from adiff_small.model import ADiff
+    from adcacc.adiff_small.config import ModelConfig
+    from adcacc.adiff_small.model import ADiff
 
     torch.manual_seed(0)
     model = ADiff(ModelConfig(encoder="tiny", lm=str(tiny_lm), d_proj=64, mapper_layers=1,

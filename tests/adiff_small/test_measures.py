@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from adiff_small import explanations, measures
-from adiff_small.audio_facts import Facts
-from adiff_small.data import Clip, Row
+from adcacc.adiff_small import explanations, measures
+from adcacc.adiff_small.audio_facts import Facts
+from adcacc.adiff_small.data import Clip, Row
 
 LABELS = ["dog barking", "dog", "rain", "church bell ringing", "bell"]
 

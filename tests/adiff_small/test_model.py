@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from adiff_small.config import ModelConfig
-from adiff_small.generate import Decoding, explain, generate_ids
-from adiff_small.model import ADiff
+from adcacc.adiff_small.config import ModelConfig
+from adcacc.adiff_small.generate import Decoding, explain, generate_ids
+from adcacc.adiff_small.model import ADiff
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ import yaml
 import torch.nn.functional as F
 from transformers import GPT2LMHeadModel
 
-from adiff_small import checkpoint
-from adiff_small.encoders import build_encoder
-from adiff_small.release import import_release, map_release, read_release
-from common.errors import InputError
+from adcacc.adiff_small import checkpoint
+from adcacc.adiff_small.encoders import build_encoder
+from adcacc.adiff_small.release import import_release, map_release, read_release
+from adcacc.common.errors import InputError
 
 L, D_PROJ, D_ENC, MAPPER_LAYERS, CROSS_LAYERS = 40, 1024, 768, 4, 4
 

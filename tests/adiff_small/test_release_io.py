@@ -6,9 +6,9 @@ import pytest
 import soundfile as sf
 import soxr
 
-from adiff_small.release_io import read_channels
-from common.audio import load_audio, write_wav
-from common.errors import InputError
+from adcacc.adiff_small.release_io import read_channels
+from adcacc.common.audio import load_audio, write_wav
+from adcacc.common.errors import InputError
 
 
 def test_release_reading_concatenates_resampled_channels_and_keeps_a_silent_clip(tmp_path):

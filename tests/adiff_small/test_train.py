@@ -11,11 +11,11 @@ import torch
 from safetensors.torch import load_file
 
 from adcacc.cli import main
-from adiff_small import checkpoint, explanations
-from adiff_small.config import (ADiffConfig, DataConfig, ModelConfig, StageConfig, TrainConfig)
-from adiff_small.generate import Decoding
-from adiff_small.train import Trainer, train
-from common.errors import InputError
+from adcacc.adiff_small import checkpoint, explanations
+from adcacc.adiff_small.config import (ADiffConfig, DataConfig, ModelConfig, StageConfig, TrainConfig)
+from adcacc.adiff_small.generate import Decoding
+from adcacc.adiff_small.train import Trainer, train
+from adcacc.common.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_resume_after_kill_is_byte_identical_and_stages_freeze(tiny_lm, pairs_di
     assert (first / "model.safetensors").read_bytes() == (second / "model.safetensors").read_bytes()
     # finetuning trained the LM: the final checkpoint holds LM tensors that moved.
     final = load_file(str(first / "model.safetensors"))
-    from adiff_small.lm import load_lm
+    from adcacc.adiff_small.lm import load_lm
 
     lm0 = load_lm(str(tiny_lm))[0].state_dict()
     assert [k for k, v in lm0.items() if not torch.equal(final[f"lm.{k}"], v)]
@@ -94,8 +94,8 @@ def test_tiny_model_overfits_and_names_the_right_events(tiny_lm, pairs_dir, corp
     cfg.model.dropout = 0.0  # memorising 8 pairs through a p=0.5 dropout needs far more steps
     ck = train(cfg, progress=False)
     model, _ = checkpoint.load_model(ck)  # also the checkpoint round trip
-    from adiff_small.data import load_split
-    from adiff_small.evaluate import predict
+    from adcacc.adiff_small.data import load_split
+    from adcacc.adiff_small.evaluate import predict
 
     rows = [r for r in load_split([str(pairs_dir)], [], "train", 8) if r.task == "tier1"]
     preds = predict(model, rows, Decoding(max_new_tokens=60), progress=False)
@@ -123,8 +123,8 @@ def test_training_continues_from_an_init_checkpoint(tiny_lm, pairs_dir, tmp_path
 def test_a_shared_cache_encodes_each_clip_once_across_runs(tiny_lm, pairs_dir, tmp_path, monkeypatch):
     """train(cache=...) trains on the cache it is given (the demo shares one across arms and
     seeds): a second run encodes nothing and ends with the same weights as a run on its own."""
-    from adiff_small.embeddings import EmbeddingCache
-    from adiff_small.model import ADiff
+    from adcacc.adiff_small.embeddings import EmbeddingCache
+    from adcacc.adiff_small.model import ADiff
 
     stages = [StageConfig("grounding", 1, 1e-3)]
     alone = train(_cfg(tiny_lm, pairs_dir, tmp_path / "alone", stages, tiers=[1], max_rows=6), progress=False)
@@ -166,7 +166,7 @@ def test_cli_errors_are_one_line(corpus, tmp_path, capsys):
 
 
 def test_length_grouped_batches_cover_every_row_once_and_group_lengths():
-    from adiff_small.train import length_grouped_batches
+    from adcacc.adiff_small.train import length_grouped_batches
 
     lengths = [5 if i % 3 else 60 for i in range(50)]  # short label rows and long sentences
     order = list(range(50))[::-1]

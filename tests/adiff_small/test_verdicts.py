@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adiff_small import verdicts
-from evals.bootstrap import Resampler
+from adcacc.adiff_small import verdicts
+from adcacc.evals.bootstrap import Resampler
 
 
 def test_estimate_is_the_mean_of_seed_means_inside_its_interval():

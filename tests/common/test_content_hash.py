@@ -7,8 +7,8 @@ import json
 import os
 from pathlib import Path
 
-from common import content_hash
-from common.content_hash import content_digests, file_hashes
+from adcacc.common import content_hash
+from adcacc.common.content_hash import content_digests, file_hashes
 
 
 def _rewrite_keeping_size_and_mtime(path: Path, data: bytes) -> None:

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from common.devices import torch_device
-from common.errors import InputError
+from adcacc.common.devices import torch_device
+from adcacc.common.errors import InputError
 
 
 def test_cpu_and_visible_cuda_devices_are_accepted(monkeypatch):

@@ -1,5 +1,5 @@
 """InputError: one line naming the file, whatever the file holds."""
-from common.errors import InputError
+from adcacc.common.errors import InputError
 
 
 def test_an_input_error_is_one_line_whatever_the_file_holds():

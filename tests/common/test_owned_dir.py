@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from common.errors import InputError
-from common.owned_dir import BOOKKEEPING, JOURNAL, LOCK, MARKER, owned
+from adcacc.common.errors import InputError
+from adcacc.common.owned_dir import BOOKKEEPING, JOURNAL, LOCK, MARKER, owned
 
 
 def _files(root: Path) -> dict[str, bytes]:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from common.errors import InputError
-from common.paths import inside
+from adcacc.common.errors import InputError
+from adcacc.common.paths import inside
 
 
 def test_a_relative_path_resolves_inside_its_root(tmp_path):

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from common.errors import InputError
-from common.swift_rows import SwiftRow, read_swift_rows
+from adcacc.common.errors import InputError
+from adcacc.common.swift_rows import SwiftRow, read_swift_rows
 
 
 def test_a_row_reads_back_as_written(tmp_path):

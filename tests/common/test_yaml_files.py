@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from common.errors import InputError
-from common.yaml_files import MAX_NODES, load_yaml, read_yaml
+from adcacc.common.errors import InputError
+from adcacc.common.yaml_files import MAX_NODES, load_yaml, read_yaml
 
 LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8))

@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 
 from adcacc.cli import main
-from data_builders.layout import PAIRS_CSV, SPLITS, dataset_file, dataset_files
+from adcacc.data_builders.layout import PAIRS_CSV, SPLITS, dataset_file, dataset_files
 from tests.data_builders.conftest import write_sources
 
 OUTPUTS = dataset_files() + [PAIRS_CSV]
@@ -140,7 +140,7 @@ def test_max_bases_is_a_recorded_seeded_sample(sources, tmp_path):
 
 
 def test_ids_that_sanitise_alike_keep_their_own_audio(sources, tmp_path):
-    from data_builders.plan import file_stem
+    from adcacc.data_builders.plan import file_stem
 
     text = sources[0].read_text()
     sources[0].write_text(text.replace("base0,", "a b,").replace("base1,", f"{file_stem('a b')},"))

@@ -14,7 +14,7 @@ import soundfile as sf
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from adcacc.cli import main
-from data_builders.layout import PAIRS_CSV, REPORT_JSON, dataset_files
+from adcacc.data_builders.layout import PAIRS_CSV, REPORT_JSON, dataset_files
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 # a path cell: a good clip, random bytes, a missing file, an escape, or any text

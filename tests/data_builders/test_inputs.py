@@ -7,8 +7,8 @@ import pytest
 import soundfile as sf
 
 from adcacc.cli import main
-from common.errors import InputError
-from data_builders.inputs import Problems, load_audiocaps, load_event_folder
+from adcacc.common.errors import InputError
+from adcacc.data_builders.inputs import Problems, load_audiocaps, load_event_folder
 
 
 def tone(seconds: float, sr: int) -> np.ndarray:

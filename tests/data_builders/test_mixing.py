@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from data_builders.mixing import PEAK_LIMIT, active_rms, draw_onset, mix
+from adcacc.data_builders.mixing import PEAK_LIMIT, active_rms, draw_onset, mix
 
 SR = 16000
 

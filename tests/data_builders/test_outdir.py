@@ -9,7 +9,7 @@ import numpy as np
 import soundfile as sf
 
 from adcacc.cli import main
-from common.owned_dir import LOCK
+from adcacc.common.owned_dir import LOCK
 
 
 def build(sources, out: Path, *extra: str) -> int:

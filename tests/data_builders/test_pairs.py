@@ -1,7 +1,7 @@
 import numpy as np
 
-from data_builders.pairs import chat_row, six_pairs
-from data_builders.prompts import POOLS
+from adcacc.data_builders.pairs import chat_row, six_pairs
+from adcacc.data_builders.prompts import POOLS
 
 
 def test_six_pairs_arithmetic():

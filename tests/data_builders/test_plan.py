@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from common.errors import InputError
-from data_builders.inputs import Clip
-from data_builders.plan import assign_splits, file_stem, plan, sample_bases
+from adcacc.common.errors import InputError
+from adcacc.data_builders.inputs import Clip
+from adcacc.data_builders.plan import assign_splits, file_stem, plan, sample_bases
 
 
 @given(st.lists(st.text(min_size=1, max_size=12), min_size=2, max_size=20, unique=True))

@@ -7,7 +7,7 @@ import pytest
 
 from adcacc.cli import main
 from tests.chat_server import chat_server
-from data_builders.layout import SPLITS, dataset_file
+from adcacc.data_builders.layout import SPLITS, dataset_file
 from tests.data_builders.test_targets import contiguous, norm
 
 

@@ -3,7 +3,7 @@ import re
 import numpy as np
 from hypothesis import given, strategies as st
 
-from data_builders import targets
+from adcacc.data_builders import targets
 
 WORDS = st.sampled_from("a dog barks man speaks the bell rings while with and rain falls".split())
 
@@ -119,7 +119,7 @@ def contiguous(sub: list[str], seq: list[str]) -> bool:
 def test_pair_targets_hold_for_any_caption(words, end, b, c, conn_b, conn_c, ctx_b, ctx_c):
     """Replace: the commonality is one contiguous span of both captions. Add/delete: the
     shorter (pre for add, post for delete) caption, unchanged."""
-    from data_builders.pairs import six_pairs
+    from adcacc.data_builders.pairs import six_pairs
 
     base = " ".join(words).capitalize() + end
     for p in six_pairs(base, b, c, conn_b, conn_c, np.random.default_rng(0), ctx_b, ctx_c):

@@ -13,8 +13,8 @@ from tests.evals.files import tone
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
-    """The tiny random Qwen2-Audio of recipes.tiny_model (the 7B cannot be downloaded here)."""
-    from recipes.tiny_model import build_tiny_qwen2_audio
+    """The tiny random Qwen2-Audio of adcacc.recipes.tiny_model (the 7B cannot be downloaded here)."""
+    from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 
     return build_tiny_qwen2_audio(tmp_path_factory.getbasetemp() / "tiny_qwen2_audio")
 
@@ -106,7 +106,7 @@ def nsynth_root(tmp_path) -> Path:
 
 @pytest.fixture
 def gtzan_root(tmp_path) -> Path:
-    from evals.tasks import TASK_LABELS
+    from adcacc.evals.tasks import TASK_LABELS
 
     for genre in TASK_LABELS["mgc"]:
         for k in range(2):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.audio import write_wav
+from adcacc.common.audio import write_wav
 
 
 def tone(path: Path, freq: float = 440.0, seconds: float = 1.0, sr: int = 16000) -> Path:

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from evals.bootstrap import Resampler, interval
-from evals.pooled_metrics import mean_score
+from adcacc.evals.bootstrap import Resampler, interval
+from adcacc.evals.pooled_metrics import mean_score
 
 
 def _clips(rng, n=300):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 
-from evals.caption_metrics import one_line
+from adcacc.evals.caption_metrics import one_line
 
 
 def test_one_line_turns_every_line_break_and_control_into_a_space():

@@ -1,9 +1,9 @@
 """Our aac-metrics numbers must equal pycocoevalcap's own scorers (the papers' reference)."""
 import pytest
 
-from evals.caption_metrics import ITEM_MEAN_METRICS
-from evals.captioning import score_captions, score_captions_detailed
-from evals.metric_assets import missing_artifacts
+from adcacc.evals.caption_metrics import ITEM_MEAN_METRICS
+from adcacc.evals.captioning import score_captions, score_captions_detailed
+from adcacc.evals.metric_assets import missing_artifacts
 
 CANDS = [
     "a dog barks while a car passes by",
@@ -74,9 +74,9 @@ def test_bad_inputs_are_rejected_before_any_java_runs():
 def test_pooled_counts_of_a_subset_rescore_to_aac_metrics_on_that_subset():
     """A bootstrap resample is a sub-multiset of clips: its summed statistics must score as
     aac-metrics scores those clips alone (the full set is checked in test_scoring_session)."""
-    from evals.caption_metrics import one_line
-    from evals.metric_assets import load_aac_metrics
-    from evals.pooled_metrics import pooled_score
+    from adcacc.evals.caption_metrics import one_line
+    from adcacc.evals.metric_assets import load_aac_metrics
+    from adcacc.evals.pooled_metrics import pooled_score
 
     detailed = score_captions_detailed(CANDS, REFS)
     pick = [0, 1, 3, 3, 5]  # with a repeat, as resampling draws

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from adcacc.cli import main
-from evals import captioning
+from adcacc.evals import captioning
 from tests.evals.files import write_jsonl
 
 ROWS = [{"id": "a", "prediction": "a dog barks", "references": ["a dog is barking", "dog barks loudly"]},

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from adcacc.cli import main
-from common.errors import InputError
-from common.owned_dir import BOOKKEEPING
-from evals.compare import compare_experiment
-from evals.paper_numbers import AUDIOCAPS_OVERLAP
-from evals.report_tables import POOLED_NOTE
-from evals.tasks import TASK_LABELS
-from evals.verdicts import Claim
+from adcacc.common.errors import InputError
+from adcacc.common.owned_dir import BOOKKEEPING
+from adcacc.evals.compare import compare_experiment
+from adcacc.evals.paper_numbers import AUDIOCAPS_OVERLAP
+from adcacc.evals.report_tables import POOLED_NOTE
+from adcacc.evals.tasks import TASK_LABELS
+from adcacc.evals.verdicts import Claim
 from tests.evals.files import write_jsonl
 
 LABELS = TASK_LABELS["vsc"]
@@ -168,7 +168,7 @@ def test_report_with_captions_renders_in_chromium(tmp_path):
 
 
 def test_claims_seeds_and_contrasts_are_checked_before_scoring(tmp_path):
-    from common.errors import InputError
+    from adcacc.common.errors import InputError
 
     arms = _experiment(tmp_path)
     with pytest.raises(InputError, match="metric 'CIDEr-D' is not one of eval set 'vsc_proxy'"):
@@ -334,7 +334,7 @@ def test_forest_plot_heads_the_report(tmp_path):
     """Issue 22 item 9: a forest plot of every claim, control and precondition opens the report."""
     from PIL import Image
 
-    from evals.report_html import _forest_panels
+    from adcacc.evals.report_html import _forest_panels
 
     arms = _experiment(tmp_path)
     arms["trivial"] = [_vsc(tmp_path / "trivial" / "vsc", 0.2, seed=5).parent]

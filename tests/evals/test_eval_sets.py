@@ -1,9 +1,9 @@
 import pytest
 
-from common.errors import InputError
-from evals.caption_sets import audiocaps_test, captions_csv as load_captions_csv, clotho_eval
-from evals.eval_sets import load_eval_set
-from evals.retention_sets import labels_csv
+from adcacc.common.errors import InputError
+from adcacc.evals.caption_sets import audiocaps_test, captions_csv as load_captions_csv, clotho_eval
+from adcacc.evals.eval_sets import load_eval_set
+from adcacc.evals.retention_sets import labels_csv
 
 
 def test_audiocaps_groups_five_captions_per_clip_and_records_missing_audio(audiocaps_root):
@@ -58,7 +58,7 @@ def test_proxy_label_csv_is_named_proxy_and_checks_labels(tmp_path, captions_csv
 
 def test_every_registered_set_has_its_task_known_before_loading():
     """`adcacc run` checks claims' metrics against eval_sets.TASKS before any data is read."""
-    from evals.eval_sets import TASKS, registry
+    from adcacc.evals.eval_sets import TASKS, registry
 
     assert set(TASKS) == set(registry())
 

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from adcacc.cli import main
-from evals.backends import transformers as tf_backend
-from evals.tasks import CAPTION_PROMPT
+from adcacc.evals.backends import transformers as tf_backend
+from adcacc.evals.tasks import CAPTION_PROMPT
 
 
 def _infer(model, data, out, *extra):
@@ -123,8 +123,8 @@ def test_out_that_is_a_file_is_refused_in_one_line(captions_csv, tmp_path, capsy
 
 def test_a_constant_run_is_scored_like_a_model_run(tmp_path):
     """The trivial baseline: one answer for every clip, in the run format `eval` reads."""
-    from evals.infer import run_constant
-    from evals.scoring import score_run
+    from adcacc.evals.infer import run_constant
+    from adcacc.evals.scoring import score_run
     from tests.evals.files import tone
 
     lines = ["id,path,label"] + [f"v{i},vsc/v{i}.wav,{lab}" for i, lab in enumerate(("laughter", "cough", "laughter"))]
@@ -170,7 +170,7 @@ def test_resume_is_refused_for_other_eval_set_contents(captions_csv, tmp_path, m
     import os
     import shutil
 
-    from evals import infer
+    from adcacc.evals import infer
 
     monkeypatch.setattr(infer, "open_backend", _EchoBackend)
     out = tmp_path / "run"
@@ -219,7 +219,7 @@ def test_pairs_with_their_own_prompts_decode_batched_as_one_at_a_time(tiny_model
 
 
 def test_teacher_forced_runs_record_every_labels_and_references_score(tiny_model, tmp_path, captions_csv, pairs_jsonl):
-    from evals.tasks import TASK_LABELS
+    from adcacc.evals.tasks import TASK_LABELS
     from tests.evals.files import tone
 
     lines = ["id,path,label"] + [f"v{i},vsc/v{i}.wav,{lab}" for i, lab in enumerate(("laughter", "cough"))]

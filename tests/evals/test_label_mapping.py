@@ -1,4 +1,4 @@
-from evals.label_mapping import map_answers
+from adcacc.evals.label_mapping import map_answers
 
 
 def test_rules_in_order_and_longest_phrase_wins():

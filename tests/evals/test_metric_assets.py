@@ -1,6 +1,6 @@
 import pytest
 
-from evals import metric_assets
+from adcacc.evals import metric_assets
 
 
 def test_install_copies_jars_idempotently_and_names_missing_spice(tmp_path):
@@ -22,7 +22,7 @@ def test_install_copies_jars_idempotently_and_names_missing_spice(tmp_path):
 
 
 def test_missing_core_jar_says_what_to_run(tmp_path):
-    with pytest.raises(RuntimeError, match="python -m evals.metric_assets"):
+    with pytest.raises(RuntimeError, match="python -m adcacc.evals.metric_assets"):
         metric_assets.missing_artifacts(tmp_path)
 
 

@@ -1,4 +1,4 @@
-from evals.paper_numbers import (AUDIOCAPS_OVERLAP, CAPTIONING, caption_value, inconsistencies, paper_arm,
+from adcacc.evals.paper_numbers import (AUDIOCAPS_OVERLAP, CAPTIONING, caption_value, inconsistencies, paper_arm,
                                  paper_entry, retention_value)
 
 

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from common.errors import InputError
-from evals.predictions import check_same_eval_set, read_predictions
+from adcacc.common.errors import InputError
+from adcacc.evals.predictions import check_same_eval_set, read_predictions
 from tests.evals.files import write_jsonl
 
 

@@ -1,7 +1,7 @@
 import json
 
 from adcacc.cli import main
-from evals.retention import score_retention
+from adcacc.evals.retention import score_retention
 from tests.evals.files import write_jsonl
 
 

@@ -1,9 +1,9 @@
 import pytest
 
-from common.errors import InputError
-from evals.eval_sets import load_eval_set
-from evals.retention_sets import gtzan, iemocap, nsynth_test, vocalsound_test
-from evals.tasks import TASK_LABELS, task_prompt
+from adcacc.common.errors import InputError
+from adcacc.evals.eval_sets import load_eval_set
+from adcacc.evals.retention_sets import gtzan, iemocap, nsynth_test, vocalsound_test
+from adcacc.evals.tasks import TASK_LABELS, task_prompt
 
 
 def test_vocalsound_keeps_test_speakers_only(vocalsound_root):
@@ -55,7 +55,7 @@ def test_vocalsound_records_its_split_and_count(vocalsound_root):
 def test_default_protocols_fit_the_papers_accuracies():
     """SER accuracies are k/1,241 (Session 5), MGC k/999 (GTZAN less jazz.00054); VSC's are
     not k/3,594 (VocalSound's test split), which evals/README.md says."""
-    from evals.paper_numbers import RETENTION
+    from adcacc.evals.paper_numbers import RETENTION
 
     def fits(value: float, n: int) -> bool:
         return round(100 * round(value * n) / n, 2) == round(100 * value, 2)

@@ -3,8 +3,8 @@ import json
 import pytest
 
 from adcacc.cli import main
-from common.errors import InputError
-from evals.scoring import score_run
+from adcacc.common.errors import InputError
+from adcacc.evals.scoring import score_run
 from tests.evals.files import write_jsonl
 
 ROWS = [{"id": str(i), "label": lab, "prediction": lab}

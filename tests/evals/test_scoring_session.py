@@ -1,8 +1,8 @@
 """One scorer session over many runs must give each run the numbers aac-metrics gives it alone."""
 import pytest
 
-from evals.caption_metrics import one_line
-from evals.scoring_session import score_caption_runs
+from adcacc.evals.caption_metrics import one_line
+from adcacc.evals.scoring_session import score_caption_runs
 from tests.evals.test_captioning import CANDS, REFS
 
 RUNS = [
@@ -15,7 +15,7 @@ RUNS = [
 
 @pytest.mark.slow
 def test_session_equals_aac_metrics_evaluate_run_by_run():
-    from evals.metric_assets import load_aac_metrics
+    from adcacc.evals.metric_assets import load_aac_metrics
 
     aac_metrics = load_aac_metrics()
     scored = score_caption_runs(RUNS)

@@ -1,5 +1,5 @@
-from data_builders import prompts
-from evals.tasks import CAPTION, CAPTION_PROMPT, default_prompt
+from adcacc.data_builders import prompts
+from adcacc.evals.tasks import CAPTION, CAPTION_PROMPT, default_prompt
 
 
 def test_caption_prompt_is_outside_every_training_pool():

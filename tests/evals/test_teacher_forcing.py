@@ -7,9 +7,9 @@ def test_cached_batched_scores_equal_one_full_forward_per_answer(tiny_model):
     import torch
     from transformers import AutoProcessor, Qwen2AudioForConditionalGeneration
 
-    from evals.backends.chat import chat_texts
-    from evals.backends.transformers import model_inputs
-    from evals.teacher_forcing import answer_ids, score_item
+    from adcacc.evals.backends.chat import chat_texts
+    from adcacc.evals.backends.transformers import model_inputs
+    from adcacc.evals.teacher_forcing import answer_ids, score_item
 
     processor = AutoProcessor.from_pretrained(tiny_model)
     model = Qwen2AudioForConditionalGeneration.from_pretrained(tiny_model, torch_dtype=torch.float32).eval()

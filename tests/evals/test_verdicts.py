@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from common.errors import InputError
-from evals.verdicts import Claim, check_claim, detectable, family_wise, holm, p_value, verdict
+from adcacc.common.errors import InputError
+from adcacc.evals.verdicts import Claim, check_claim, detectable, family_wise, holm, p_value, verdict
 
 
 @pytest.mark.parametrize("direction,low,high,margin,expected", [

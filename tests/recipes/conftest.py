@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from common.audio import write_wav
-from common.files import csv_text, write_text
-from data_builders.datasets import build_datasets
-from data_builders.matched import write_matched
-from recipes.tiny_model import build_tiny_qwen2_audio
+from adcacc.common.audio import write_wav
+from adcacc.common.files import csv_text, write_text
+from adcacc.data_builders.datasets import build_datasets
+from adcacc.data_builders.matched import write_matched
+from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 
 SR = 16000
 BASES = [("b0", "A low hum with soft hiss."), ("b1", "A bright tone rings over noise."),

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from adcacc.cli import main
-from common.errors import InputError
-from recipes.check import (check_recipe, hardware_problems, load_recipe, run_check, swift_problems,
+from adcacc.common.errors import InputError
+from adcacc.recipes.check import (check_recipe, hardware_problems, load_recipe, run_check, swift_problems,
                            verify_dataset)
-from recipes.generate import RECIPE_DIR, recipe_name
+from adcacc.recipes.generate import RECIPE_DIR, recipe_name
 
 
 def _shipped(task: str, hw: str) -> dict:

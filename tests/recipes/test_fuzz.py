@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adcacc.cli import main
-from recipes.generate import RECIPE_DIR
+from adcacc.recipes.generate import RECIPE_DIR
 
 BASE = yaml.safe_load((RECIPE_DIR / "acc_rtx4090.yaml").read_text())
 VALUES = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True)

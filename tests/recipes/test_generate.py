@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import yaml
 
-from recipes.check import load_recipe
-from recipes.generate import RECIPE_DIR, all_recipes, write_recipes
-from recipes.spec import EFFECTIVE_BATCH, HARDWARE, TASKS, effective_batch, recipe_settings
+from adcacc.recipes.check import load_recipe
+from adcacc.recipes.generate import RECIPE_DIR, all_recipes, write_recipes
+from adcacc.recipes.spec import EFFECTIVE_BATCH, HARDWARE, TASKS, effective_batch, recipe_settings
 
 
 def test_checked_in_recipes_are_current():

@@ -6,7 +6,7 @@ import json
 
 import soundfile as sf
 
-from recipes.lengths import audio_tokens, row_length
+from adcacc.recipes.lengths import audio_tokens, row_length
 
 
 def test_audio_expands_to_25_tokens_a_second_capped_at_30_s():

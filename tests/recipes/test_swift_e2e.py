@@ -1,7 +1,7 @@
 """The real ms-swift CLI on the recipes: sft for every task (rtx4090), ZeRO-2 under torchrun,
 infer with the adapter, export --merge_lora, and merged == base + adapter.
 
-Only recipes.spec.CPU_OVERRIDES plus model/data/output paths are added to each recipe.
+Only adcacc.recipes.spec.CPU_OVERRIDES plus model/data/output paths are added to each recipe.
 The 7B model cannot exist here, so the session's tiny Qwen2-Audio stands in for it.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from recipes.launch import balanced_samples, run_sft, run_swift, train_argv
-from recipes.spec import TASKS
+from adcacc.recipes.launch import balanced_samples, run_sft, run_swift, train_argv
+from adcacc.recipes.spec import TASKS
 
 pytestmark = pytest.mark.slow
 SWIFT = str(Path(sys.executable).parent / "swift")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from recipes.tiny_model import SPECIAL_TOKENS, build_tiny_qwen2_audio, build_tokenizer
+from adcacc.recipes.tiny_model import SPECIAL_TOKENS, build_tiny_qwen2_audio, build_tokenizer
 
 
 def _digests(d: Path) -> dict[str, str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from data_builders.prompts import POOLS
-from recipes.tiny_model import SPECIAL_TOKENS, build_tiny_qwen2_audio, build_tokenizer
-from recipes.trimmed_vocab import trim
+from adcacc.data_builders.prompts import POOLS
+from adcacc.recipes.tiny_model import SPECIAL_TOKENS, build_tiny_qwen2_audio, build_tokenizer
+from adcacc.recipes.trimmed_vocab import trim
 
 TEXTS = ["A dog barks while rain falls on a tin roof, and a car passes by towards the end.",
          "Both audios contain a church bell ringing.", "laughter", "throat clearing",

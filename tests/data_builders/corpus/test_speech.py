@@ -3,8 +3,8 @@ prosody alone, test and training sentences disjoint, a missing espeak-ng one lin
 import numpy as np
 import pytest
 
-from common.errors import InputError
-from data_builders.corpus import speech
+from adcacc.common.errors import InputError
+from adcacc.data_builders.corpus import speech
 
 
 def _rms(x: np.ndarray) -> float:
@@ -31,7 +31,7 @@ def test_every_voice_sounds_different():
 
 
 def test_labels_match_the_ser_task_and_splits_use_disjoint_sentences(monkeypatch):
-    from evals.tasks import TASK_LABELS
+    from adcacc.evals.tasks import TASK_LABELS
 
     assert speech.LABELS == TASK_LABELS["ser"]
     spoken = []

@@ -1,6 +1,6 @@
 """Inference prompts equal what ms-swift trained on: a two-audio row's user turn rendered by
 our chat text and by ms-swift's own qwen2_audio template gives the same token ids."""
-from evals.backends.chat import chat_texts
+from adcacc.evals.backends.chat import chat_texts
 
 
 def test_a_pair_prompt_matches_swifts_template_of_the_training_row(tiny_model, pairs_jsonl):

@@ -1,9 +1,9 @@
 """The transformers backend's two speed-ups give what the plain calls give (tiny Qwen2-Audio)."""
 import pytest
 
-from evals.backends import transformers as tf_backend
-from evals.backends.chat import chat_texts
-from evals.tasks import CAPTION_PROMPT
+from adcacc.evals.backends import transformers as tf_backend
+from adcacc.evals.backends.chat import chat_texts
+from adcacc.evals.tasks import CAPTION_PROMPT
 
 
 def test_model_inputs_equal_the_processor_on_the_whole_batch(tiny_model):
@@ -58,7 +58,7 @@ class _Payload:
 def test_a_pickled_adapter_is_refused_before_anything_loads(tmp_path):
     import torch
 
-    from common.errors import InputError
+    from adcacc.common.errors import InputError
 
     adapter = tmp_path / "adapter"
     adapter.mkdir()
@@ -72,7 +72,7 @@ def test_a_pickled_adapter_is_refused_before_anything_loads(tmp_path):
 
 
 def test_a_garbage_adapter_safetensors_is_one_input_error(tmp_path):
-    from common.errors import InputError
+    from adcacc.common.errors import InputError
 
     adapter = tmp_path / "adapter"
     adapter.mkdir()

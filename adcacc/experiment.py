@@ -294,7 +294,7 @@ def _eval_sets(top: Reader, missing: list[str] | None) -> tuple[EvalSetSpec, ...
     if e is None:
         top.fail("is required", "eval")
     from adcacc.evals.cli import MAX_LIMIT
-    from adcacc.evals.eval_sets import registry
+    from adcacc.evals.sets.eval_sets import registry
 
     names = registry()
     sets = []
@@ -372,9 +372,9 @@ def _check_cross_refs(exp: Experiment, top: Reader) -> None:
         top.fail("pretraining needs data.corpus (its retention training clips)", "model")
     if any(own_prefix(s.data) == CORPUS_PREFIX for s in exp.eval_sets) and exp.data.corpus is None:
         top.fail("eval data 'corpus:...' needs data.corpus", "eval")
-    from adcacc.evals.compare import CAPTION_METRICS, RETENTION_METRICS
-    from adcacc.evals.eval_sets import TASKS
-    from adcacc.evals.verdicts import Claim, check_claim
+    from adcacc.evals.comparison.compare import CAPTION_METRICS, RETENTION_METRICS
+    from adcacc.evals.sets.eval_sets import TASKS
+    from adcacc.evals.comparison.verdicts import Claim, check_claim
 
     sets = {s.id for s in exp.eval_sets} | {"retention", "captioning"}
     tasks = {s.id: TASKS[s.name] for s in exp.eval_sets}

@@ -24,7 +24,7 @@ from adcacc.code_graph import modules, reached
 from adcacc.experiment import CORPUS_PREFIX, DATA_PREFIX, EvalSetSpec, Experiment, own_prefix
 from adcacc.common.content_hash import ABSENT, content_digests
 from adcacc.common.files import write_json
-from adcacc.evals.eval_sets import OWN_TASK_SETS
+from adcacc.evals.sets.eval_sets import OWN_TASK_SETS
 from adcacc.recipes.spec import HARDWARE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,10 +34,10 @@ ENTRIES = {  # stage kind -> the modules whose functions its runner in adcacc/st
     "matched": ("adcacc.data_builders.matched",),
     "model": ("adcacc.recipes.tiny_model", "adcacc.pretraining"),
     "pretrain": ("adcacc.pretraining", "adcacc.recipes.launch"),
-    "baseline": ("adcacc.pretraining", "adcacc.evals.eval_sets", "adcacc.evals.infer"),
+    "baseline": ("adcacc.pretraining", "adcacc.evals.sets.eval_sets", "adcacc.evals.inference.infer"),
     "train": ("adcacc.recipes.launch",),
-    "infer": ("adcacc.evals.infer",),
-    "compare": ("adcacc.evals.compare", "adcacc.evals.eval_sets", "adcacc.evals.tasks", "adcacc.evals.verdicts"),
+    "infer": ("adcacc.evals.inference.infer",),
+    "compare": ("adcacc.evals.comparison.compare", "adcacc.evals.sets.eval_sets", "adcacc.evals.sets.tasks", "adcacc.evals.comparison.verdicts"),
 }
 # Every runner (its defaults, the swift argv, the preconditions) is written in adcacc/stages.py:
 # its own source counts for every kind, its imports do not (they are the other kinds' code).
@@ -97,7 +97,7 @@ def build_plan(exp: Experiment, save_hashes: bool = False) -> list[Stage]:
     if any(exp.recipe(arm) == "ac_matched" for arm in exp.arms):
         add(Stage("matched", "matched", ("build", *model_needs), {}, o / "data_matched"))
     # every run also scores the allowed labels / references under teacher forcing: the sensitive
-    # measures and the arms' own-task preconditions read them (adcacc.evals.teacher_forcing)
+    # measures and the arms' own-task preconditions read them (adcacc.evals.inference.teacher_forcing)
     infer_params = {**{k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens")}, "teacher_forced": True}
     for arm in exp.arms:
         for seed in ((None,) if arm == "base" else exp.seeds):
@@ -141,8 +141,8 @@ def _input_digests(stages: list[Stage], cache: Path, save: bool) -> dict[str, st
     """Stage id -> content digest of the user data it reads: the build's folders, recursively,
     and an eval set's clips (audio content, ids, references); `corpus:` and `data:` data are
     the corpus and build stages' output, fingerprinted upstream. Each file is hashed once (cached) for all stages."""
-    from adcacc.evals.eval_sets import load_eval_set
-    from adcacc.evals.infer import eval_set_fingerprint
+    from adcacc.evals.sets.eval_sets import load_eval_set
+    from adcacc.evals.inference.infer import eval_set_fingerprint
 
     digests: dict[str, str] = {}
     sets: dict[tuple, str] = {}  # (eval set, data, limit) -> digest: arms x seeds share one

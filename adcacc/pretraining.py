@@ -5,7 +5,7 @@ A random tiny model scores zero on everything, so fine-tuning cannot make it for
 pretrains one with `swift sft --tuner_type full` (the same CLI the arms use) on what the
 paper's base model already knew: captioning (the build's AC training rows) and the retention
 proxy tasks (the corpus's retention TRAINING clips, asked with the eval prompts of
-evals/tasks.py). Held-out scenes and retention test clips are never in it. Its vocabulary is
+evals/sets/tasks.py). Held-out scenes and retention test clips are never in it. Its vocabulary is
 the Qwen2 BPE cut to the texts of the experiment (recipes/trimmed_vocab.py), which makes a
 full step about 10x cheaper than with the 156k-way output layer.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from adcacc.common.files import read_csv, write_text
 from adcacc.data_builders.corpus.build import RETENTION_DIRS
 from adcacc.data_builders.layout import dataset_file
 from adcacc.data_builders.prompts import AC_PROMPTS
-from adcacc.evals.tasks import CAPTION, CAPTION_PROMPT, SPOKEN, TASK_LABELS, task_prompt
+from adcacc.evals.sets.tasks import CAPTION, CAPTION_PROMPT, SPOKEN, TASK_LABELS, task_prompt
 
 TRAIN_FILE = "pretrain.jsonl"
 RETENTION_TRAIN = {task: f"{RETENTION_DIRS['train']}/{task}_proxy.csv" for task in ("vsc", "mic", "ser")}
@@ -177,10 +176,3 @@ def training_answers(data_dir: Path, task: str) -> list[str]:
         if prompts.get(prompt, CAPTION) == task:
             answers.append(assistant["content"])
     return answers
-
-
-def most_frequent(answers: list[str]) -> str:
-    """The trivial baseline's one answer: the most frequent training answer (ties: the
-    alphabetically first, so it is deterministic)."""
-    counts = Counter(answers)
-    return min(counts, key=lambda a: (-counts[a], a))

@@ -8,7 +8,7 @@ from typing import Any
 
 from adcacc.experiment import ARMS, OWN_FOLDERS, Experiment, own_prefix
 from adcacc.plan import TRIVIAL, Stage, state
-from adcacc.evals.eval_sets import OWN_TASK_SETS
+from adcacc.evals.sets.eval_sets import OWN_TASK_SETS
 from adcacc.common.errors import InputError
 from adcacc.common.paths import inside
 
@@ -132,9 +132,9 @@ def _pretrain(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 
 def _baseline(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
-    from adcacc.pretraining import most_frequent, training_answers
-    from adcacc.evals.eval_sets import TASKS
-    from adcacc.evals.infer import run_constant
+    from adcacc.evals.inference.infer import most_frequent, run_constant
+    from adcacc.evals.sets.eval_sets import TASKS
+    from adcacc.pretraining import training_answers
 
     p = stage.params
     data = eval_data(exp, p["data"])
@@ -154,7 +154,7 @@ def _train(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 
 def _infer(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
-    from adcacc.evals.infer import run_inference
+    from adcacc.evals.inference.infer import run_inference
 
     p = stage.params
     train = by_id.get(f"train/{stage.arm}/s{stage.seed}")
@@ -172,14 +172,14 @@ def gate_claims(exp: Experiment) -> list:
 
     The base is worth measuring: on each held-out set it beats the trivial baseline (CIDEr-D
     for captioning, strict accuracy for a retention proxy). Each trained arm learned its own
-    task: on every own-task set of its recipe (adcacc.evals.eval_sets.OWN_TASK_SETS) its reference
+    task: on every own-task set of its recipe (adcacc.evals.sets.eval_sets.OWN_TASK_SETS) its reference
     log-likelihood (teacher-forced, per row, paired) and its generated answers' CIDEr-D are
     above the base model's. A failed arm precondition voids the claims about that arm. A named
     control arm (`forget_control: {recipe: adc, ...}`) has none: it is built to break things,
     and its own verdicts are the positive controls."""
-    from adcacc.evals.eval_sets import TASKS
-    from adcacc.evals.tasks import CAPTION
-    from adcacc.evals.verdicts import Claim
+    from adcacc.evals.sets.eval_sets import TASKS
+    from adcacc.evals.sets.tasks import CAPTION
+    from adcacc.evals.comparison.verdicts import Claim
 
     gates = []
     for es in exp.eval_sets:
@@ -201,8 +201,8 @@ def gate_claims(exp: Experiment) -> list:
 
 
 def _compare(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
-    from adcacc.evals.compare import compare_experiment
-    from adcacc.evals.verdicts import Claim
+    from adcacc.evals.comparison.compare import compare_experiment
+    from adcacc.evals.comparison.verdicts import Claim
 
     arms: dict[str, list[Path]] = {}
     for arm in exp.arms:

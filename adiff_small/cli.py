@@ -91,7 +91,7 @@ def cmd_make(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from adcacc.adiff_small.demo import DemoOptions, run_demo
+    from adcacc.adiff_small.demo.run import DemoOptions, run_demo
 
     opts = DemoOptions(tuple(args.seeds), args.pairs_per_clip, args.ablation, args.threads, not args.quiet)
     return run_demo(Path(args.corpus), Path(args.out), config=args.config, overrides=args.set, opts=opts)

@@ -1,7 +1,7 @@
 """`adcacc adiff eval`: per-tier captioning metrics of a checkpoint on released-layout CSVs.
 
 Every row is explained with its tier's canonical prompt under a named decoding protocol
-and scored against its answer by `adcacc.evals.captioning.score_captions` (BLEU-1..4, METEOR,
+and scored against its answer by `adcacc.evals.scoring.caption_metrics.score_captions` (BLEU-1..4, METEOR,
 ROUGE-L, CIDEr-D; SPICE/SPIDEr when their artifacts exist, otherwise reported as
 unavailable with the reason), per dataset, split and tier, next to the paper's numbers.
 A row whose audio cannot be read (e.g. a silent clip, which our mono reading refuses) is
@@ -68,7 +68,7 @@ def usable_rows(model, rows: list[Row], progress: bool) -> tuple[list[Row], Embe
 def score_tiers(rows: list[Row], preds: list[str], by_source: bool = False) -> dict:
     """{tier: {"n", "scores", "unavailable"}} through the evals package; with `by_source`
     the keys are "<dataset>_<split> <tier>" for rows of released-layout files."""
-    from adcacc.evals.captioning import score_captions
+    from adcacc.evals.scoring.caption_metrics import score_captions
 
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(rows):

@@ -44,7 +44,7 @@ def main() -> None:
     cands = [draw() for _ in range(args.n)]
     refs = [[draw() for _ in range(args.refs)] for _ in range(args.n)]
 
-    from adcacc.evals.captioning import score_captions_detailed
+    from adcacc.evals.scoring.caption_metrics import score_captions_detailed
 
     start = time.perf_counter()
     detailed = score_captions_detailed(cands, refs)

@@ -32,9 +32,9 @@ def main() -> None:
 
     import torch
 
-    from adcacc.evals.backends.chat import greedy_decoding
-    from adcacc.evals.backends.transformers import generate_batch, load_model
-    from adcacc.evals.tasks import CAPTION_PROMPT
+    from adcacc.evals.inference.backends.chat import greedy_decoding
+    from adcacc.evals.inference.backends.transformers import generate_batch, load_model
+    from adcacc.evals.sets.tasks import CAPTION_PROMPT
     from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 
     if args.threads:

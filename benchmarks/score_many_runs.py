@@ -3,7 +3,7 @@
 Before (what `adcacc compare` did until the scorer session): each run went through
 `aac_metrics.evaluate` (PTB tokenizer for candidates, again for references, METEOR) plus a
 second METEOR pass for per-clip statistics: four Java start-ups per run. After: all runs go
-through `adcacc.evals.scoring_session.score_caption_runs` at once, one PTB tokenizer call and one
+through `adcacc.evals.scoring.caption_metrics.score_caption_runs` at once, one PTB tokenizer call and one
 METEOR call in all. Both give the same corpus scores (checked here to 1e-9).
 Captions are drawn with a fixed seed from the grammar of caption_metrics_speed.py.
 Run: python benchmarks/score_many_runs.py [--runs 20] [--clips 60] [--refs 5]
@@ -25,8 +25,8 @@ KEYS = {"bleu_1": "BLEU-1", "bleu_2": "BLEU-2", "bleu_3": "BLEU-3", "bleu_4": "B
 
 def one_call_per_run(runs) -> list[dict[str, float]]:
     """The former per-run path: aac-metrics' evaluate, then BLEU and METEOR per-clip statistics."""
-    from adcacc.evals.metric_assets import load_aac_metrics
-    from adcacc.evals.pooled_metrics import bleu_stats, meteor_stats
+    from adcacc.evals.scoring.metric_assets import load_aac_metrics
+    from adcacc.evals.scoring.pooled_metrics import bleu_stats, meteor_stats
 
     aac_metrics = load_aac_metrics()  # before any aac_metrics submodule (see metric_assets)
     from aac_metrics.utils.tokenization import preprocess_mono_sents, preprocess_mult_sents
@@ -50,7 +50,7 @@ def main() -> None:
     refs = [[caption(rng) for _ in range(args.refs)] for _ in range(args.clips)]  # one eval set
     runs = [([caption(rng) for _ in range(args.clips)], refs) for _ in range(args.runs)]
 
-    from adcacc.evals.scoring_session import score_caption_runs
+    from adcacc.evals.scoring.caption_metrics import score_caption_runs
 
     start = time.perf_counter()
     before = one_call_per_run(runs)

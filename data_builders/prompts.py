@@ -1,5 +1,5 @@
 """Hand-written prompt paraphrases per task, sampled per row so the model learns the task,
-not one string. Evaluation prompts are not drawn from these pools (evals/tasks.py)."""
+not one string. Evaluation prompts are not drawn from these pools (evals/sets/tasks.py)."""
 from __future__ import annotations
 
 import numpy as np

@@ -16,7 +16,7 @@ MAX_LIMIT = 10**7  # more clips than any eval set holds
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from adcacc.evals.scoring import score_run
+    from adcacc.evals.scoring.runs import score_run
 
     score_run(args.preds, args.out, task=args.task, kind=args.eval_command,
               allow_partial=args.allow_partial)
@@ -27,13 +27,13 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from adcacc.evals.compare import compare_runs
+    from adcacc.evals.comparison.compare import compare_runs
 
     return compare_runs(args.runs, args.out, names=args.names, n_boot=args.bootstrap, seed=args.seed)
 
 
 def _infer(args: argparse.Namespace) -> int:
-    from adcacc.evals.infer import run_inference
+    from adcacc.evals.inference.infer import run_inference
 
     run_inference(args.model, args.eval_set, args.data, args.out, adapter=args.adapter,
                   backend=args.backend, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
@@ -43,8 +43,8 @@ def _infer(args: argparse.Namespace) -> int:
 
 
 def _add_infer(sub: argparse._SubParsersAction) -> None:
-    from adcacc.evals.backends import BACKENDS
-    from adcacc.evals.eval_sets import registry
+    from adcacc.evals.inference.backends import BACKENDS
+    from adcacc.evals.sets.eval_sets import registry
 
     p = sub.add_parser("infer", help="run a model (+ LoRA adapter) over an eval set -> predictions JSONL",
                        description="Batched greedy generation; resumable: ids already in "

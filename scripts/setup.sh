@@ -52,7 +52,7 @@ if [ "$(cat $STAMP_DIR/python 2>/dev/null)" != "$want" ]; then
     >/dev/null 2>&1 || log "deepspeed CPU comm op not prebuilt (needs g++); the ZeRO-2 test builds it"
   # evals: aac-metrics must come without its dependencies: it requires msclap, which pulls a
   # torchaudio that cannot load beside CPU torch 2.13 (and downgrades numpy); msclap is only
-  # for CLAP-sim/MACE, and adcacc.evals.metric_assets stands in for it. pycocoevalcap 1.2 carries
+  # for CLAP-sim/MACE, and adcacc.evals.scoring.metric_assets stands in for it. pycocoevalcap 1.2 carries
   # the METEOR / PTB-tokenizer / SPICE jars that aac-metrics would fetch from GitHub.
   $PY -m pip install -q --no-deps 'pythonwrench==0.3.0' 'aac-metrics==0.6.0' 'pycocoevalcap==1.2'
   # adiff_small: packages whose declared dependencies must NOT be installed (--no-deps):
@@ -64,5 +64,5 @@ if [ "$(cat $STAMP_DIR/python 2>/dev/null)" != "$want" ]; then
   echo "$want" > $STAMP_DIR/python
 fi
 # evals: copy the pycocoevalcap jars into aac-metrics' cache (idempotent, offline).
-$PY -m adcacc.evals.metric_assets
+$PY -m adcacc.evals.scoring.metric_assets
 log "ready: $($PY -c 'import torch, transformers, swift; print("torch", torch.__version__, "| transformers", transformers.__version__, "| ms-swift", swift.__version__)')"

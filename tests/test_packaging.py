@@ -66,10 +66,10 @@ def test_the_wheel_installs_beside_a_distribution_that_owns_common(tmp_path):
     deps = [p for p in sys.path if p.endswith("site-packages")]
     (site / "deps.pth").write_text("\n".join(deps) + "\n")
     _run([*pip, "--python", py, "install", "-q", "--no-deps", *sorted(wheels.glob("*.whl"))])
-    check = ("import common, adcacc.common.files, adcacc.evals.compare, adcacc.recipes.generate as g;"
+    check = ("import common, adcacc.common.files, adcacc.evals.comparison.compare, adcacc.recipes.generate as g;"
              "assert common.OWNER == 'someone else';"
              "assert (g.RECIPE_DIR / 'acc_rtx4090.yaml').is_file();"
-             "print(adcacc.evals.compare.__file__)")
+             "print(adcacc.evals.comparison.compare.__file__)")
     where = _run([py, "-c", check], cwd=tmp_path)
     assert where.startswith(str(site / "adcacc" / "evals")), where
     plan = _run([venv / "bin" / "adcacc", "run", ROOT / "experiments" / "demo.yaml", "--dry-run",

@@ -37,6 +37,25 @@ def test_packages_import_only_downstream_of_the_data_flow():
     assert not wrong, wrong
 
 
+EVAL_LAYERS = ("sets", "inference", "scoring", "comparison")  # each imports only those before it
+
+
+def test_evals_sub_packages_are_layers_without_back_edges():
+    mods = modules(ROOT)
+    layer = {name: EVAL_LAYERS.index(name.split(".")[2]) for name in mods
+             if name.startswith("adcacc.evals.") and name.split(".")[2] in EVAL_LAYERS}
+    back = [f"{m} imports {d}" for m in layer for d in imports(m, mods) if layer.get(d, -1) > layer[m]]
+    assert not back, back
+    assert set(layer.values()) == set(range(len(EVAL_LAYERS)))  # every layer holds modules
+
+
+def test_the_adiff_demo_is_a_closed_group_only_the_cli_reaches():
+    mods = modules(ROOT)
+    demo = "adcacc.adiff_small.demo"
+    users = {m for m in mods if not m.startswith(demo) for d in imports(m, mods) if d.startswith(demo)}
+    assert users <= {"adcacc.adiff_small.cli"}, users
+
+
 def test_the_adcacc_package_itself_imports_nothing():
     """Importing any sub-package runs adcacc/__init__.py first: it must not pull the runner in."""
     assert imports("adcacc", modules(ROOT)) == set()

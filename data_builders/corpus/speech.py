@@ -19,7 +19,7 @@ import numpy as np
 
 from adcacc.common.errors import InputError
 
-LABELS = ("neutral", "happy", "sad", "angry")  # adcacc.evals.tasks.TASK_LABELS["ser"], in its order
+LABELS = ("neutral", "happy", "sad", "angry")  # adcacc.evals.sets.tasks.TASK_LABELS["ser"], in its order
 # label -> (pitch 0-99, words per minute, amplitude 0-200) before jitter: our choice (see above)
 PROSODY = {"neutral": (50, 165, 100), "happy": (78, 200, 125), "sad": (28, 120, 60), "angry": (55, 215, 185)}
 JITTER = (6, 12, 12)  # +- uniform jitter of pitch, speed and amplitude per clip

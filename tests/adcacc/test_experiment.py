@@ -160,7 +160,7 @@ def test_shipped_experiments_dry_run(capsys):
 
 def test_a_claim_can_be_a_control_and_reaches_the_comparison_as_one(tmp_path):
     from adcacc.plan import build_plan
-    from adcacc.evals.verdicts import Claim
+    from adcacc.evals.comparison.verdicts import Claim
 
     control = {"id": "ctl", "text": "ADC moves retention", "metric": "accuracy_strict", "eval_set": "retention",
                "a": "adc", "b": "base", "direction": "less", "role": "control"}

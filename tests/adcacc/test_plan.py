@@ -58,7 +58,7 @@ def test_the_demo_pretrains_a_trimmed_model_and_compares_against_trivial_baselin
     assert by_id["pretrain"].needs == ("model", "build", "corpus")
     assert by_id["train/adc/s0"].needs == ("build", "pretrain")  # every arm starts from the pretrained model
     baselines = [s for s in by_id.values() if s.kind == "baseline"]
-    from adcacc.evals.eval_sets import OWN_TASK_SETS
+    from adcacc.evals.sets.eval_sets import OWN_TASK_SETS
 
     held_out = {e.id for e in exp.eval_sets if e.name not in OWN_TASK_SETS}  # own tasks: judged against the base
     assert {s.params["set_id"] for s in baselines} == held_out and "own-adc" not in held_out
@@ -128,19 +128,19 @@ def test_replaced_data_reruns_the_stages_that_read_it(tmp_path, monkeypatch):
 ROOT = Path(__file__).resolve().parents[2]
 EDITS = {  # stage kind -> files whose edit reruns it (imports reached through others among them;
     # the first were missed by the hand-kept list before) | files whose edit does not
-    "corpus": (["data_builders/corpus/scenes.py", "common/audio.py"], ["evals/tasks.py", "data_builders/datasets.py"]),
+    "corpus": (["data_builders/corpus/scenes.py", "common/audio.py"], ["evals/sets/tasks.py", "data_builders/datasets.py"]),
     "build": (["data_builders/targets.py", "common/swift_rows.py"], ["data_builders/corpus/scenes.py"]),
     "matched": (["data_builders/layout.py", "common/files.py"], ["data_builders/datasets.py"]),
-    "model": (["evals/tasks.py", "data_builders/prompts.py", "recipes/trimmed_vocab.py"], ["recipes/launch.py"]),
-    "pretrain": (["evals/tasks.py", "recipes/spec.py", "data_builders/layout.py"], ["evals/infer.py"]),
-    "baseline": (["evals/predictions.py", "evals/backends/transformers.py", "adcacc/pretraining.py"],
-                 ["evals/compare.py", "recipes/launch.py"]),
+    "model": (["evals/sets/tasks.py", "data_builders/prompts.py", "recipes/trimmed_vocab.py"], ["recipes/launch.py"]),
+    "pretrain": (["evals/sets/tasks.py", "recipes/spec.py", "data_builders/layout.py"], ["evals/inference/infer.py"]),
+    "baseline": (["evals/inference/predictions.py", "evals/inference/backends/transformers.py", "adcacc/pretraining.py"],
+                 ["evals/comparison/compare.py", "recipes/launch.py"]),
     "train": (["recipes/spec.py", "adcacc/stages.py", "recipes/generate.py", "recipes/qwen2_audio/acc_rtx4090.yaml"],
-              ["evals/compare.py", "evals/infer.py", "adcacc/pretraining.py", "adcacc/plan.py"]),
-    "infer": (["evals/predictions.py", "common/swift_rows.py", "evals/backends/vllm.py", "evals/tasks.py"],
-              ["evals/compare.py", "data_builders/datasets.py"]),
-    "compare": (["evals/verdicts.py", "evals/report_html.py", "evals/eval_sets.py", "adcacc/stages.py"],
-                ["evals/infer.py", "evals/backends/chat.py"]),
+              ["evals/comparison/compare.py", "evals/inference/infer.py", "adcacc/pretraining.py", "adcacc/plan.py"]),
+    "infer": (["evals/inference/predictions.py", "common/swift_rows.py", "evals/inference/backends/vllm.py", "evals/sets/tasks.py"],
+              ["evals/comparison/compare.py", "data_builders/datasets.py"]),
+    "compare": (["evals/comparison/verdicts.py", "evals/comparison/report_html.py", "evals/sets/eval_sets.py", "adcacc/stages.py"],
+                ["evals/inference/infer.py", "evals/inference/backends/chat.py"]),
 }
 
 

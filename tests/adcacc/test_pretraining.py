@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from adcacc.evals.inference.infer import most_frequent
 from adcacc.pretraining import (
-    TRAIN_FILE, most_frequent, pretrain_argv, training_answers, vocabulary_texts, write_pretrain_data,
+    TRAIN_FILE, pretrain_argv, training_answers, vocabulary_texts, write_pretrain_data,
 )
-from adcacc.evals.tasks import CAPTION_PROMPT, task_prompt
+from adcacc.evals.sets.tasks import CAPTION_PROMPT, task_prompt
 
 
 def _chat(prompt: str, answer: str, audio: str) -> str:

@@ -106,7 +106,7 @@ def nsynth_root(tmp_path) -> Path:
 
 @pytest.fixture
 def gtzan_root(tmp_path) -> Path:
-    from adcacc.evals.tasks import TASK_LABELS
+    from adcacc.evals.sets.tasks import TASK_LABELS
 
     for genre in TASK_LABELS["mgc"]:
         for k in range(2):

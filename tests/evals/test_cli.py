@@ -3,7 +3,7 @@ import json
 import pytest
 
 from adcacc.cli import main
-from adcacc.evals import captioning
+from adcacc.evals.scoring import runs
 from tests.evals.files import write_jsonl
 
 ROWS = [{"id": "a", "prediction": "a dog barks", "references": ["a dog is barking", "dog barks loudly"]},
@@ -28,7 +28,7 @@ def test_crashed_metric_computation_leaves_no_report(tmp_path, monkeypatch, caps
     def crash(*_):
         raise RuntimeError("java died")
 
-    monkeypatch.setattr(captioning, "score_captions_detailed", crash)
+    monkeypatch.setattr(runs, "score_captions_detailed", crash)
     preds = write_jsonl(tmp_path / "p.jsonl", ROWS)
     assert main(["eval", "captions", "--preds", str(preds), "--out", str(tmp_path / "out")]) == 1
     assert capsys.readouterr().err.splitlines() == [

@@ -31,7 +31,7 @@ def test_every_voice_sounds_different():
 
 
 def test_labels_match_the_ser_task_and_splits_use_disjoint_sentences(monkeypatch):
-    from adcacc.evals.tasks import TASK_LABELS
+    from adcacc.evals.sets.tasks import TASK_LABELS
 
     assert speech.LABELS == TASK_LABELS["ser"]
     spoken = []

@@ -22,6 +22,7 @@ from adcacc.data_builders.corpus.build import RETENTION_DIRS
 from adcacc.data_builders.layout import dataset_file
 from adcacc.data_builders.prompts import AC_PROMPTS
 from adcacc.evals.sets.tasks import CAPTION, CAPTION_PROMPT, SPOKEN, TASK_LABELS, task_prompt
+from adcacc.recipes.swift_flags import flag_argv
 
 TRAIN_FILE = "pretrain.jsonl"
 RETENTION_TRAIN = {task: f"{RETENTION_DIRS['train']}/{task}_proxy.csv" for task in ("vsc", "mic", "ser")}
@@ -154,14 +155,11 @@ def write_pretrain_data(build_dir: Path, corpus: Path, out_dir: Path, retention_
     return counts
 
 
-def pretrain_argv(model: Path, data_dir: Path, out: Path, overrides: dict[str, Any]) -> list[str]:
+def pretrain_argv(model: Path, data_dir: Path, overrides: dict[str, Any]) -> list[str]:
     """`swift sft` arguments of the pretraining: FLAGS, then the experiment's overrides."""
     flags = {**FLAGS, **overrides}
     flags.setdefault("save_steps", flags["max_steps"])
-    argv = ["sft", "--model", str(model), "--dataset", str(Path(data_dir) / TRAIN_FILE), "--output_dir", str(out)]
-    for key, value in flags.items():
-        argv += [f"--{key}", str(value).lower() if isinstance(value, bool) else str(value)]
-    return argv
+    return ["sft", "--model", str(model), "--dataset", str(Path(data_dir) / TRAIN_FILE), *flag_argv(flags)]
 
 
 def training_answers(data_dir: Path, task: str) -> list[str]:

@@ -76,8 +76,7 @@ def _loop(out: Path, cache: Path, seed: int, steps: int, data_only: bool, limit:
         print(f"[4/6] swift sft recipes/qwen2_audio/{arm}_rtx4090.yaml ({steps} CPU steps) -> {out / 'train' / arm}")
         done = last_checkpoint(out / "train" / arm) if (out / "train" / arm).is_dir() else None
         adapters[arm] = done or run_sft(arm, "rtx4090", model, out / "data", out / "train" / arm,
-                                        overrides=["--max_steps", str(steps), "--save_steps", str(steps),
-                                                   "--eval_steps", str(steps)])
+                                        flags={"max_steps": steps, "save_steps": steps, "eval_steps": steps})
     print(f"[5/6] inference -> {out / 'runs'}")
     for arm, adapter in adapters.items():
         for eval_set, rel in EVAL_SETS.items():

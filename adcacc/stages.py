@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Any
 
 from adcacc.experiment import ARMS, OWN_FOLDERS, Experiment, own_prefix
 from adcacc.plan import TRIVIAL, Stage, state
 from adcacc.evals.sets.eval_sets import OWN_TASK_SETS
 from adcacc.common.errors import InputError
 from adcacc.common.paths import inside
-
-
-def swift_flags(overrides: dict[str, Any]) -> list[str]:
-    """`{"max_steps": 20, "lora_target_modules": ["a", "b"]}` -> ["--max_steps", "20", ...]."""
-    flags: list[str] = []
-    for key, value in overrides.items():
-        values = value if isinstance(value, list) else [value]
-        flags += [f"--{key}", *[str(v).lower() if isinstance(v, bool) else str(v) for v in values]]
-    return flags
 
 
 def model_path(exp: Experiment, by_id: dict[str, Stage]) -> str:
@@ -43,9 +33,10 @@ def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
     """The call a stage makes, as a person would read it in `--dry-run`."""
     if stage.kind == "train":
         try:
-            return shlex.join(["swift", *_train_argv(stage, exp, by_id)])
+            return shlex.join(["swift", *_train_argv(stage, exp, by_id), "--output_dir", str(stage.out)])
         except FileNotFoundError:  # a balanced arm's row counts, before the build has run
-            return shlex.join(["swift", *_train_argv(stage, exp, by_id, count=False)]) + \
+            argv = _train_argv(stage, exp, by_id, count=False)
+            return shlex.join(["swift", *argv, "--output_dir", str(stage.out)]) + \
                 "  (each dataset then drawn as often as the largest: path#rows)"
     args = ", ".join(f"{k}={v!r}" for k, v in stage.params.items() if k != "claims")
     return {"corpus": "build_corpus", "build": "build_datasets", "matched": "write_matched",
@@ -59,9 +50,9 @@ def _train_argv(stage: Stage, exp: Experiment, by_id: dict[str, Stage], count: b
 
     p = stage.params
     data_dir = by_id["matched"].out if p["recipe"] == "ac_matched" else by_id["build"].out
-    flags = swift_flags({**p["overrides"], "seed": p["seed"], "data_seed": p["seed"]})
+    flags = {**p["overrides"], "seed": p["seed"], "data_seed": p["seed"]}
     samples = balanced_samples(p["recipe"], data_dir) if p.get("balance") and count else None
-    return train_argv(p["recipe"], p["hardware"], Path(model_path(exp, by_id)), data_dir, stage.out, flags,
+    return train_argv(p["recipe"], p["hardware"], Path(model_path(exp, by_id)), data_dir, flags,
                       cpu=p["device"] == "cpu", samples=samples)
 
 
@@ -125,7 +116,7 @@ def _pretrain(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     counts = write_pretrain_data(by_id["build"].out, by_id["corpus"].out, stage.out / "data",
                                  p.get("retention_repeats", 2), p.get("captions", "build"),
                                  p.get("edit_phrasing", 0))
-    argv = pretrain_argv(by_id["model"].out, stage.out / "data", stage.out / "sft", p.get("overrides", {}))
+    argv = pretrain_argv(by_id["model"].out, stage.out / "data", p.get("overrides", {}))
     env = {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else None
     out = run_swift(argv, stage.out / "sft", env)
     return {"checkpoint": str(last_checkpoint(out)), "rows": counts}

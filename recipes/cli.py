@@ -6,14 +6,14 @@ from pathlib import Path
 
 
 def _tiny_model(args: argparse.Namespace) -> int:
-    from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
-
+    from adcacc.recipes.swift_flags import flag_argv
     from adcacc.recipes.spec import CPU_OVERRIDES
+    from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 
     out = build_tiny_qwen2_audio(Path(args.out), seed=args.seed, vocab=args.vocab)
     print(f"tiny Qwen2-Audio written to {out}; try a recipe on CPU with:\n"
           f"  swift sft recipes/qwen2_audio/ac_rtx4090.yaml --model {out} "
-          + " ".join(CPU_OVERRIDES))
+          + " ".join(flag_argv(CPU_OVERRIDES)))
     return 0
 
 

@@ -1,6 +1,7 @@
 """The one launcher of `swift`: `run_swift` runs the real ms-swift CLI as a subprocess, as users
-run it. The experiment runner (`adcacc/stages.py`) builds a recipe's argv with `train_argv` (and
-the toy pretraining's with `adcacc.pretraining.pretrain_argv`) and runs it through `run_swift`;
+run it. Every swift argv is built from one flag dict (`recipes/swift_flags.py`): the experiment runner
+(`adcacc/stages.py`) builds a recipe's with `train_argv` (the toy pretraining's with
+`adcacc.pretraining.pretrain_argv`) and runs it through `run_swift`, which adds `--output_dir`;
 the quickstart and the tests train a recipe through `run_sft` (`train_argv` + `run_swift`).
 
 A run writes into a temporary sibling folder and is renamed into place only when swift
@@ -14,26 +15,29 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from adcacc.common.errors import StageFailed
 from adcacc.data_builders.layout import dataset_file
 from adcacc.recipes.generate import RECIPE_DIR
 from adcacc.recipes.spec import CPU_OVERRIDES, TASKS
+from adcacc.recipes.swift_flags import flag_argv
 
 SWIFT = Path(sys.executable).parent / "swift"
 
 
-def sft_argv(task: str, hw: str, model: Path, data_dir: Path, out: Path,
-             overrides: list[str] = (), samples: dict[str, int] | None = None) -> list[str]:
-    """Arguments of `swift sft <recipe> ...`: the recipe, the paths, then `overrides` (later
-    flags win, so overrides change only what they name). `samples`: training rows drawn per
-    dataset (swift's `path#N`: the file repeated whole, then a seeded sample of the rest)."""
+def sft_argv(task: str, hw: str, model: Path, data_dir: Path, flags: Mapping[str, Any] = MappingProxyType({}),
+             samples: dict[str, int] | None = None) -> list[str]:
+    """Arguments of `swift sft <recipe> ...` but `--output_dir` (`run_swift` adds it): the recipe,
+    the paths, then `flags` (swift lets a flag override the recipe's value). `samples`: training
+    rows drawn per dataset (swift's `path#N`: the file repeated whole, then a seeded sample)."""
     names = TASKS[task]["datasets"]
     train = [str(data_dir / dataset_file(s, "train")) + (f"#{samples[s]}" if samples else "") for s in names]
     return ["sft", str(RECIPE_DIR / f"{task}_{hw}.yaml"), "--model", str(model), "--dataset", *train,
-            "--val_dataset", *[str(data_dir / dataset_file(s, "val")) for s in names],
-            "--output_dir", str(out), *overrides]
+            "--val_dataset", *[str(data_dir / dataset_file(s, "val")) for s in names], *flag_argv(flags)]
 
 
 def balanced_samples(task: str, data_dir: Path) -> dict[str, int]:
@@ -48,11 +52,11 @@ def _count_rows(path: Path) -> int:
         return sum(1 for line in f if line.strip())
 
 
-def train_argv(task: str, hw: str, model: Path, data_dir: Path, out: Path,
-               overrides: list[str] = (), cpu: bool = True, samples: dict[str, int] | None = None) -> list[str]:
-    """`sft_argv`, with the CPU overrides first when `cpu` (no bf16, a few steps, no worker
-    processes); `overrides` still come last and win."""
-    return sft_argv(task, hw, model, data_dir, out, [*(CPU_OVERRIDES if cpu else ()), *overrides], samples)
+def train_argv(task: str, hw: str, model: Path, data_dir: Path, flags: Mapping[str, Any] = MappingProxyType({}),
+               cpu: bool = True, samples: dict[str, int] | None = None) -> list[str]:
+    """`sft_argv` with `flags` over the CPU overrides when `cpu` (no bf16, a few steps, no
+    worker processes): one dict, so each flag appears once, the caller's value winning."""
+    return sft_argv(task, hw, model, data_dir, {**(CPU_OVERRIDES if cpu else {}), **flags}, samples)
 
 
 def last_checkpoint(out: Path) -> Path | None:
@@ -64,12 +68,12 @@ def last_checkpoint(out: Path) -> Path | None:
 
 def run_swift(argv: list[str], out: Path, env: dict[str, str] | None = None,
               log_name: str = "sft.log") -> Path:
-    """Run `swift <argv>` whose `--output_dir` is `out`, writing into `out`'s temporary sibling
-    and renaming it into place on success; returns `out`. Raises StageFailed with the log's tail."""
+    """Run `swift <argv> --output_dir <out>`, writing into `out`'s temporary sibling and renaming
+    it into place on success; returns `out`. Raises StageFailed with the log's tail."""
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)  # a killed earlier attempt: start it over
     tmp.mkdir(parents=True)
-    argv = [str(tmp) if a == str(out) else a for a in argv]
+    argv = [*argv, "--output_dir", str(tmp)]
     (tmp / "command.txt").write_text(shlex.join([str(SWIFT), *argv]) + "\n", encoding="utf-8")
     log = tmp / log_name
     with log.open("w", encoding="utf-8") as f:
@@ -96,8 +100,9 @@ def _point_inside(tmp: Path, out: Path) -> None:
 
 
 def run_sft(task: str, hw: str, model: Path, data_dir: Path, out: Path, *,
-            overrides: list[str] = (), cpu: bool = True, env: dict[str, str] | None = None) -> Path:
+            flags: Mapping[str, Any] = MappingProxyType({}), cpu: bool = True,
+            env: dict[str, str] | None = None) -> Path:
     """Train one recipe with the real `swift sft`; returns its last checkpoint.
 
-    `cpu` adds `CPU_OVERRIDES` (the only flags a CPU run changes); `overrides` come last."""
-    return last_checkpoint(run_swift(train_argv(task, hw, model, data_dir, out, list(overrides), cpu), out, env))
+    `cpu` adds `CPU_OVERRIDES` (the only flags a CPU run changes); `flags` win over them."""
+    return last_checkpoint(run_swift(train_argv(task, hw, model, data_dir, flags, cpu), out, env))

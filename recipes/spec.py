@@ -170,10 +170,10 @@ def effective_batch(recipe: dict[str, Any]) -> int:
 
 # The only flags a CPU run of a recipe changes (tests, `adcacc tiny-model` hint): no bf16
 # on CPU, a handful of steps, and no worker processes on a 2-core machine.
-CPU_OVERRIDES: list[str] = [
-    "--torch_dtype", "float32", "--bf16", "false", "--fp16", "false",
-    "--max_steps", "2", "--gradient_accumulation_steps", "2",
-    "--save_steps", "2", "--eval_steps", "2", "--logging_steps", "1",
-    "--dataloader_num_workers", "0", "--dataset_num_proc", "1",
-    "--check_model", "false",
-]
+CPU_OVERRIDES: dict[str, Any] = {
+    "torch_dtype": "float32", "bf16": False, "fp16": False,
+    "max_steps": 2, "gradient_accumulation_steps": 2,
+    "save_steps": 2, "eval_steps": 2, "logging_steps": 1,
+    "dataloader_num_workers": 0, "dataset_num_proc": 1,
+    "check_model": False,
+}

@@ -237,6 +237,23 @@ def test_a_balanced_joint_arm_draws_each_dataset_as_often_as_the_largest(tmp_pat
     assert "#" not in describe(plain, exp, by_id).split("--val_dataset")[0].split("--dataset")[-1]
 
 
+def test_the_dry_run_names_each_swift_flag_once_with_the_experiments_value_winning(tmp_path):
+    """The CPU overrides set max_steps 2; the experiment's overrides set it too: one flag."""
+    import shlex
+
+    from adcacc.plan import build_plan
+    from adcacc.stages import describe
+
+    path = _write(tmp_path, lambda e: e["overrides"].update(max_steps=60))
+    exp = load_experiment(path, tmp_path / "out")
+    by_id = {s.id: s for s in build_plan(exp)}
+    argv = shlex.split(describe(by_id["train/ac/s0"], exp, by_id))
+    flags = [a for a in argv if a.startswith("--")]
+    assert len(flags) == len(set(flags)), flags
+    assert argv[argv.index("--max_steps") + 1] == "60" and argv[argv.index("--bf16") + 1] == "false"
+    assert argv[-2:] == ["--output_dir", str(by_id["train/ac/s0"].out)]
+
+
 def test_eval_sets_of_one_loader_need_their_own_ids_and_take_a_bounded_limit(tmp_path, capsys):
     from adcacc.plan import build_plan
 

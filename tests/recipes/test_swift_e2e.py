@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 SWIFT = str(Path(sys.executable).parent / "swift")
 # Test-only, for the merge check: a large one-step update so the adapter visibly changes
 # the outputs (at lr 1e-4 for 2 steps, "merged == base + adapter" would hold trivially).
-VISIBLE_ADAPTER = ["--learning_rate", "5e-2", "--warmup_ratio", "0"]
+VISIBLE_ADAPTER = {"learning_rate": 5e-2, "warmup_ratio": 0}
 
 
 def swift(args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
@@ -37,10 +37,10 @@ def swift(args: list[str], log: Path, env: dict[str, str] | None = None) -> None
                     + "\n".join(log.read_text().splitlines()[-30:]))
 
 
-def sft(task: str, hw: str, model: Path, data: Path, out: Path, extra: list[str] = (),
+def sft(task: str, hw: str, model: Path, data: Path, out: Path, flags: dict | None = None,
         env: dict[str, str] | None = None) -> tuple[Path, list[float]]:
     """`run_sft` (the one launcher: recipe + paths + CPU overrides); the adapter and losses."""
-    adapter = run_sft(task, hw, model, data, out, overrides=list(extra), env=env)
+    adapter = run_sft(task, hw, model, data, out, flags=flags or {}, env=env)
     assert adapter == out / "checkpoint-2" and (adapter / "adapter_model.safetensors").is_file()
     assert (out / "command.txt").read_text().startswith(SWIFT) and (out / "sft.log").is_file()
     losses = [json.loads(line)["loss"] for line in (out / "logging.jsonl").open() if "loss" in line
@@ -83,7 +83,7 @@ def test_a_balanced_joint_recipe_draws_each_dataset_as_often_as_the_largest(tiny
     rows = {s: sum(1 for _ in (dataset_dir / f"{s}_train.jsonl").open()) for s in ("ac", "adc")}
     assert rows["adc"] > rows["ac"] and samples == {"ac": rows["adc"], "adc": rows["adc"]}
     out = tmp_path / "balanced"
-    argv = train_argv("ac_adc", "rtx4090", tiny_model, dataset_dir, out, samples=samples)
+    argv = train_argv("ac_adc", "rtx4090", tiny_model, dataset_dir, samples=samples)
     assert f"{dataset_dir / 'ac_train.jsonl'}#{rows['adc']}" in argv
     run_swift(argv, out)
     trained = re.search(r"train_dataset: Dataset\(\{\s*features: [^\n]*\n\s*num_rows: (\d+)",

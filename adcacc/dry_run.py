@@ -12,6 +12,7 @@ import json
 import math
 from pathlib import Path
 
+from adcacc.common.vocabulary import ARMS, ROWS_PER_BASE, arm_rows_per_base
 from adcacc.experiment import Experiment
 from adcacc.plan import Stage, build_plan, is_done
 from adcacc.stages import describe, eval_data
@@ -26,7 +27,6 @@ CPU_RATES = {
     "build_base_s": 0.008,  # one base: three 10 s mixes (README build benchmark, 2 workers)
     "compare_s": 90.0,  # Java metrics start-up and bootstrap
 }
-ROWS_PER_BASE = {"ac": 1, "adc": 6, "acc": 6, "ac_adc": 7, "ac_acc": 7, "ac_matched": 6}
 
 
 def train_bases(exp: Experiment) -> int | None:
@@ -50,15 +50,16 @@ def eval_clips(data: Path) -> int | None:
 
 def stage_cost(stage: Stage, exp: Experiment) -> dict[str, float]:
     """{"cpu_min": x} or {"gpu_hours": y}; empty when it cannot be estimated."""
-    from adcacc.recipes.spec import EFFECTIVE_BATCH, HARDWARE, TASKS
+    from adcacc.recipes.spec import EFFECTIVE_BATCH, HARDWARE
 
     bases = train_bases(exp)
     if stage.kind == "train":
         over = stage.params["overrides"]
         recipe = stage.params["recipe"]
-        per_base = ROWS_PER_BASE[recipe]
+        per_base = arm_rows_per_base(recipe)
         if stage.params.get("balance"):  # each dataset as many rows as the largest
-            per_base = max(ROWS_PER_BASE[d] for d in TASKS[recipe]["datasets"]) * len(TASKS[recipe]["datasets"])
+            kinds = ARMS[recipe].datasets
+            per_base = max(ROWS_PER_BASE[d] for d in kinds) * len(kinds)
         rows = bases * per_base if bases is not None else None
         if stage.params["device"] == "cpu":
             steps = over.get("max_steps") or (math.ceil(rows / 2) if rows else None)
@@ -125,11 +126,11 @@ def findings_text(exp: Experiment) -> list[str]:
 
 def _chance_lines(exp: Experiment, gates: list) -> list[str]:
     """The twice-chance checks adcacc.evals.comparison.compare adds beside each base-vs-majority-class gate."""
-    from adcacc.evals.sets.eval_sets import TASKS
+    from adcacc.evals.sets.eval_sets import SET_TASKS
     from adcacc.evals.sets.tasks import CAPTION
     from adcacc.evals.comparison.verdicts import twice_chance
 
-    tasks = {es.id: TASKS[es.name] for es in exp.eval_sets}
+    tasks = {es.id: SET_TASKS[es.name] for es in exp.eval_sets}
     checks = [twice_chance(g, tasks[g.eval_set]) for g in gates
               if g.a == "base" and tasks.get(g.eval_set, CAPTION) != CAPTION]
     return [f"  {'precondition':<12} {c.id}: {c.a} vs {c.b} ({floor:.3f}), {c.metric} on {c.eval_set} ({c.direction})"

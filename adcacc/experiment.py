@@ -18,12 +18,12 @@ from typing import Any, Callable
 from adcacc.config_reader import Reader
 from adcacc.overrides import check_overrides
 from adcacc.common.errors import InputError
+from adcacc.common.vocabulary import ARMS as RECIPE_ARMS, BASE
 from adcacc.common.yaml_files import read_yaml
 from adcacc.data_builders.datasets import check_seed, check_settings
-from adcacc.recipes import spec as recipe_spec
 from adcacc.recipes.generate import RECIPE_DIR
 
-ARMS = ("base", "ac", "adc", "acc", "ac_adc", "ac_acc", "ac_matched")
+ARMS = (BASE, *RECIPE_ARMS)  # the untuned base, then one arm per recipe
 DIRECTIONS = ("greater", "less", "equivalent")
 ROLES = ("claim", "control")
 CORPUS_PREFIX = "corpus:"  # eval data inside the experiment's own corpus folder
@@ -254,7 +254,7 @@ def _arms(top: Reader) -> dict[str, dict[str, Any]]:
     for arm, spec in node.items():
         r = Reader(top.path, spec or {}, f"arms.{arm}", ("overrides", "recipe", "balance"))
         recipe = r.get("recipe", str)
-        if r.get("balance", bool) and len(recipe_spec.TASKS.get(recipe or arm, {}).get("datasets", ())) < 2:
+        if r.get("balance", bool) and len(getattr(RECIPE_ARMS.get(recipe or arm), "datasets", ())) < 2:
             r.fail("draws each dataset of a joint recipe (ac_adc, ac_acc) equally often; this arm trains on one",
                    "balance")
         if recipe is None and arm not in ARMS:
@@ -373,11 +373,11 @@ def _check_cross_refs(exp: Experiment, top: Reader) -> None:
     if any(own_prefix(s.data) == CORPUS_PREFIX for s in exp.eval_sets) and exp.data.corpus is None:
         top.fail("eval data 'corpus:...' needs data.corpus", "eval")
     from adcacc.evals.comparison.compare import CAPTION_METRICS, RETENTION_METRICS
-    from adcacc.evals.sets.eval_sets import TASKS
+    from adcacc.evals.sets.eval_sets import SET_TASKS
     from adcacc.evals.comparison.verdicts import Claim, check_claim
 
     sets = {s.id for s in exp.eval_sets} | {"retention", "captioning"}
-    tasks = {s.id: TASKS[s.name] for s in exp.eval_sets}
+    tasks = {s.id: SET_TASKS[s.name] for s in exp.eval_sets}
     for i, c in enumerate(exp.claims):
         if c.metric not in (*CAPTION_METRICS, *RETENTION_METRICS):
             top.fail(f"unknown metric {c.metric!r}; choose from "

@@ -21,7 +21,6 @@ import argparse
 from pathlib import Path
 
 from adcacc.data_builders.corpus.fetch import DEFAULT_CACHE
-from adcacc.data_builders.layout import TASKS
 
 EVAL_SETS = {  # eval-set name -> its file in the corpus folder
     "captions-csv": "heldout/captions.csv",  # scenes no training scene has
@@ -66,13 +65,14 @@ def _loop(out: Path, cache: Path, seed: int, steps: int, data_only: bool, limit:
 
     from adcacc.evals.comparison.compare import compare_experiment
     from adcacc.evals.inference.infer import run_inference
+    from adcacc.common.vocabulary import DATASETS
     from adcacc.recipes.launch import last_checkpoint, run_sft
     from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 
     print(f"[3/6] tiny random Qwen2-Audio -> {out / 'model'}")
     model = build_tiny_qwen2_audio(out / "model", seed=seed)
     adapters: dict[str, Path | None] = {"base": None}
-    for arm in TASKS:
+    for arm in DATASETS:  # one arm per dataset kind the builder writes
         print(f"[4/6] swift sft recipes/qwen2_audio/{arm}_rtx4090.yaml ({steps} CPU steps) -> {out / 'train' / arm}")
         done = last_checkpoint(out / "train" / arm) if (out / "train" / arm).is_dir() else None
         adapters[arm] = done or run_sft(arm, "rtx4090", model, out / "data", out / "train" / arm,

@@ -124,12 +124,12 @@ def _pretrain(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 
 def _baseline(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     from adcacc.evals.inference.infer import most_frequent, run_constant
-    from adcacc.evals.sets.eval_sets import TASKS
+    from adcacc.evals.sets.eval_sets import SET_TASKS
     from adcacc.pretraining import training_answers
 
     p = stage.params
     data = eval_data(exp, p["data"])
-    task = TASKS[p["eval_set"]]
+    task = SET_TASKS[p["eval_set"]]
     answer = most_frequent(training_answers(by_id["pretrain"].out / "data", task))
     name = "trivial: the most frequent training " + ("caption" if task == "caption" else "label")
     run_constant(answer, name, p["eval_set"], data, stage.out, limit=p["limit"], set_name=p["set_id"])
@@ -168,7 +168,7 @@ def gate_claims(exp: Experiment) -> list:
     above the base model's. A failed arm precondition voids the claims about that arm. A named
     control arm (`forget_control: {recipe: adc, ...}`) has none: it is built to break things,
     and its own verdicts are the positive controls."""
-    from adcacc.evals.sets.eval_sets import TASKS
+    from adcacc.evals.sets.eval_sets import SET_TASKS
     from adcacc.evals.sets.tasks import CAPTION
     from adcacc.evals.comparison.verdicts import Claim
 
@@ -176,7 +176,7 @@ def gate_claims(exp: Experiment) -> list:
     for es in exp.eval_sets:
         if es.name in OWN_TASK_SETS or exp.model.pretrain is None:  # no trivial baseline to beat
             continue
-        caption = TASKS[es.name] == CAPTION
+        caption = SET_TASKS[es.name] == CAPTION
         what = "the most frequent training caption" if caption else "the majority training class"
         gates.append(Claim(f"base_beats_trivial_{es.id}", f"The base model beats {what} on {es.id}",
                            "CIDEr-D" if caption else "accuracy_strict", es.id, "base", TRIVIAL, "greater"))

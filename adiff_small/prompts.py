@@ -14,7 +14,7 @@ from importlib import resources
 
 import yaml
 
-TASKS = ("tier1", "tier2", "tier3", "caption1", "caption2", "caption_both")
+PROMPT_KINDS = ("tier1", "tier2", "tier3", "caption1", "caption2", "caption_both")
 TIERS = {1: "tier1", 2: "tier2", 3: "tier3"}
 # The released CSVs name the tier in the file and in `input`; these are its spellings.
 FILE_TIER = {"fewwords": "tier1", "sentence": "tier2", "detail": "tier3"}
@@ -25,7 +25,7 @@ def pools() -> dict[str, tuple[str, ...]]:
     text = resources.files("adcacc.adiff_small").joinpath("prompts.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     out = {}
-    for task in TASKS:
+    for task in PROMPT_KINDS:
         parts = data["compose"][task]
         composed = [f"{lead}, {r}." for r in parts["requests"] for lead in parts["leads"]]
         seen: dict[str, str] = {}

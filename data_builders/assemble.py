@@ -9,7 +9,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from adcacc.common.files import atomic_path
-from adcacc.data_builders.layout import PAIRS_CSV, TASKS, dataset_file, dataset_files
+from adcacc.common.vocabulary import DATASETS
+from adcacc.data_builders.layout import PAIRS_CSV, dataset_file, dataset_files
 from adcacc.data_builders.outdir import WORK
 from adcacc.data_builders.rewrite import Rewriter, rewrite_shard
 
@@ -48,7 +49,7 @@ def write_outputs(jobs, splits: dict[str, str], cfg, problems, fingerprint: dict
             shard = json.loads(shard_file(cfg, job.stem).read_text(encoding="utf-8"))
             if rewrite is not None:
                 shard = rewrite_shard(shard, rewrite)
-            for t in TASKS:
+            for t in DATASETS:
                 name = dataset_file(t, splits[job.base.id])
                 for row in shard["rows"][t]:
                     if not cfg.relative_paths:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from adcacc.common.vocabulary import DATASETS
 from adcacc.data_builders.corpus.fetch import DEFAULT_CACHE
-from adcacc.data_builders.layout import PAIRS_CSV, SPLITS, TASKS, dataset_file
+from adcacc.data_builders.layout import PAIRS_CSV, SPLITS, dataset_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,8 +74,8 @@ def _build(args: argparse.Namespace) -> int:
     rows = report["rows"]
     print(f"built {report['bases_built']}/{report['bases_requested']} bases, "
           f"{rows[PAIRS_CSV]} pairs, {len(report['skips'])} skips -> {args.out}")
-    for task in TASKS:
-        print(f"  {task}: " + ", ".join(f"{s} {rows[dataset_file(task, s)]}" for s in SPLITS))
+    for kind in DATASETS:
+        print(f"  {kind}: " + ", ".join(f"{s} {rows[dataset_file(kind, s)]}" for s in SPLITS))
     print(f"next: swift sft recipes/qwen2_audio/acc_rtx4090.yaml "
           f"--dataset {args.out}/{dataset_file('acc', 'train')}")
     return 0

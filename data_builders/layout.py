@@ -1,18 +1,20 @@
-"""The dataset layout `adcacc build` writes and every later stage reads: task names, split
-names and the `{task}_{split}.jsonl` file names. Spelled out here once."""
+"""The dataset layout `adcacc build` writes and every later stage reads: split names and the
+`{kind}_{split}.jsonl` file names of each dataset kind (adcacc.common.vocabulary.DATASETS).
+Spelled out here once."""
 from __future__ import annotations
 
-TASKS = ("ac", "adc", "acc")  # captioning, difference captioning, commonality captioning
+from adcacc.common.vocabulary import DATASETS
+
 SPLITS = ("train", "val", "test")
 PAIRS_CSV = "pairs.csv"
 REPORT_JSON = "build_report.json"
 
 
-def dataset_file(task: str, split: str) -> str:
-    """The JSONL file name of one task's split, e.g. `acc_train.jsonl`."""
-    return f"{task}_{split}.jsonl"
+def dataset_file(kind: str, split: str) -> str:
+    """The JSONL file name of one dataset kind's split, e.g. `acc_train.jsonl`."""
+    return f"{kind}_{split}.jsonl"
 
 
 def dataset_files() -> list[str]:
-    """Every JSONL file a build writes, task by task, split by split."""
-    return [dataset_file(t, s) for t in TASKS for s in SPLITS]
+    """Every JSONL file a build writes, kind by kind, split by split."""
+    return [dataset_file(t, s) for t in DATASETS for s in SPLITS]

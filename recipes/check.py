@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from adcacc.common.errors import InputError
+from adcacc.common.vocabulary import ARMS
 from adcacc.common.yaml_files import read_yaml
 from adcacc.recipes.generate import render
-from adcacc.recipes.spec import (DEFAULT_DATA_DIR, EFFECTIVE_BATCH, HARDWARE, SHARED, TASKS,
-                          effective_batch)
+from adcacc.recipes.spec import DEFAULT_DATA_DIR, EFFECTIVE_BATCH, HARDWARE, SHARED, effective_batch
 
 PAPER_KEYS = ("lora_rank", "lora_alpha", "lora_dropout", "learning_rate",
               "weight_decay", "lr_scheduler_type", "per_device_train_batch_size", "max_length")
@@ -79,7 +79,7 @@ def hardware_problems(recipe: dict[str, Any], hw: str) -> list[str]:
         problems.append(f"effective batch {effective_batch(recipe)} != {EFFECTIVE_BATCH}")
     quantized = recipe.get("quant_method") == "bnb" and recipe.get("quant_bits") == 4
     if quantized != hw.endswith("qlora"):
-        problems.append("4-bit bnb quantization must be set exactly for the qlora arm")
+        problems.append("4-bit bnb quantization must be set exactly for the qloran arm")
     distributed = HARDWARE[hw].nproc > 1
     if bool(recipe.get("deepspeed")) != distributed:
         problems.append("deepspeed belongs to the multi-GPU arm only")
@@ -159,14 +159,14 @@ def _audio_found(audio: str) -> bool:
 
 def check_recipe(path: Path, data_dir: Path | None) -> dict[str, str]:
     """One table row: each column 'ok' or the first problem found."""
-    task, hw = _split_name(path)
+    arm, hw = _split_name(path)
     recipe = load_recipe(path)
     swift = swift_problems(recipe)
     try:
         hardware = hardware_problems(recipe, hw)
     except (TypeError, ValueError, AttributeError) as err:  # e.g. gradient_accumulation_steps: null
         hardware = [f"a batch or hardware setting has the wrong type ({err})"]
-    current = path.read_text(encoding="utf-8") == render(task, hw)
+    current = path.read_text(encoding="utf-8") == render(arm, hw)
     files = dataset_files(recipe, data_dir)
     missing = [str(p) for p in files if not p.is_file()]
     data = "ok" if not missing else f"missing {missing[0]}"
@@ -193,11 +193,11 @@ def load_recipe(path: Path) -> dict[str, Any]:
 
 def _split_name(path: Path) -> tuple[str, str]:
     for hw in sorted(HARDWARE, key=len, reverse=True):
-        task = path.stem.removesuffix("_" + hw)
-        if path.stem.endswith("_" + hw) and task in TASKS:
-            return task, hw
-    raise InputError(path, f"recipe name must be <task>_<hardware>.yaml with task in "
-                           f"{sorted(TASKS)} and hardware in {sorted(HARDWARE)}")
+        arm = path.stem.removesuffix("_" + hw)
+        if path.stem.endswith("_" + hw) and arm in ARMS:
+            return arm, hw
+    raise InputError(path, f"recipe name must be <arm>_<hardware>.yaml with arm in "
+                           f"{sorted(ARMS)} and hardware in {sorted(HARDWARE)}")
 
 
 def print_table(rows: list[dict[str, str]]) -> None:

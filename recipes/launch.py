@@ -21,29 +21,30 @@ from types import MappingProxyType
 from typing import Any
 
 from adcacc.common.errors import StageFailed
+from adcacc.common.vocabulary import ARMS
 from adcacc.data_builders.layout import dataset_file
 from adcacc.recipes.generate import RECIPE_DIR
-from adcacc.recipes.spec import CPU_OVERRIDES, TASKS
+from adcacc.recipes.spec import CPU_OVERRIDES
 from adcacc.recipes.swift_flags import flag_argv
 
 SWIFT = Path(sys.executable).parent / "swift"
 
 
-def sft_argv(task: str, hw: str, model: Path, data_dir: Path, flags: Mapping[str, Any] = MappingProxyType({}),
+def sft_argv(arm: str, hw: str, model: Path, data_dir: Path, flags: Mapping[str, Any] = MappingProxyType({}),
              samples: dict[str, int] | None = None) -> list[str]:
     """Arguments of `swift sft <recipe> ...` but `--output_dir` (`run_swift` adds it): the recipe,
     the paths, then `flags` (swift lets a flag override the recipe's value). `samples`: training
     rows drawn per dataset (swift's `path#N`: the file repeated whole, then a seeded sample)."""
-    names = TASKS[task]["datasets"]
+    names = ARMS[arm].datasets
     train = [str(data_dir / dataset_file(s, "train")) + (f"#{samples[s]}" if samples else "") for s in names]
-    return ["sft", str(RECIPE_DIR / f"{task}_{hw}.yaml"), "--model", str(model), "--dataset", *train,
+    return ["sft", str(RECIPE_DIR / f"{arm}_{hw}.yaml"), "--model", str(model), "--dataset", *train,
             "--val_dataset", *[str(data_dir / dataset_file(s, "val")) for s in names], *flag_argv(flags)]
 
 
-def balanced_samples(task: str, data_dir: Path) -> dict[str, int]:
+def balanced_samples(arm: str, data_dir: Path) -> dict[str, int]:
     """Training rows per dataset that draw each of a joint recipe's datasets equally often:
     every dataset as many rows as the largest has (the smaller ones repeated)."""
-    rows = {s: _count_rows(data_dir / dataset_file(s, "train")) for s in TASKS[task]["datasets"]}
+    rows = {s: _count_rows(data_dir / dataset_file(s, "train")) for s in ARMS[arm].datasets}
     return dict.fromkeys(rows, max(rows.values()))
 
 
@@ -52,11 +53,11 @@ def _count_rows(path: Path) -> int:
         return sum(1 for line in f if line.strip())
 
 
-def train_argv(task: str, hw: str, model: Path, data_dir: Path, flags: Mapping[str, Any] = MappingProxyType({}),
+def train_argv(arm: str, hw: str, model: Path, data_dir: Path, flags: Mapping[str, Any] = MappingProxyType({}),
                cpu: bool = True, samples: dict[str, int] | None = None) -> list[str]:
     """`sft_argv` with `flags` over the CPU overrides when `cpu` (no bf16, a few steps, no
     worker processes): one dict, so each flag appears once, the caller's value winning."""
-    return sft_argv(task, hw, model, data_dir, {**(CPU_OVERRIDES if cpu else {}), **flags}, samples)
+    return sft_argv(arm, hw, model, data_dir, {**(CPU_OVERRIDES if cpu else {}), **flags}, samples)
 
 
 def last_checkpoint(out: Path) -> Path | None:
@@ -99,10 +100,10 @@ def _point_inside(tmp: Path, out: Path) -> None:
             path.write_text(text.replace(str(tmp), str(out)), encoding="utf-8")
 
 
-def run_sft(task: str, hw: str, model: Path, data_dir: Path, out: Path, *,
+def run_sft(arm: str, hw: str, model: Path, data_dir: Path, out: Path, *,
             flags: Mapping[str, Any] = MappingProxyType({}), cpu: bool = True,
             env: dict[str, str] | None = None) -> Path:
     """Train one recipe with the real `swift sft`; returns its last checkpoint.
 
     `cpu` adds `CPU_OVERRIDES` (the only flags a CPU run changes); `flags` win over them."""
-    return last_checkpoint(run_swift(train_argv(task, hw, model, data_dir, flags, cpu), out, env))
+    return last_checkpoint(run_swift(train_argv(arm, hw, model, data_dir, flags, cpu), out, env))

@@ -1,7 +1,7 @@
-"""The one place where recipe settings live: shared hyperparameters, tasks, hardware.
+"""The one place where recipe settings live: shared hyperparameters, arms, hardware.
 
 Every key is an ms-swift 4.6 `swift sft` argument and carries the reason it has its
-value; `recipes/generate.py` renders each (task, hardware) pair into a commented YAML
+value; `recipes/generate.py` renders each (arm, hardware) pair into a commented YAML
 under recipes/qwen2_audio/, and a test keeps those files equal to this module.
 Paper: "Audio Commonality Captioning" (ACC), Training Details: Qwen2-Audio-7B-Instruct,
 LoRA r=8 alpha=32 dropout=0.05, AdamW lr 1e-4 wd 0.1, cosine, batch 1 x accumulation 16,
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from adcacc.common.vocabulary import ARMS
 from adcacc.data_builders.layout import dataset_file
 
 MODEL_ID = "Qwen/Qwen2-Audio-7B-Instruct"
@@ -62,21 +63,6 @@ SHARED: list[tuple[str, Any, str]] = [
                            "--resume_from_checkpoint find checkpoints at known paths"),
     ("report_to", ["tensorboard"], "local logs only; no account needed"),
 ]
-
-TASKS: dict[str, dict[str, Any]] = {
-    "ac": {"datasets": ["ac"], "what": "AC: single-audio captioning baseline (Table 1, AC row)"},
-    "adc": {"datasets": ["adc"], "what": "ADC: audio difference captioning (Table 1, ADC row)"},
-    "acc": {"datasets": ["acc"], "what": "ACC: audio commonality captioning (Table 1, ACC row)"},
-    "ac_adc": {"datasets": ["ac", "adc"],
-               "what": "AC + ADC trained jointly on both datasets (Table 2, AC + ADC row)"},
-    "ac_acc": {"datasets": ["ac", "acc"],
-               "what": "AC + ACC trained jointly on both datasets (Table 2, AC + ACC row)"},
-    "ac_matched": {"datasets": ["ac_matched"],
-                   "what": "AC-matched control (our addition, not in the paper): AC rows "
-                           "repeated to the ACC arm's steps and target tokens (within 5%), "
-                           "written by the matched stage of `adcacc run`"},
-}
-
 
 @dataclass(frozen=True)
 class Hardware:
@@ -144,19 +130,19 @@ HARDWARE: dict[str, Hardware] = {h.name: h for h in [
 ]}
 
 
-def data_paths(task: str, split: str, data_dir: str = DEFAULT_DATA_DIR) -> list[str]:
-    """The JSONL files `adcacc build --out data_dir` writes for a task's split."""
-    return [f"{data_dir}/{dataset_file(name, split)}" for name in TASKS[task]["datasets"]]
+def data_paths(arm: str, split: str, data_dir: str = DEFAULT_DATA_DIR) -> list[str]:
+    """The JSONL files `adcacc build --out data_dir` writes for an arm's split."""
+    return [f"{data_dir}/{dataset_file(name, split)}" for name in ARMS[arm].datasets]
 
 
-def recipe_settings(task: str, hw: str) -> list[tuple[str, Any, str]]:
+def recipe_settings(arm: str, hw: str) -> list[tuple[str, Any, str]]:
     """All (key, value, reason) of one recipe, shared first, then data, then hardware."""
     hardware = HARDWARE[hw]
     data = [
-        ("dataset", data_paths(task, "train"), "written by `adcacc build --out data/adcacc`; "
+        ("dataset", data_paths(arm, "train"), "written by `adcacc build --out data/adcacc`; "
                                                 "override with --dataset"),
-        ("val_dataset", data_paths(task, "val"), "override with --val_dataset"),
-        ("output_dir", f"output/qwen2_audio/{task}_{hw}",
+        ("val_dataset", data_paths(arm, "val"), "override with --val_dataset"),
+        ("output_dir", f"output/qwen2_audio/{arm}_{hw}",
          "checkpoints land in output_dir/checkpoint-N; evals read adapters from there"),
     ]
     return SHARED + data + hardware.settings

@@ -40,7 +40,7 @@ def registry() -> dict[str, Callable[[Path], EvalSet]]:
 
 # Each registry name's task (its loader's EvalSet.task), known before any data is read:
 # `adcacc run` checks a claim's metric against it when it loads the experiment file.
-TASKS = {"audiocaps": "caption", "clotho": "caption", "captions-csv": "caption", "vocalsound": "vsc",
+SET_TASKS = {"audiocaps": "caption", "clotho": "caption", "captions-csv": "caption", "vocalsound": "vsc",
          "iemocap": "ser", "nsynth": "mic", "gtzan": "mgc", "vsc-proxy": "vsc", "mic-proxy": "mic", "ser-proxy": "ser",
          **{name: "caption" for name in OWN_TASK_SETS}}
 

@@ -5,7 +5,8 @@ inference read prompts from it; one module, so the four can never disagree.
 """
 from __future__ import annotations
 
-CAPTION = "caption"
+from adcacc.common.vocabulary import CAPTION  # the eval tasks are named in common.vocabulary
+
 # Our choice, justified in evals/README.md ("Prompts"): a caption instruction that is not in
 # the training prompt pool (data_builders/prompts.py), so no arm is scored on a prompt it
 # was trained on.

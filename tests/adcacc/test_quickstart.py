@@ -6,7 +6,8 @@ import pytest
 import soundfile as sf
 
 from adcacc.cli import main
-from adcacc.data_builders.layout import SPLITS, TASKS, dataset_file
+from adcacc.common.vocabulary import DATASETS
+from adcacc.data_builders.layout import SPLITS, dataset_file
 
 
 @pytest.mark.slow
@@ -18,9 +19,9 @@ def test_quickstart_builds_datasets_from_the_embedded_corpus(tmp_path):
     assert report["bases_built"] == 60 and not report["skips"]
     assert report["pairs_by_op"] == {"add": 120, "delete": 120, "replace": 120}
     rows = 0
-    for task in TASKS:
+    for kind in DATASETS:
         for split in SPLITS:
-            for line in (data / dataset_file(task, split)).read_text().splitlines():
+            for line in (data / dataset_file(kind, split)).read_text().splitlines():
                 row = json.loads(line)
                 assert row["messages"][0]["content"].count("<audio>") == len(row["audios"])
                 assert row["messages"][1]["content"].strip()

@@ -47,7 +47,7 @@ def test_wrong_columns_and_unknown_input(tmp_path, released):
 def test_prompt_pools():
     norm = lambda p: " ".join(p.lower().split())  # noqa: E731
     owners = {}
-    for task in prompts.TASKS:
+    for task in prompts.PROMPT_KINDS:
         pool = prompts.pools()[task]
         assert len({norm(p) for p in pool}) >= (100 if task.startswith("tier") else 50)  # paper: ~100 per tier
         assert prompts.task_of_input(pool[7].upper()) == task

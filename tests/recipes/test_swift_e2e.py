@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from adcacc.common.vocabulary import ARMS
 from adcacc.recipes.launch import balanced_samples, run_sft, run_swift, train_argv
-from adcacc.recipes.spec import TASKS
 
 pytestmark = pytest.mark.slow
 SWIFT = str(Path(sys.executable).parent / "swift")
@@ -67,7 +67,7 @@ def acc_adapter(tiny_model, dataset_dir, tmp_path_factory) -> Path:
                tmp_path_factory.mktemp("sft") / "acc_rtx4090", VISIBLE_ADAPTER)[0]
 
 
-@pytest.mark.parametrize("task", [t for t in TASKS if t != "acc"])
+@pytest.mark.parametrize("task", [t for t in ARMS if t != "acc"])
 def test_sft_rtx4090_recipe(task, tiny_model, dataset_dir, tmp_path):
     adapter, losses = sft(task, "rtx4090", tiny_model, dataset_dir, tmp_path / f"{task}_rtx4090")
     assert losses == pytest.approx(PINNED_LOSSES[task], abs=2e-3)

@@ -57,10 +57,10 @@ def test_proxy_label_csv_is_named_proxy_and_checks_labels(tmp_path, captions_csv
 
 
 def test_every_registered_set_has_its_task_known_before_loading():
-    """`adcacc run` checks claims' metrics against eval_sets.TASKS before any data is read."""
-    from adcacc.evals.sets.eval_sets import TASKS, registry
+    """`adcacc run` checks claims' metrics against eval_sets.SET_TASKS before any data is read."""
+    from adcacc.evals.sets.eval_sets import SET_TASKS, registry
 
-    assert set(TASKS) == set(registry())
+    assert set(SET_TASKS) == set(registry())
 
 
 def test_an_own_task_set_reads_held_out_rows_with_all_their_audios_and_own_prompts(pairs_jsonl):

@@ -11,13 +11,13 @@ full step about 10x cheaper than with the 156k-way output layer.
 """
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Any
 
 from adcacc.common.errors import InputError
 from adcacc.common.files import read_csv, write_text
+from adcacc.common.swift_rows import SwiftRow, read_swift_rows
 from adcacc.data_builders.corpus.build import RETENTION_DIRS
 from adcacc.data_builders.layout import dataset_file
 from adcacc.data_builders.prompts import AC_PROMPTS
@@ -56,15 +56,12 @@ def vocabulary_texts(build_dir: Path, corpus: Path | None = None) -> list[str]:
         texts |= set(phrasing_texts(Path(corpus)))
     texts |= {SPOKEN.get(lab, lab) for labels in TASK_LABELS.values() for lab in labels}
     for path in sorted(Path(build_dir).glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            for m in json.loads(line)["messages"]:
-                texts.add(m["content"].replace("<audio>", ""))
+        texts |= {text for _, row in read_swift_rows(path) for text in (row.prompt, row.answer)}
     return sorted(texts)
 
 
-def _chat(prompt: str, answer: str, audio: Path) -> dict:
-    return {"messages": [{"role": "user", "content": "<audio>" + prompt},
-                         {"role": "assistant", "content": answer}], "audios": [str(audio)]}
+def _chat(prompt: str, answer: str, audio: Path) -> SwiftRow:
+    return SwiftRow(prompt, answer, (str(audio),))
 
 
 CAPTION_SOURCES = ("build", "corpus_pretrain")  # what the base learns to caption (model.pretrain.captions)
@@ -81,15 +78,14 @@ PHRASING_PROMPT = "Write the audio edit instruction: {op} {what}."
 MAX_PHRASING = 10_000
 
 
-def caption_rows(build_dir: Path, corpus: Path, source: str) -> list[dict]:
+def caption_rows(build_dir: Path, corpus: Path, source: str) -> list[SwiftRow]:
     """The pretraining's captioning rows. "build": the build's AC training rows (the scenes the
     arms fine-tune on). "corpus_pretrain": the corpus's pretraining scenes (data.corpus.pretrain),
     drawn like the bases but never mixed or fine-tuned on, each with a prompt from the AC
     training pool: the base has not seen the fine-tuning scenes, as the paper's base never saw
     its ADC/ACC mixes, so the AC arm has something left to learn."""
     if source == "build":
-        return [json.loads(line) for line in
-                (Path(build_dir) / dataset_file("ac", "train")).read_text(encoding="utf-8").splitlines()]
+        return [row for _, row in read_swift_rows(Path(build_dir) / dataset_file("ac", "train"))]
     path = Path(corpus) / PRETRAIN_CAPTIONS
     if not path.is_file():
         raise InputError(path, "not found: pretraining on corpus_pretrain needs data.corpus.pretrain "
@@ -99,7 +95,7 @@ def caption_rows(build_dir: Path, corpus: Path, source: str) -> list[dict]:
             for r in read_csv(path, ("id", "path", *PRETRAIN_STYLES))]
 
 
-def phrasing_rows(corpus: Path, n: int) -> list[dict]:
+def phrasing_rows(corpus: Path, n: int) -> list[SwiftRow]:
     """`n` instruction-phrasing rows: told which event to add, remove or replace and where, the
     base writes the edit instruction (adcacc.data_builders.targets' templates), over a pretraining
     scene's audio. Our choice, a toy stand-in for an instruct model's general ability to
@@ -151,7 +147,7 @@ def write_pretrain_data(build_dir: Path, corpus: Path, out_dir: Path, retention_
         rows += clips * (retention_repeats.get(task, 2) if isinstance(retention_repeats, dict) else retention_repeats)
         counts[task] = len(clips)
     random.Random(0).shuffle(rows)
-    write_text(Path(out_dir) / TRAIN_FILE, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    write_text(Path(out_dir) / TRAIN_FILE, "".join(r.to_line() for r in rows))
     return counts
 
 
@@ -166,11 +162,9 @@ def training_answers(data_dir: Path, task: str) -> list[str]:
     """The answers the pretraining taught for `task` ("caption" or a retention task)."""
     prompts = {task_prompt(t): t for t in RETENTION_TRAIN}
     answers = []
-    for line in (Path(data_dir) / TRAIN_FILE).read_text(encoding="utf-8").splitlines():
-        user, assistant = json.loads(line)["messages"]
-        prompt = user["content"].replace("<audio>", "")
-        if prompt.startswith(PHRASING_PROMPT.split("{")[0]):
+    for _, row in read_swift_rows(Path(data_dir) / TRAIN_FILE):
+        if row.prompt.startswith(PHRASING_PROMPT.split("{")[0]):
             continue  # not a caption: the toy base's instruction phrasing
-        if prompts.get(prompt, CAPTION) == task:
-            answers.append(assistant["content"])
+        if prompts.get(row.prompt, CAPTION) == task:
+            answers.append(row.answer)
     return answers

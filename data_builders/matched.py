@@ -15,26 +15,15 @@ from typing import Callable
 
 from adcacc.common.errors import InputError
 from adcacc.common.files import write_text
+from adcacc.common.swift_rows import SwiftRow, read_swift_rows
 from adcacc.data_builders.layout import dataset_file
 
 
-def read_rows(path: Path) -> list[dict]:
+def _rows(path: Path) -> list[SwiftRow]:
     """The rows of one ms-swift JSONL written by `adcacc build`."""
     if not path.is_file():
         raise InputError(path, "dataset file not found; run `adcacc build` first")
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as err:
-            raise InputError(path, f"not valid JSON ({err.msg})", row=n) from None
-    if not rows:
-        raise InputError(path, "dataset is empty")
-    return rows
-
-
-def target(row: dict) -> str:
-    return row["messages"][-1]["content"]
+    return [row for _, row in read_swift_rows(path)]
 
 
 def matched_counts(ac_tokens: list[int], n_rows: int, goal: int) -> list[int]:
@@ -66,9 +55,9 @@ def write_matched(data_dir: Path, out: Path, count_tokens: Callable[[str], int],
 
     Train: len(acc_train) rows of AC rows (equal steps), target tokens within `tolerance` of
     ACC's. Val: the AC val rows as they are. Raises InputError when the tokens cannot match."""
-    ac, acc = read_rows(data_dir / dataset_file("ac", "train")), read_rows(data_dir / dataset_file("acc", "train"))
-    ac_tokens = [count_tokens(target(r)) for r in ac]
-    goal = sum(count_tokens(target(r)) for r in acc)
+    ac, acc = _rows(data_dir / dataset_file("ac", "train")), _rows(data_dir / dataset_file("acc", "train"))
+    ac_tokens = [count_tokens(r.answer) for r in ac]
+    goal = sum(count_tokens(r.answer) for r in acc)
     counts = matched_counts(ac_tokens, len(acc), goal)
     rows = [r for r, c in zip(ac, counts) for _ in range(c)]
     got = sum(c * t for c, t in zip(counts, ac_tokens))
@@ -77,7 +66,7 @@ def write_matched(data_dir: Path, out: Path, count_tokens: Callable[[str], int],
     if abs(got / goal - 1) > tolerance:
         raise InputError(data_dir / dataset_file("ac", "train"), f"AC targets cannot match ACC's target tokens "
                          f"within {tolerance:.0%} at equal steps ({got} vs {goal})")
-    write_text(out / dataset_file("ac_matched", "train"), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    write_text(out / dataset_file("ac_matched", "train"), "".join(r.to_line() for r in rows))
     write_text(out / dataset_file("ac_matched", "val"), (data_dir / dataset_file("ac", "val")).read_text(encoding="utf-8"))
     write_text(out / "ac_matched_report.json", json.dumps(report, indent=1) + "\n")
     return report

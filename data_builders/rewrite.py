@@ -12,11 +12,12 @@ is counted in the report.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from adcacc.common.chat import CachedChat, OpenAIBackend, TransformersBackend
 from adcacc.common.errors import InputError
+from adcacc.common.swift_rows import SwiftRow
 from adcacc.data_builders.inputs import MEDIA_TAG
 from adcacc.data_builders.targets import commonality
 
@@ -88,5 +89,5 @@ def rewrite_shard(shard: dict, rewrite: Rewriter) -> dict:
 
 
 def _with_target(row: dict, target: str) -> dict:
-    user, _ = row["messages"]
-    return {**row, "messages": [user, {"role": "assistant", "content": target}]}
+    """A shard's row (written by `SwiftRow.to_dict`) with its answer replaced."""
+    return replace(SwiftRow.parse(row, Path("shard")), answer=target).to_dict()

@@ -126,9 +126,9 @@ def findings_text(exp: Experiment) -> list[str]:
 
 def _chance_lines(exp: Experiment, gates: list) -> list[str]:
     """The twice-chance checks adcacc.evals.comparison.compare adds beside each base-vs-majority-class gate."""
+    from adcacc.evals.comparison.verdicts import twice_chance
     from adcacc.evals.sets.eval_sets import SET_TASKS
     from adcacc.evals.sets.tasks import CAPTION
-    from adcacc.evals.comparison.verdicts import twice_chance
 
     tasks = {es.id: SET_TASKS[es.name] for es in exp.eval_sets}
     checks = [twice_chance(g, tasks[g.eval_set]) for g in gates

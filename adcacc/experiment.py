@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from adcacc.config_reader import Reader
-from adcacc.overrides import check_overrides
 from adcacc.common.errors import InputError
-from adcacc.common.vocabulary import ARMS as RECIPE_ARMS, BASE
+from adcacc.common.vocabulary import ARMS as RECIPE_ARMS
+from adcacc.common.vocabulary import BASE
 from adcacc.common.yaml_files import read_yaml
+from adcacc.config_reader import Reader
 from adcacc.data_builders.datasets import check_seed, check_settings
+from adcacc.overrides import check_overrides
 from adcacc.recipes.generate import RECIPE_DIR
 
 ARMS = (BASE, *RECIPE_ARMS)  # the untuned base, then one arm per recipe
@@ -373,8 +374,8 @@ def _check_cross_refs(exp: Experiment, top: Reader) -> None:
     if any(own_prefix(s.data) == CORPUS_PREFIX for s in exp.eval_sets) and exp.data.corpus is None:
         top.fail("eval data 'corpus:...' needs data.corpus", "eval")
     from adcacc.evals.comparison.compare import CAPTION_METRICS, RETENTION_METRICS
-    from adcacc.evals.sets.eval_sets import SET_TASKS
     from adcacc.evals.comparison.verdicts import Claim, check_claim
+    from adcacc.evals.sets.eval_sets import SET_TASKS
 
     sets = {s.id for s in exp.eval_sets} | {"retention", "captioning"}
     tasks = {s.id: SET_TASKS[s.name] for s in exp.eval_sets}

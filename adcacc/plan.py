@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from adcacc.code_graph import modules, reached
-from adcacc.experiment import CORPUS_PREFIX, DATA_PREFIX, EvalSetSpec, Experiment, own_prefix
 from adcacc.common.content_hash import ABSENT, content_digests
 from adcacc.common.files import write_json
 from adcacc.evals.sets.eval_sets import OWN_TASK_SETS
+from adcacc.experiment import CORPUS_PREFIX, DATA_PREFIX, EvalSetSpec, Experiment, own_prefix
+from adcacc.pretraining import pretrain_checkpoint
 from adcacc.recipes.spec import HARDWARE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +88,10 @@ def build_plan(exp: Experiment, save_hashes: bool = False) -> list[Stage]:
                   {**exp.model.tiny, "trim_vocab": pretrain is not None}, o / "model"))
         model_needs = ("model",)
     if pretrain is not None:
-        add(Stage("pretrain", "pretrain", ("model", "build", "corpus"), dict(pretrain), o / "pretrain"))
+        checkpoint = pretrain_checkpoint(Path("sft"), pretrain.get("overrides", {})).as_posix()
+        # its output is known before it runs: a dry run prints the --model the arms will get
+        add(Stage("pretrain", "pretrain", ("model", "build", "corpus"), {**pretrain, "checkpoint": checkpoint},
+                  o / "pretrain"))
         model_needs = ("pretrain",)
         for es in exp.eval_sets:  # what a model that ignores the audio would answer
             if es.name not in OWN_TASK_SETS:  # an arm's own task is judged against the base instead
@@ -141,8 +145,8 @@ def _input_digests(stages: list[Stage], cache: Path, save: bool) -> dict[str, st
     """Stage id -> content digest of the user data it reads: the build's folders, recursively,
     and an eval set's clips (audio content, ids, references); `corpus:` and `data:` data are
     the corpus and build stages' output, fingerprinted upstream. Each file is hashed once (cached) for all stages."""
-    from adcacc.evals.sets.eval_sets import load_eval_set
     from adcacc.evals.inference.infer import eval_set_fingerprint
+    from adcacc.evals.sets.eval_sets import load_eval_set
 
     digests: dict[str, str] = {}
     sets: dict[tuple, str] = {}  # (eval set, data, limit) -> digest: arms x seeds share one

@@ -151,6 +151,13 @@ def write_pretrain_data(build_dir: Path, corpus: Path, out_dir: Path, retention_
     return counts
 
 
+def pretrain_checkpoint(sft_out: Path, overrides: dict[str, Any]) -> Path:
+    """Where the pretraining's one checkpoint lands: swift saves at `max_steps` into
+    `checkpoint-<max_steps>` (FLAGS keep one checkpoint, no version subfolder), known before the
+    run, so a dry run prints the `--model` every arm will get."""
+    return Path(sft_out) / f"checkpoint-{int({**FLAGS, **overrides}['max_steps'])}"
+
+
 def pretrain_argv(model: Path, data_dir: Path, overrides: dict[str, Any]) -> list[str]:
     """`swift sft` arguments of the pretraining: FLAGS, then the experiment's overrides."""
     flags = {**FLAGS, **overrides}

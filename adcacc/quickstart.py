@@ -63,9 +63,9 @@ def _loop(out: Path, cache: Path, seed: int, steps: int, data_only: bool, limit:
     if data_only:
         return 0
 
+    from adcacc.common.vocabulary import DATASETS
     from adcacc.evals.comparison.compare import compare_experiment
     from adcacc.evals.inference.infer import run_inference
-    from adcacc.common.vocabulary import DATASETS
     from adcacc.recipes.launch import last_checkpoint, run_sft
     from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 

@@ -11,10 +11,10 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Callable
 
-from adcacc.experiment import Experiment
-from adcacc.plan import STATES, Stage, build_plan, is_done, mark, state
 from adcacc.common.errors import InputError
 from adcacc.common.owned_dir import owned
+from adcacc.experiment import Experiment
+from adcacc.plan import STATES, Stage, build_plan, is_done, mark, state
 
 GPU_KINDS = ("train", "pretrain")  # what runs concurrently, one per listed GPU
 

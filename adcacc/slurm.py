@@ -12,10 +12,10 @@ import math
 import shlex
 from pathlib import Path
 
+from adcacc.common.owned_dir import Owned, owned
 from adcacc.dry_run import stage_cost
 from adcacc.experiment import Experiment
 from adcacc.plan import Stage, build_plan
-from adcacc.common.owned_dir import Owned, owned
 
 STEPS = (("prepare", ("corpus", "build", "model", "pretrain", "baseline", "matched")), ("train", ("train",)),
          ("infer", ("infer",)), ("compare", ("compare",)))

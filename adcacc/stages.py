@@ -5,17 +5,18 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+from adcacc.common.errors import InputError, StageFailed
+from adcacc.common.paths import inside
+from adcacc.evals.sets.eval_sets import OWN_TASK_SETS
 from adcacc.experiment import ARMS, OWN_FOLDERS, Experiment, own_prefix
 from adcacc.plan import TRIVIAL, Stage, state
-from adcacc.evals.sets.eval_sets import OWN_TASK_SETS
-from adcacc.common.errors import InputError
-from adcacc.common.paths import inside
 
 
 def model_path(exp: Experiment, by_id: dict[str, Stage]) -> str:
-    """The model every arm starts from: a hub id / folder, the tiny model, or its pretraining."""
+    """The model every arm starts from: a hub id / folder, the tiny model, or its pretraining's
+    checkpoint (a path its parameters fix, so a dry run prints the real one)."""
     if "pretrain" in by_id:
-        return (state(by_id["pretrain"]) or {}).get("checkpoint") or str(by_id["pretrain"].out)
+        return str(by_id["pretrain"].out / by_id["pretrain"].params["checkpoint"])
     if "model" in by_id:
         return str(by_id["model"].out)
     return str(exp.model.id)
@@ -74,16 +75,16 @@ def _corpus(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
 def _build(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     from adcacc.data_builders.datasets import build_datasets
 
-    p = dict(exp.data.build)
-    if "splits" in p:
-        p["splits"] = tuple(p["splits"])
-    if "ratio_db" in p:
-        p["ratio_db"] = tuple(p["ratio_db"])
-    if exp.data.corpus is not None:
+    p = dict(stage.params)  # the build options, then where the audio comes from
+    sources = {k: p.pop(k) for k in ("audiocaps", "subset", "event_dir")}
+    for key in ("splits", "ratio_db"):
+        if key in p:
+            p[key] = tuple(p[key])
+    if "corpus" in by_id:
         corpus = by_id["corpus"].out
         src = {"bases_csv": corpus / "bases.csv", "events_csv": corpus / "events.csv"}
     else:
-        src = {"audiocaps": exp.data.audiocaps, "subset": exp.data.subset, "event_dir": exp.data.event_dir}
+        src = {k: Path(v) if v is not None and k != "subset" else v for k, v in sources.items()}
     report = build_datasets(stage.out, **src, **p)
     return {"rows": report["rows"]}
 
@@ -119,7 +120,10 @@ def _pretrain(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
     argv = pretrain_argv(by_id["model"].out, stage.out / "data", p.get("overrides", {}))
     env = {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else None
     out = run_swift(argv, stage.out / "sft", env)
-    return {"checkpoint": str(last_checkpoint(out)), "rows": counts}
+    checkpoint = stage.out / p["checkpoint"]
+    if last_checkpoint(out) != checkpoint:
+        raise StageFailed(out / "sft.log", f"swift saved {last_checkpoint(out)}, not {checkpoint}", [])
+    return {"checkpoint": str(checkpoint), "rows": counts}
 
 
 def _baseline(stage: Stage, exp: Experiment, by_id, gpu) -> dict:
@@ -168,9 +172,9 @@ def gate_claims(exp: Experiment) -> list:
     above the base model's. A failed arm precondition voids the claims about that arm. A named
     control arm (`forget_control: {recipe: adc, ...}`) has none: it is built to break things,
     and its own verdicts are the positive controls."""
+    from adcacc.evals.comparison.verdicts import Claim
     from adcacc.evals.sets.eval_sets import SET_TASKS
     from adcacc.evals.sets.tasks import CAPTION
-    from adcacc.evals.comparison.verdicts import Claim
 
     gates = []
     for es in exp.eval_sets:

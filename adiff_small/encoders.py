@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from adcacc.common.torch_files import load_torch_file, read_safetensors
 from adcacc.common.errors import InputError
+from adcacc.common.torch_files import load_torch_file, read_safetensors
 
 # aisfx's shipped weights file pickles numpy integers in its dataset table: plain data, so
 # weights_only may build them (and nothing else) instead of unpickling with weights_only=False.

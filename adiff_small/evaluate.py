@@ -22,7 +22,6 @@ from adcacc.common.errors import InputError
 from adcacc.common.files import csv_text
 from adcacc.common.owned_dir import Owned, owned
 
-
 # "paper": top-k 3 / top-p 0.8 sampling (paper section 3.4 and appendix N), seeded; 300 new
 # tokens as the release's generate loop (tier-3 references average about 190 words).
 # "greedy": the release wrapper's and the leaderboard's decoding.

@@ -22,9 +22,9 @@ from adcacc.adiff_small.audio_facts import Facts, measure
 from adcacc.adiff_small.data import Clip, read_clips, resolve_audio, write_rows
 from adcacc.adiff_small.lm import load_lm
 from adcacc.common.chat import OpenAIBackend, TransformersBackend
+from adcacc.common.errors import InputError
 from adcacc.common.files import csv_records
 from adcacc.common.owned_dir import owned
-from adcacc.common.errors import InputError
 
 BASE_PROMPT = (  # paper Table 7
     "You are a helpful assistant with expert knowledge about audio, acoustics, and psychoacoustics. "

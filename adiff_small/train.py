@@ -21,9 +21,9 @@ from adcacc.adiff_small import checkpoint, data, prompts
 from adcacc.adiff_small.config import ADiffConfig, to_dict
 from adcacc.adiff_small.embeddings import EmbeddingCache
 from adcacc.adiff_small.events import fit_event_head
+from adcacc.common.errors import InputError
 from adcacc.common.files import write_text
 from adcacc.common.owned_dir import owned
-from adcacc.common.errors import InputError
 from adcacc.common.torch_files import load_torch_file
 from adcacc.common.yaml_files import read_yaml
 

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adcacc.common.errors import InputError
 from adcacc.common import audiocaps
+from adcacc.common.errors import InputError
 from adcacc.common.files import csv_records
 from adcacc.common.paths import inside
 

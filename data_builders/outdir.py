@@ -20,8 +20,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Iterator
 
-from adcacc.common.errors import InputError
 from adcacc.common.content_hash import file_hashes
+from adcacc.common.errors import InputError
 from adcacc.common.files import write_json
 from adcacc.common.owned_dir import Owned, owned
 from adcacc.data_builders.layout import PAIRS_CSV, REPORT_JSON, dataset_files

@@ -6,8 +6,8 @@ from pathlib import Path
 
 
 def _tiny_model(args: argparse.Namespace) -> int:
-    from adcacc.recipes.swift_flags import flag_argv
     from adcacc.recipes.spec import CPU_OVERRIDES
+    from adcacc.recipes.swift_flags import flag_argv
     from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 
     out = build_tiny_qwen2_audio(Path(args.out), seed=args.seed, vocab=args.vocab)

@@ -208,8 +208,8 @@ def build_tiny_qwen2_audio(out_dir: Path, seed: int = 0, vocab: str = "auto",
 def _write_model(tmp: Path, seed: int, vocab: str, texts: list[str] | None) -> None:
     """Save the tiny model and its processor into the empty folder `tmp`."""
     import torch
-    from transformers import (GenerationConfig, Qwen2AudioForConditionalGeneration,
-                              Qwen2AudioProcessor, WhisperFeatureExtractor)
+    from transformers import (GenerationConfig, Qwen2AudioForConditionalGeneration, Qwen2AudioProcessor,
+                              WhisperFeatureExtractor)
 
     tokenizer = build_tokenizer(tmp, vocab, texts)
     specials = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}

@@ -20,7 +20,6 @@ from adcacc.adiff_small import prompts
 from adcacc.adiff_small.data import Row
 from adcacc.adiff_small.embeddings import EmbeddingCache
 
-
 SENTENCE = re.compile(r"(?<=[.;!?])\s+")
 POSITION = re.compile(r"\b([Aa]udio) ([12])\b")
 

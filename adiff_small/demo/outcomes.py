@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from adcacc.adiff_small import prompts
-from adcacc.adiff_small.demo import listening, measures
 from adcacc.adiff_small.data import Row
+from adcacc.adiff_small.demo import listening, measures
 from adcacc.adiff_small.embeddings import EmbeddingCache
 from adcacc.adiff_small.generate import Decoding, explain
 

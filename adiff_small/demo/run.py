@@ -25,8 +25,9 @@ from pathlib import Path
 import torch
 
 from adcacc.adiff_small import checkpoint, data, explanations, prompts
-from adcacc.adiff_small.demo import measures, report as demo_report
 from adcacc.adiff_small.config import ADiffConfig, load_config
+from adcacc.adiff_small.demo import measures
+from adcacc.adiff_small.demo import report as demo_report
 from adcacc.adiff_small.demo.outcomes import DECODING, item_clips, measure
 from adcacc.adiff_small.embeddings import EmbeddingCache
 from adcacc.adiff_small.lm import make_tiny_lm

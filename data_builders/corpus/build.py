@@ -29,20 +29,18 @@ import numpy as np
 from tqdm import tqdm
 
 from adcacc.common.audio import SAMPLE_RATE, write_wav
+from adcacc.common.errors import InputError
 from adcacc.common.files import csv_text
 from adcacc.common.owned_dir import Owned, owned
+from adcacc.data_builders.corpus.catalog import BED_LABELS, LABELS, PACKAGES, SOUNDFONT, SOURCES, VSC_SOURCES, Source
 from adcacc.data_builders.corpus.clips import bed_clip, event_clip, fade, level
 from adcacc.data_builders.corpus.docs import licenses_md, readme_md
 from adcacc.data_builders.corpus.fetch import Fetched, fetch
 from adcacc.data_builders.corpus.music import Piece, mic_pieces, music_pieces, render
-from adcacc.data_builders.corpus.speech import VOICES as SPEECH_VOICES, espeak_version, ser_clips
-from adcacc.data_builders.corpus.catalog import (
-    BED_LABELS, LABELS, PACKAGES, SOUNDFONT, SOURCES, VSC_SOURCES, Source,
-)
-from adcacc.common.errors import InputError
-from adcacc.data_builders.corpus.scenes import (
-    HELDOUT_STREAM, PRETRAIN_STREAM, TRAIN_STREAM, combination, draw_scenes, split_pool, write_scenes,
-)
+from adcacc.data_builders.corpus.scenes import (HELDOUT_STREAM, PRETRAIN_STREAM, TRAIN_STREAM, combination, draw_scenes,
+                                                split_pool, write_scenes)
+from adcacc.data_builders.corpus.speech import VOICES as SPEECH_VOICES
+from adcacc.data_builders.corpus.speech import espeak_version, ser_clips
 
 BASE_S = 10.0
 MAX_SCENES = 10_000  # our choice: a toy corpus (demo: 500); each scene is a 10 s WAV, a few GB at most

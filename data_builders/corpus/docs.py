@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from adcacc.data_builders.corpus.music import NSYNTH_FAMILIES
 from adcacc.data_builders.corpus.catalog import BED_LABELS, PACKAGES, VSC_CLASSES
+from adcacc.data_builders.corpus.music import NSYNTH_FAMILIES
 
 CAPTION_NOTE = (
     "Captions are templated: written from the labels of the mixed sounds "

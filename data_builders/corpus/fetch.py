@@ -16,8 +16,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from adcacc.data_builders.corpus.catalog import Package
 from adcacc.common.errors import InputError
+from adcacc.data_builders.corpus.catalog import Package
 
 DONE = ".complete"
 DEFAULT_CACHE = Path.home() / ".cache" / "adcacc"  # downloads kept across corpora and runs

@@ -23,10 +23,10 @@ from adcacc.common.errors import InputError
 from adcacc.common.files import write_bytes
 from adcacc.common.owned_dir import owned
 from adcacc.evals.comparison.bootstrap import Resampler, distinct_multisets, interval
-from adcacc.evals.scoring.caption_metrics import METRIC_NAMES
-from adcacc.evals.scoring.pooled_metrics import pooled_score
 from adcacc.evals.comparison.replicates import EvalSetRuns, load
 from adcacc.evals.comparison.verdicts import Claim, check_claim, detectable, family_wise, p_value, twice_chance, verdict
+from adcacc.evals.scoring.caption_metrics import METRIC_NAMES
+from adcacc.evals.scoring.pooled_metrics import pooled_score
 
 # Measures that move before accuracy does (experiment_design.md, "Measures"), per clip, from
 # runs made with `adcacc infer --teacher-forced` (adcacc.evals.inference.teacher_forcing) and the base's answers:

@@ -11,8 +11,8 @@ import base64
 import html
 import io
 
-from adcacc.evals.comparison.report_tables import (Cell, Table, by_role, header_paragraphs, shown_metrics, tables, unavailable_lines,
-                                 void_text)
+from adcacc.evals.comparison.report_tables import (Cell, Table, by_role, header_paragraphs, shown_metrics, tables,
+                                                   unavailable_lines, void_text)
 
 
 def _png(fig) -> bytes:

@@ -21,9 +21,9 @@ from adcacc.common.files import iter_jsonl, write_text
 from adcacc.common.owned_dir import owned
 from adcacc.evals.inference.backends import open_backend
 from adcacc.evals.inference.backends.chat import greedy_decoding
+from adcacc.evals.inference.predictions import PREDICTIONS, RUN_META, read_run_meta
 from adcacc.evals.sets.eval_items import EvalItem, EvalSet
 from adcacc.evals.sets.eval_sets import load_eval_set
-from adcacc.evals.inference.predictions import PREDICTIONS, RUN_META, read_run_meta
 from adcacc.evals.sets.tasks import CAPTION, TASK_LABELS, default_prompt, spoken
 
 TOOL = "adcacc infer"  # the owner of a run folder (adcacc.common.owned_dir)

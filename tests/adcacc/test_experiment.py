@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from adcacc.cli import main
-from adcacc.experiment import load_experiment
 from adcacc.common.errors import InputError
+from adcacc.experiment import load_experiment
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
@@ -159,8 +159,8 @@ def test_shipped_experiments_dry_run(capsys):
 
 
 def test_a_claim_can_be_a_control_and_reaches_the_comparison_as_one(tmp_path):
-    from adcacc.plan import build_plan
     from adcacc.evals.comparison.verdicts import Claim
+    from adcacc.plan import build_plan
 
     control = {"id": "ctl", "text": "ADC moves retention", "metric": "accuracy_strict", "eval_set": "retention",
                "a": "adc", "b": "base", "direction": "less", "role": "control"}
@@ -292,3 +292,17 @@ def test_own_task_sets_read_the_experiments_build_and_cannot_leave_it(tmp_path, 
             e["eval"]["sets"].append({"name": "own-acc", "data": bad})
         assert main(["run", str(_write(tmp_path, escape)), "--out", str(tmp_path / "o"), "--dry-run"]) == 2
         assert "must name a file inside the experiment's" in capsys.readouterr().err
+
+
+def test_the_dry_run_names_the_pretrained_checkpoint_every_arm_starts_from(tmp_path):
+    """Before anything ran, the train stage's --model is where the pretraining will save."""
+    import shlex
+
+    from adcacc.plan import build_plan
+    from adcacc.stages import describe
+
+    exp = load_experiment(EXPERIMENTS / "demo.yaml", tmp_path / "demo")
+    by_id = {s.id: s for s in build_plan(exp)}
+    argv = shlex.split(describe(by_id["train/acc/s0"], exp, by_id))
+    steps = exp.model.pretrain["overrides"]["max_steps"]
+    assert argv[argv.index("--model") + 1] == str(tmp_path / "demo" / "pretrain" / "sft" / f"checkpoint-{steps}")

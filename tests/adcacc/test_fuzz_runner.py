@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 import adcacc.stages
 from adcacc.cli import main
-from adcacc.experiment import load_experiment
-from adcacc.plan import STATES, build_plan
 from adcacc.common.errors import InputError
 from adcacc.common.owned_dir import BOOKKEEPING
+from adcacc.experiment import load_experiment
+from adcacc.plan import STATES, build_plan
 
 SMOKE = yaml.safe_load((Path(__file__).resolve().parents[2] / "experiments" / "smoke.yaml").read_text())
 ARMS = ("ac", "adc", "acc", "ac_adc", "ac_acc", "ac_matched")

@@ -12,9 +12,9 @@ import yaml
 
 from adcacc.cli import main
 from adcacc.code_graph import PACKAGES, modules, reached
+from adcacc.common import content_hash
 from adcacc.experiment import load_experiment
 from adcacc.plan import ENTRIES, build_plan, code_digest, code_version
-from adcacc.common import content_hash
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 

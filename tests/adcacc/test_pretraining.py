@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 
 from adcacc.evals.inference.infer import most_frequent
-from adcacc.pretraining import (
-    TRAIN_FILE, pretrain_argv, training_answers, vocabulary_texts, write_pretrain_data,
-)
 from adcacc.evals.sets.tasks import CAPTION_PROMPT, task_prompt
+from adcacc.pretraining import TRAIN_FILE, pretrain_argv, training_answers, vocabulary_texts, write_pretrain_data
 
 
 def _chat(prompt: str, answer: str, audio: str) -> str:
@@ -99,8 +97,8 @@ def test_phrasing_rows_teach_the_base_to_word_edits_it_is_told_not_to_find_them(
     """Our toy instruct ability: told the op, events and place, the base writes the instruction
     with the builder's templates; the rows never show a pair of clips, and the trivial caption
     baseline does not count them as captions."""
-    from adcacc.pretraining import PHRASING_PROMPT, training_answers
     from adcacc.data_builders.targets import ADD_TEMPLATES
+    from adcacc.pretraining import PHRASING_PROMPT, training_answers
 
     build, corpus = _inputs(tmp_path)
     (corpus / "pretrain").mkdir()

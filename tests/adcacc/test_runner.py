@@ -109,10 +109,10 @@ def test_run_refuses_a_folder_it_did_not_make(tmp_path, capsys):
 
 def test_a_stage_folder_without_a_record_is_refused_not_deleted(tmp_path):
     """In a run folder of ours, a stage folder the runner has no state file for is not ours."""
+    from adcacc.common.errors import InputError
     from adcacc.experiment import load_experiment
     from adcacc.plan import build_plan, mark
     from adcacc.runner import prepare
-    from adcacc.common.errors import InputError
 
     exp = load_experiment(SMOKE, tmp_path / "run")
     build = next(s for s in build_plan(exp) if s.id == "build")

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from adcacc.cli import main
-from adcacc.common.torch_files import load_torch_file
 from adcacc.adiff_small.encoders import read_state_dict
+from adcacc.cli import main
 from adcacc.common.errors import InputError
+from adcacc.common.torch_files import load_torch_file
 
 
 class _Payload:

@@ -8,6 +8,7 @@ import pytest
 from adcacc.adiff_small import data, prompts
 from adcacc.common.errors import InputError
 
+
 def test_reads_released_layout_and_resolves_audio_roots(released):
     meta, root = released
     rows = data.load_split([str(meta)], [str(root)], "test")

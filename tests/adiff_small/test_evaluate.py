@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from adcacc.cli import main
 from adcacc.adiff_small import checkpoint, data, evaluate, paper_numbers
 from adcacc.adiff_small.config import ADiffConfig, ModelConfig, to_dict
 from adcacc.adiff_small.model import ADiff
+from adcacc.cli import main
 from adcacc.evals.scoring.metric_assets import SPICE_CORENLP_JARS, cache_root
 
 PAPER = Path(__file__).resolve().parents[3] / "shared" / "papers" / "adiff_iclr2025.md"

@@ -9,8 +9,8 @@ from transformers.pytorch_utils import Conv1D
 from adcacc.adiff_small import matvec
 from adcacc.adiff_small.generate import Decoding, generate_ids
 from adcacc.adiff_small.lm import load_lm
-from adcacc.adiff_small.matvec import (MatVecConv1D, MatVecLinear, product_by_input_halves,
-                                product_by_output_halves, use_matvec_layers)
+from adcacc.adiff_small.matvec import (MatVecConv1D, MatVecLinear, product_by_input_halves, product_by_output_halves,
+                                       use_matvec_layers)
 
 
 def test_split_products_equal_the_plain_products_for_one_row():

@@ -13,8 +13,8 @@ import shutil
 
 import pytest
 import torch
-import yaml
 import torch.nn.functional as F
+import yaml
 from transformers import GPT2LMHeadModel
 
 from adcacc.adiff_small import checkpoint

@@ -10,11 +10,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from adcacc.cli import main
 from adcacc.adiff_small import checkpoint, explanations
-from adcacc.adiff_small.config import (ADiffConfig, DataConfig, ModelConfig, StageConfig, TrainConfig)
+from adcacc.adiff_small.config import ADiffConfig, DataConfig, ModelConfig, StageConfig, TrainConfig
 from adcacc.adiff_small.generate import Decoding
 from adcacc.adiff_small.train import Trainer, train
+from adcacc.cli import main
 from adcacc.common.errors import InputError
 
 

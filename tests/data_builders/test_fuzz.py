@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from adcacc.cli import main
 from adcacc.data_builders.layout import PAIRS_CSV, REPORT_JSON, dataset_files

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adcacc.data_builders.mixing import PEAK_LIMIT, active_rms, draw_onset, mix
 

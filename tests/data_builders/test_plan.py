@@ -2,7 +2,8 @@
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adcacc.common.errors import InputError
 from adcacc.data_builders.inputs import Clip

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from adcacc.cli import main
-from tests.chat_server import chat_server
 from adcacc.data_builders.layout import SPLITS, dataset_file
+from tests.chat_server import chat_server
 from tests.data_builders.test_targets import contiguous, norm
 
 

@@ -1,7 +1,8 @@
 import re
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adcacc.data_builders import targets
 

@@ -9,8 +9,7 @@ import yaml
 
 from adcacc.cli import main
 from adcacc.common.errors import InputError
-from adcacc.recipes.check import (check_recipe, hardware_problems, load_recipe, run_check, swift_problems,
-                           verify_dataset)
+from adcacc.recipes.check import check_recipe, hardware_problems, load_recipe, run_check, swift_problems, verify_dataset
 from adcacc.recipes.generate import RECIPE_DIR, recipe_name
 
 

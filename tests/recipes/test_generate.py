@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import yaml
 
+from adcacc.common.vocabulary import ARMS
 from adcacc.recipes.check import load_recipe
 from adcacc.recipes.generate import RECIPE_DIR, all_recipes, write_recipes
-from adcacc.common.vocabulary import ARMS
 from adcacc.recipes.spec import EFFECTIVE_BATCH, HARDWARE, effective_batch, recipe_settings
 
 

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from adcacc.adiff_small import explanations
-from adcacc.adiff_small.demo import listening
 from adcacc.adiff_small.config import ModelConfig
 from adcacc.adiff_small.data import Row, load_split
+from adcacc.adiff_small.demo import listening
 from adcacc.adiff_small.embeddings import EmbeddingCache
 from adcacc.adiff_small.model import ADiff
 

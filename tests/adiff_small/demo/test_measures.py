@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 
 from adcacc.adiff_small import explanations
-from adcacc.adiff_small.demo import measures
 from adcacc.adiff_small.audio_facts import Facts
 from adcacc.adiff_small.data import Clip, Row
+from adcacc.adiff_small.demo import measures
 
 LABELS = ["dog barking", "dog", "rain", "church bell ringing", "bell"]
 

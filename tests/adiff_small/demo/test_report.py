@@ -77,8 +77,8 @@ def test_pairs_that_share_clips_are_resampled_by_clip():
     interval widens and its lower end falls, so a "shown" from pairs alone may not survive."""
     from pathlib import Path
 
-    from adcacc.adiff_small.demo import outcomes
     from adcacc.adiff_small.data import Row
+    from adcacc.adiff_small.demo import outcomes
 
     rows = [Row(Path(f"c{i}.wav"), Path(f"c{(i + 7 * k + 1) % 21}.wav"), "tier1",
                 f"Audio 1 has l{i}x, while audio 2 has l{(i + 7 * k + 1) % 21}x.", f"l{i}x", f"l{(i + 7 * k + 1) % 21}x",

@@ -12,19 +12,17 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from adcacc.data_builders.corpus import clips
-from adcacc.data_builders.corpus import music
 from adcacc.cli import main
+from adcacc.common.errors import InputError
 from adcacc.common.files import csv_text
 from adcacc.common.owned_dir import JOURNAL, owned
+from adcacc.data_builders.corpus import clips, music
 from adcacc.data_builders.corpus.build import build_corpus, remove_stale
 from adcacc.data_builders.corpus.captions import join, scene_captions
-from adcacc.data_builders.corpus.scenes import combination, split_pool
+from adcacc.data_builders.corpus.catalog import (BED_LABELS, CATEGORIES, LABELS, PACKAGES, SOURCES, VSC_CLASSES,
+                                                 VSC_SOURCES, Package)
 from adcacc.data_builders.corpus.fetch import DEFAULT_CACHE, fetch
-from adcacc.data_builders.corpus.catalog import (
-    BED_LABELS, CATEGORIES, LABELS, PACKAGES, SOURCES, VSC_CLASSES, VSC_SOURCES, Package,
-)
-from adcacc.common.errors import InputError
+from adcacc.data_builders.corpus.scenes import combination, split_pool
 
 SR = 16_000
 

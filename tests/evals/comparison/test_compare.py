@@ -12,8 +12,8 @@ from adcacc.common.owned_dir import BOOKKEEPING
 from adcacc.evals.comparison.compare import compare_experiment
 from adcacc.evals.comparison.paper_numbers import AUDIOCAPS_OVERLAP
 from adcacc.evals.comparison.report_tables import POOLED_NOTE
-from adcacc.evals.sets.tasks import TASK_LABELS
 from adcacc.evals.comparison.verdicts import Claim
+from adcacc.evals.sets.tasks import TASK_LABELS
 from tests.evals.files import write_jsonl
 
 LABELS = TASK_LABELS["vsc"]

@@ -1,5 +1,5 @@
-from adcacc.evals.comparison.paper_numbers import (AUDIOCAPS_OVERLAP, CAPTIONING, caption_value, inconsistencies, paper_arm,
-                                 paper_entry, retention_value)
+from adcacc.evals.comparison.paper_numbers import (AUDIOCAPS_OVERLAP, CAPTIONING, caption_value, inconsistencies,
+                                                   paper_arm, paper_entry, retention_value)
 
 
 def test_arm_names_map_to_the_papers_rows():

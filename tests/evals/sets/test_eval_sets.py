@@ -1,7 +1,9 @@
 import pytest
 
 from adcacc.common.errors import InputError
-from adcacc.evals.sets.caption_sets import audiocaps_test, captions_csv as load_captions_csv, clotho_eval
+from adcacc.evals.sets.caption_sets import audiocaps_test
+from adcacc.evals.sets.caption_sets import captions_csv as load_captions_csv
+from adcacc.evals.sets.caption_sets import clotho_eval
 from adcacc.evals.sets.eval_sets import load_eval_set
 from adcacc.evals.sets.retention_sets import labels_csv
 

@@ -9,7 +9,6 @@ from adcacc.evals.sets.tasks import CAPTION_PROMPT
 def test_model_inputs_equal_the_processor_on_the_whole_batch(tiny_model):
     import numpy as np
     import torch
-
     from transformers import AutoProcessor
 
     processor = AutoProcessor.from_pretrained(tiny_model)

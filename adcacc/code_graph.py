@@ -46,7 +46,7 @@ def imports(name: str, mods: dict[str, Path]) -> set[str]:
     path = mods[name]
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in _run_nodes(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         names = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -56,6 +56,18 @@ def imports(name: str, mods: dict[str, Path]) -> set[str]:
             names = [module] + [f"{module}.{a.name}" for a in node.names]
         found |= {n for n in names if n in mods}
     return found
+
+
+def _run_nodes(tree: ast.AST) -> Iterable[ast.AST]:
+    """Every node of `tree` but those under `if TYPE_CHECKING:`, which never run."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            todo += node.orelse
+            continue
+        todo += ast.iter_child_nodes(node)
 
 
 def reached(entries: Iterable[str], mods: dict[str, Path]) -> set[str]:

@@ -9,13 +9,12 @@ build gives (its build_report.json, or the bases it will use).
 from __future__ import annotations
 
 import json
-import math
-from pathlib import Path
+from dataclasses import dataclass
 
-from adcacc.common.vocabulary import ARMS, ROWS_PER_BASE, arm_rows_per_base
 from adcacc.experiment import Experiment
-from adcacc.plan import Stage, build_plan, is_done
-from adcacc.stages import describe, eval_data
+from adcacc.plan import build_plan
+from adcacc.stage import Stage, is_done
+from adcacc.stage_kinds import KINDS, describe
 
 # Seconds, measured on the idle 2-core dev machine (tiny Qwen2-Audio, 10 s clips).
 CPU_RATES = {
@@ -29,63 +28,30 @@ CPU_RATES = {
 }
 
 
+@dataclass(frozen=True)
+class Estimates:
+    """What a stage kind's `cost` reads: the measured rates, and the build's training bases."""
+    rates: dict[str, float]
+    bases: int | None
+
+
 def train_bases(exp: Experiment) -> int | None:
     """Training bases of the build: from its report when built, else from the settings."""
+    from adcacc.data_builders.corpus.build import SCENES
+
     report = exp.out / "data" / "build_report.json"
     if report.is_file():
         rows = json.loads(report.read_text(encoding="utf-8"))["rows"]
         return rows.get("ac_train.jsonl")
-    n = exp.data.build.get("max_bases") or (exp.data.corpus or {}).get("bases", 60 if exp.data.corpus else None)
+    n = exp.data.build.get("max_bases") or (exp.data.corpus or {}).get("bases", SCENES["bases"] if exp.data.corpus else None)
     if n is None:
         return None
     return round(n * exp.data.build.get("splits", [0.8, 0.1, 0.1])[0])
 
 
-def eval_clips(data: Path) -> int | None:
-    """Clips of a CSV eval set (rows below the header); None for other layouts or before it exists."""
-    if data.suffix != ".csv" or not data.is_file():
-        return None
-    return max(0, len(data.read_text(encoding="utf-8", errors="replace").splitlines()) - 1)
-
-
 def stage_cost(stage: Stage, exp: Experiment) -> dict[str, float]:
-    """{"cpu_min": x} or {"gpu_hours": y}; empty when it cannot be estimated."""
-    from adcacc.recipes.spec import EFFECTIVE_BATCH, HARDWARE
-
-    bases = train_bases(exp)
-    if stage.kind == "train":
-        over = stage.params["overrides"]
-        recipe = stage.params["recipe"]
-        per_base = arm_rows_per_base(recipe)
-        if stage.params.get("balance"):  # each dataset as many rows as the largest
-            kinds = ARMS[recipe].datasets
-            per_base = max(ROWS_PER_BASE[d] for d in kinds) * len(kinds)
-        rows = bases * per_base if bases is not None else None
-        if stage.params["device"] == "cpu":
-            steps = over.get("max_steps") or (math.ceil(rows / 2) if rows else None)
-            return {"cpu_min": (CPU_RATES["swift_start_s"] + steps * CPU_RATES["train_step_s"]) / 60} if steps else {}
-        per_row = HARDWARE[stage.params["hardware"]].gpu_s_per_row
-        if over.get("max_steps"):
-            rows = over["max_steps"] * EFFECTIVE_BATCH
-        epochs = over.get("num_train_epochs", 1)
-        return {"gpu_hours": rows * epochs * per_row / 3600} if rows and per_row else {}
-    if stage.kind == "pretrain" and exp.device == "cpu":
-        from adcacc.pretraining import FLAGS
-
-        steps = stage.params.get("overrides", {}).get("max_steps", FLAGS["max_steps"])
-        return {"cpu_min": (CPU_RATES["swift_start_s"] + steps * CPU_RATES["pretrain_step_s"]) / 60}
-    if stage.kind == "infer":
-        clips = eval_clips(eval_data(exp, stage.params["data"]))
-        limit = stage.params.get("limit")
-        clips = limit if clips is None else min(clips, limit or clips)
-        if exp.device != "cpu" or clips is None:
-            return {}
-        return {"cpu_min": (CPU_RATES["infer_start_s"] + clips * CPU_RATES["infer_clip_s"]) / 60}
-    if stage.kind == "build" and bases is not None:
-        return {"cpu_min": bases / 0.8 * CPU_RATES["build_base_s"] / 60}
-    if stage.kind == "compare":
-        return {"cpu_min": CPU_RATES["compare_s"] / 60}
-    return {}
+    """{"cpu_min": x} or {"gpu_hours": y} (its kind's `cost`); empty when it cannot be estimated."""
+    return KINDS[stage.kind].cost(stage, exp, Estimates(CPU_RATES, train_bases(exp)))
 
 
 def plan_text(exp: Experiment) -> str:
@@ -109,7 +75,7 @@ def plan_text(exp: Experiment) -> str:
 
 def findings_text(exp: Experiment) -> list[str]:
     """What the report will judge, in the order it reads them: preconditions, controls, claims."""
-    from adcacc.stages import gate_claims
+    from adcacc.kinds.compare import gate_claims
 
     gates = gate_claims(exp)
     chance = _chance_lines(exp, gates)

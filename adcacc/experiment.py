@@ -21,15 +21,13 @@ from adcacc.common.vocabulary import BASE
 from adcacc.common.yaml_files import read_yaml
 from adcacc.config_reader import Reader
 from adcacc.data_builders.datasets import check_seed, check_settings
+from adcacc.eval_data import CORPUS_PREFIX, OWN_FOLDERS, own_prefix
 from adcacc.overrides import check_overrides
 from adcacc.recipes.generate import RECIPE_DIR
 
 ARMS = (BASE, *RECIPE_ARMS)  # the untuned base, then one arm per recipe
 DIRECTIONS = ("greater", "less", "equivalent")
 ROLES = ("claim", "control")
-CORPUS_PREFIX = "corpus:"  # eval data inside the experiment's own corpus folder
-DATA_PREFIX = "data:"  # eval data inside the experiment's own build folder (e.g. data:adc_val.jsonl)
-OWN_FOLDERS = {CORPUS_PREFIX: "corpus", DATA_PREFIX: "data"}  # prefix -> the stage folder under out
 NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")  # it names Slurm jobs and folders: nothing a shell reads
 
 
@@ -203,12 +201,12 @@ def _check_build(build: Reader) -> None:
 
 
 def _check_corpus(corpus: Reader) -> None:
-    from adcacc.data_builders.corpus.build import check_scene_counts
+    from adcacc.data_builders.corpus.build import SCENES, check_scene_counts
 
     corpus.get("cache", str)
-    n = corpus.node
-    _as_key(corpus, check_scene_counts, n.get("bases", 60), n.get("heldout", 40),
-            (corpus._at("bases"), corpus._at("heldout"), corpus._at("pretrain")), n_pretrain=n.get("pretrain", 0))
+    n = {**SCENES, **corpus.node}
+    _as_key(corpus, check_scene_counts, n["bases"], n["heldout"],
+            (corpus._at("bases"), corpus._at("heldout"), corpus._at("pretrain")), n_pretrain=n["pretrain"])
     _as_key(corpus, check_seed, n.get("seed", 0), corpus._at("seed"))
 
 
@@ -355,11 +353,6 @@ def _claims(top: Reader) -> tuple[ClaimSpec, ...]:
             c.fail(f"repeats claim id {spec.id!r}; each claim needs its own", "id")
         claims.append(spec)
     return tuple(claims)
-
-
-def own_prefix(data: str) -> str | None:
-    """The prefix of eval data the experiment makes itself (corpus: or data:), if any."""
-    return next((p for p in OWN_FOLDERS if data.startswith(p)), None)
 
 
 def _check_cross_refs(exp: Experiment, top: Reader) -> None:

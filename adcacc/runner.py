@@ -14,9 +14,9 @@ from typing import Callable
 from adcacc.common.errors import InputError
 from adcacc.common.owned_dir import owned
 from adcacc.experiment import Experiment
-from adcacc.plan import STATES, Stage, build_plan, is_done, mark, state
-
-GPU_KINDS = ("train", "pretrain")  # what runs concurrently, one per listed GPU
+from adcacc.plan import build_plan
+from adcacc.stage import STATES, Stage, is_done, mark, state
+from adcacc.stage_kinds import run_stage, takes_gpu
 
 
 def schedule(stages: list[Stage], run_one: Callable[[Stage, str | None], None],
@@ -33,7 +33,7 @@ def schedule(stages: list[Stage], run_one: Callable[[Stage, str | None], None],
             ready = [s for s in pending if all(n in done for n in s.needs)] if failure is None else []
             progressed = False
             for s in ready:
-                if gpus and s.kind in GPU_KINDS:
+                if gpus and takes_gpu(s):  # trainings run at once, one per listed GPU
                     need = min(s.gpus, len(gpus))  # a multi-GPU recipe (a100x8) takes several
                     if len(free) >= need:
                         gpu = ",".join(free[:need])
@@ -96,8 +96,6 @@ def run_experiment(exp: Experiment, *, gpus: list[str] | None = None, only: list
 
 def _run_claimed(exp: Experiment, gpus: list[str] | None, only: list[str] | None,
                  log: Callable[[str], None]) -> list[Stage]:
-    from adcacc.stages import run_stage
-
     stages = build_plan(exp, save_hashes=True)
     by_id = {s.id: s for s in stages}
     done = {s.id for s in stages if is_done(s)}
@@ -116,10 +114,10 @@ def _run_claimed(exp: Experiment, gpus: list[str] | None, only: list[str] | None
 
     def run_one(stage: Stage, gpu: str | None) -> None:
         prepare(stage)
-        log(f"[run]  {stage.id}" + (f" on GPU {gpu}" if gpu is not None and stage.kind in GPU_KINDS else ""))
+        log(f"[run]  {stage.id}" + (f" on GPU {gpu}" if gpu is not None and takes_gpu(stage) else ""))
         mark(stage, "running")
         start = time.perf_counter()
-        extra = run_stage(stage, exp, by_id, gpu if stage.kind in GPU_KINDS else None)
+        extra = run_stage(stage, exp, by_id, gpu if takes_gpu(stage) else None)
         mark(stage, "done", **extra, seconds=round(time.perf_counter() - start, 1))
 
     schedule(stages, run_one, gpus, done)

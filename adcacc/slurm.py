@@ -15,10 +15,13 @@ from pathlib import Path
 from adcacc.common.owned_dir import Owned, owned
 from adcacc.dry_run import stage_cost
 from adcacc.experiment import Experiment
-from adcacc.plan import Stage, build_plan
+from adcacc.plan import build_plan
+from adcacc.stage import Stage
+from adcacc.stage_kinds import KINDS
 
-STEPS = (("prepare", ("corpus", "build", "model", "pretrain", "baseline", "matched")), ("train", ("train",)),
-         ("infer", ("infer",)), ("compare", ("compare",)))
+# step -> the stage kinds it runs, in plan order (each kind names its step)
+STEPS = tuple((step, tuple(k for k, m in KINDS.items() if m.STEP == step))
+              for step in dict.fromkeys(m.STEP for m in KINDS.values()))
 
 
 UNKNOWN_HOURS = 4.0  # our choice where no measurement exists (e.g. 7B inference): generous

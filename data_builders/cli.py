@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from adcacc.common.vocabulary import DATASETS
+from adcacc.data_builders.corpus.build import SCENES
 from adcacc.data_builders.corpus.fetch import DEFAULT_CACHE
 from adcacc.data_builders.layout import PAIRS_CSV, SPLITS, dataset_file
 
@@ -15,10 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="download cache")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--bases", type=int, default=60, help="number of 10 s base scenes")
-    p.add_argument("--heldout", type=int, default=40,
+    p.add_argument("--bases", type=int, default=SCENES["bases"], help="number of 10 s base scenes")
+    p.add_argument("--heldout", type=int, default=SCENES["heldout"],
                    help="number of held-out scenes (new label combinations) for evaluation only")
-    p.add_argument("--pretrain", type=int, default=0,
+    p.add_argument("--pretrain", type=int, default=SCENES["pretrain"],
                    help="number of extra scenes for a toy base model's pretraining only (pretrain/)")
     p.set_defaults(func=_corpus)
 

@@ -1,6 +1,6 @@
 """The one launcher of `swift`: `run_swift` runs the real ms-swift CLI as a subprocess, as users
 run it. Every swift argv is built from one flag dict (`recipes/swift_flags.py`): the experiment runner
-(`adcacc/stages.py`) builds a recipe's with `train_argv` (the toy pretraining's with
+(`adcacc/kinds/train.py`) builds a recipe's with `train_argv` (the toy pretraining's with
 `adcacc.pretraining.pretrain_argv`) and runs it through `run_swift`, which adds `--output_dir`;
 the quickstart and the tests train a recipe through `run_sft` (`train_argv` + `run_swift`).
 

@@ -149,6 +149,9 @@ def remove_stale(out: Owned, keep: set[str]) -> None:
         out.keep_only(keep, sub)
 
 
+SCENES = {"bases": 60, "heldout": 40, "pretrain": 0}  # default scene counts (CLI, experiments)
+
+
 def check_scene_counts(n_bases: int, n_heldout: int, names: tuple[str, ...] = ("--bases", "--heldout", "--pretrain"),
                        n_pretrain: int = 0) -> None:
     """Scene counts from 1 (0 held out or for pretraining) to MAX_SCENES; InputError naming the
@@ -158,8 +161,8 @@ def check_scene_counts(n_bases: int, n_heldout: int, names: tuple[str, ...] = ("
             raise InputError(name, f"must be an integer from {low} to {MAX_SCENES}, got {n!r}")
 
 
-def build_corpus(out_dir: Path, cache_dir: Path, seed: int = 0, n_bases: int = 60,
-                 n_heldout: int = 40, n_pretrain: int = 0) -> dict:
+def build_corpus(out_dir: Path, cache_dir: Path, seed: int = 0, n_bases: int = SCENES["bases"],
+                 n_heldout: int = SCENES["heldout"], n_pretrain: int = SCENES["pretrain"]) -> dict:
     """Fetch the packages (cached), cut, render and mix the corpus into out_dir."""
     out, cache = Path(out_dir), Path(cache_dir).expanduser()
     check_scene_counts(n_bases, n_heldout, n_pretrain=n_pretrain)

@@ -16,7 +16,7 @@ from adcacc.evals.sets.eval_items import EvalSet
 
 # Own-task sets: held-out rows of a training kind (the build's `<kind>_val.jsonl`), read with
 # their own prompts and all their audios -> the recipes whose own task each one is. An arm is
-# judged on them against the base model, before any claim about it is read (adcacc.stages).
+# judged on them against the base model, before any claim about it is read (adcacc.kinds.compare.gate_claims).
 OWN_TASK_SETS = {"own-ac": ("ac", "ac_matched", "ac_adc", "ac_acc"), "own-adc": ("adc", "ac_adc"),
                  "own-acc": ("acc", "ac_acc")}
 

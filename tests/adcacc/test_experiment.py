@@ -219,7 +219,7 @@ def test_a_balanced_joint_arm_draws_each_dataset_as_often_as_the_largest(tmp_pat
     """`balance: true` reaches the train stage's fingerprinted params and swift's `path#N`;
     the dry run, before the build exists, says so instead of counting rows."""
     from adcacc.plan import build_plan
-    from adcacc.stages import describe
+    from adcacc.stage_kinds import describe
 
     path = _write(tmp_path, lambda e: e.update(arms={"base": {}, "ac_adc": {"balance": True}, "ac_acc": {}},
                                                claims=[]))
@@ -242,7 +242,7 @@ def test_the_dry_run_names_each_swift_flag_once_with_the_experiments_value_winni
     import shlex
 
     from adcacc.plan import build_plan
-    from adcacc.stages import describe
+    from adcacc.stage_kinds import describe
 
     path = _write(tmp_path, lambda e: e["overrides"].update(max_steps=60))
     exp = load_experiment(path, tmp_path / "out")
@@ -276,15 +276,15 @@ def test_eval_sets_of_one_loader_need_their_own_ids_and_take_a_bounded_limit(tmp
 
 
 def test_own_task_sets_read_the_experiments_build_and_cannot_leave_it(tmp_path, capsys):
+    from adcacc.eval_data import eval_data
     from adcacc.plan import build_plan
-    from adcacc.stages import eval_data
 
     def own(e):
         e["eval"]["sets"].append({"name": "own-acc", "data": "data:acc_val.jsonl"})
     exp = load_experiment(_write(tmp_path, own), tmp_path / "out")
     stage = next(s for s in build_plan(exp) if s.id == "infer/base/own-acc")
     assert "build" in stage.needs
-    assert eval_data(exp, "data:acc_val.jsonl") == (tmp_path / "out" / "data" / "acc_val.jsonl").resolve()
+    assert eval_data(exp.out, "data:acc_val.jsonl") == (tmp_path / "out" / "data" / "acc_val.jsonl").resolve()
     assert not any(s.id == "baseline/own-acc" for s in build_plan(exp))  # judged against the base instead
 
     for bad in ("data:../../etc/passwd", "data:/etc/passwd", "data:", "corpus:../x.csv"):
@@ -299,7 +299,7 @@ def test_the_dry_run_names_the_pretrained_checkpoint_every_arm_starts_from(tmp_p
     import shlex
 
     from adcacc.plan import build_plan
-    from adcacc.stages import describe
+    from adcacc.stage_kinds import describe
 
     exp = load_experiment(EXPERIMENTS / "demo.yaml", tmp_path / "demo")
     by_id = {s.id: s for s in build_plan(exp)}

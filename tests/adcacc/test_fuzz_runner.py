@@ -19,12 +19,13 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import adcacc.stages
+import adcacc.runner
 from adcacc.cli import main
 from adcacc.common.errors import InputError
 from adcacc.common.owned_dir import BOOKKEEPING
 from adcacc.experiment import load_experiment
-from adcacc.plan import STATES, build_plan
+from adcacc.plan import build_plan
+from adcacc.stage import STATES
 
 SMOKE = yaml.safe_load((Path(__file__).resolve().parents[2] / "experiments" / "smoke.yaml").read_text())
 ARMS = ("ac", "adc", "acc", "ac_adc", "ac_acc", "ac_matched")
@@ -194,7 +195,7 @@ def _run_checked(root: Path, exp_file: Path, recorded: set[str], run_stage, monk
     """One `adcacc run` (None: killed), checked: exit code, no traceback, and every file that
     changed lies inside a stage folder the runner's records cover."""
     before = _snapshot(root)
-    monkeypatch.setattr(adcacc.stages, "run_stage", run_stage)
+    monkeypatch.setattr(adcacc.runner, "run_stage", run_stage)
     try:
         code, err = _quiet(["run", str(exp_file), "--out", str(root / "out")])
     except Killed:

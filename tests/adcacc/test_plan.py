@@ -1,7 +1,6 @@
 """Fingerprints: an edit reruns exactly the stages it touches; the dry run prints the plan."""
 from __future__ import annotations
 
-import ast
 import copy
 import os
 import shutil
@@ -11,10 +10,11 @@ import pytest
 import yaml
 
 from adcacc.cli import main
-from adcacc.code_graph import PACKAGES, modules, reached
+from adcacc.code_graph import PACKAGES
 from adcacc.common import content_hash
 from adcacc.experiment import load_experiment
-from adcacc.plan import ENTRIES, build_plan, code_digest, code_version
+from adcacc.plan import build_plan, code_digest, code_version
+from adcacc.stage_kinds import KINDS
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
@@ -126,21 +126,25 @@ def test_replaced_data_reruns_the_stages_that_read_it(tmp_path, monkeypatch):
 
 
 ROOT = Path(__file__).resolve().parents[2]
-EDITS = {  # stage kind -> files whose edit reruns it (imports reached through others among them;
-    # the first were missed by the hand-kept list before) | files whose edit does not
-    "corpus": (["data_builders/corpus/scenes.py", "common/audio.py"], ["evals/sets/tasks.py", "data_builders/datasets.py"]),
-    "build": (["data_builders/targets.py", "common/swift_rows.py"], ["data_builders/corpus/scenes.py"]),
-    "matched": (["data_builders/layout.py", "common/files.py"], ["data_builders/datasets.py"]),
+EDITS = {  # stage kind -> files whose edit reruns it (imports reached through others among them)
+    # | files whose edit does not (another kind's code, the runner, the dry run's estimates)
+    "corpus": (["adcacc/kinds/corpus.py", "data_builders/corpus/scenes.py", "common/audio.py"],
+               ["evals/sets/tasks.py", "data_builders/datasets.py", "adcacc/dry_run.py"]),
+    "build": (["adcacc/kinds/build.py", "data_builders/targets.py", "common/swift_rows.py"],
+              ["data_builders/corpus/scenes.py", "adcacc/kinds/corpus.py"]),
+    "matched": (["data_builders/layout.py", "common/files.py", "adcacc/kinds/shared.py"], ["data_builders/datasets.py"]),
     "model": (["evals/sets/tasks.py", "data_builders/prompts.py", "recipes/trimmed_vocab.py"], ["recipes/launch.py"]),
-    "pretrain": (["evals/sets/tasks.py", "recipes/spec.py", "data_builders/layout.py"], ["evals/inference/infer.py"]),
-    "baseline": (["evals/inference/predictions.py", "evals/inference/backends/transformers.py", "adcacc/pretraining.py"],
-                 ["evals/comparison/compare.py", "recipes/launch.py"]),
-    "train": (["recipes/spec.py", "adcacc/stages.py", "recipes/generate.py", "recipes/qwen2_audio/acc_rtx4090.yaml"],
-              ["evals/comparison/compare.py", "evals/inference/infer.py", "adcacc/pretraining.py", "adcacc/plan.py"]),
-    "infer": (["evals/inference/predictions.py", "common/swift_rows.py", "evals/inference/backends/vllm.py", "evals/sets/tasks.py"],
-              ["evals/comparison/compare.py", "data_builders/datasets.py"]),
-    "compare": (["evals/comparison/verdicts.py", "evals/comparison/report_html.py", "evals/sets/eval_sets.py", "adcacc/stages.py"],
-                ["evals/inference/infer.py", "evals/inference/backends/chat.py"]),
+    "pretrain": (["evals/sets/tasks.py", "recipes/spec.py", "data_builders/layout.py", "recipes/swift_flags.py"],
+                 ["evals/inference/infer.py", "adcacc/kinds/train.py"]),
+    "baseline": (["evals/inference/predictions.py", "evals/inference/backends/transformers.py", "adcacc/pretraining.py",
+                  "adcacc/kinds/eval_inputs.py"], ["evals/comparison/compare.py", "recipes/launch.py", "adcacc/kinds/infer.py"]),
+    "train": (["recipes/spec.py", "adcacc/kinds/train.py", "recipes/generate.py", "recipes/qwen2_audio/acc_rtx4090.yaml"],
+              ["evals/comparison/compare.py", "evals/inference/infer.py", "adcacc/pretraining.py", "adcacc/plan.py",
+               "adcacc/experiment.py", "adcacc/runner.py", "adcacc/dry_run.py"]),
+    "infer": (["evals/inference/predictions.py", "common/swift_rows.py", "evals/inference/backends/vllm.py",
+               "evals/sets/tasks.py", "adcacc/eval_data.py"], ["evals/comparison/compare.py", "data_builders/datasets.py"]),
+    "compare": (["evals/comparison/verdicts.py", "evals/comparison/report_html.py", "evals/sets/eval_sets.py",
+                 "adcacc/kinds/compare.py"], ["evals/inference/infer.py", "evals/inference/backends/chat.py"]),
 }
 
 
@@ -154,8 +158,10 @@ def tree(tmp_path_factory) -> Path:
 
 
 def test_every_stage_kind_has_its_code(tree):
-    assert set(ENTRIES) == set(EDITS) == set(_runner_imports())
-    for kind in ENTRIES:  # the hash names files relative to the root: a copy hashes the same
+    assert set(KINDS) == set(EDITS)
+    kinds_dir = {p.stem for p in (ROOT / "adcacc" / "kinds").glob("*.py")} - {"__init__", "shared", "eval_inputs"}
+    assert kinds_dir == set(KINDS)  # every kind module is listed; helpers are no kind
+    for kind in KINDS:  # the hash names files relative to the root: a copy hashes the same
         assert code_digest(kind, tree) == code_version(kind)
 
 
@@ -172,33 +178,3 @@ def test_editing_code_a_stage_kind_reaches_reruns_it_and_other_code_does_not(tre
         finally:
             path.write_bytes(original)
     assert code_digest(kind, tree) == before
-
-
-def test_every_module_a_runner_imports_is_in_its_kinds_code():
-    """The hand-given entry modules cover what each runner in adcacc/stages.py (and the
-    helpers of that file it calls) imports: a new import there must be added to ENTRIES."""
-    mods = modules(ROOT)
-    missing = {kind: sorted((found & set(mods)) - reached(ENTRIES[kind], mods))
-               for kind, found in _runner_imports().items()}
-    assert not any(missing.values()), missing
-
-
-def _runner_imports() -> dict[str, set[str]]:
-    """Stage kind -> the modules its runner in adcacc/stages.py imports inside itself or the
-    functions of that file it calls, directly or through others."""
-    tree = ast.parse((ROOT / "adcacc" / "stages.py").read_text(encoding="utf-8"))
-    funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    table = next(n.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "_RUNNERS")
-    result = {}
-    for key, value in zip(table.keys, table.values):
-        todo, seen, found = [value.id], set(), set()
-        while todo:
-            name = todo.pop()
-            seen.add(name)
-            for node in ast.walk(funcs[name]):
-                if isinstance(node, ast.ImportFrom):
-                    found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
-                elif isinstance(node, ast.Name) and node.id in funcs and node.id not in seen:
-                    todo.append(node.id)
-        result[key.value] = found
-    return result

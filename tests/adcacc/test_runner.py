@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from adcacc.plan import Stage
 from adcacc.runner import schedule
+from adcacc.stage import Stage
 
 
 def _plan(n_arms: int = 4) -> list[Stage]:
@@ -111,8 +111,9 @@ def test_a_stage_folder_without_a_record_is_refused_not_deleted(tmp_path):
     """In a run folder of ours, a stage folder the runner has no state file for is not ours."""
     from adcacc.common.errors import InputError
     from adcacc.experiment import load_experiment
-    from adcacc.plan import build_plan, mark
+    from adcacc.plan import build_plan
     from adcacc.runner import prepare
+    from adcacc.stage import mark
 
     exp = load_experiment(SMOKE, tmp_path / "run")
     build = next(s for s in build_plan(exp) if s.id == "build")

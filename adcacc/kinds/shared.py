@@ -1,0 +1,43 @@
+"""What several stage kinds read: the model the arms start from, an eval set's clip limit, how
+a plain library call reads in a dry run."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from adcacc.stage import Stage
+
+if TYPE_CHECKING:
+    from adcacc.experiment import EvalSetSpec, Experiment
+
+
+def model_path(exp: Experiment, by_id: dict[str, Stage]) -> str:
+    """The model every arm starts from: the pretraining's checkpoint (a path its parameters fix,
+    so a dry run prints the real one), the tiny model, or a hub id / folder."""
+    if "pretrain" in by_id:
+        return str(by_id["pretrain"].out / by_id["pretrain"].params["checkpoint"])
+    if "model" in by_id:
+        return str(by_id["model"].out)
+    return str(exp.model.id)
+
+
+def model_needs(stages: list[Stage]) -> tuple[str, ...]:
+    """The stage that makes the model the arms start from, if the experiment makes one."""
+    ids = {s.id for s in stages}
+    return ("pretrain",) if "pretrain" in ids else ("model",) if "model" in ids else ()
+
+
+def set_limit(exp: Experiment, es: EvalSetSpec) -> int | None:
+    """The clips of `es` evaluated: its own limit, capped by eval.limit."""
+    limits = [n for n in (es.limit, exp.eval_options["limit"]) if n is not None]
+    return min(limits) if limits else None
+
+
+def call_text(function: str, stage: Stage) -> str:
+    """`function(param=value, ...)`: a library call as a person reads it in `--dry-run`."""
+    args = ", ".join(f"{k}={v!r}" for k, v in stage.params.items() if k != "claims")
+    return f"{function}({args})"
+
+
+def gpu_env(gpu: str | None) -> dict[str, str] | None:
+    """The environment that pins a subprocess to the GPU(s) the runner gave it."""
+    return {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else None

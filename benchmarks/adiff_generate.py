@@ -9,7 +9,7 @@ another. All three decode greedily the same number of tokens from the same prefi
 checks the tokens are identical and prints ms per token, the ratios, and the floor that bounds
 batch-1 decoding: the LM's weight bytes read per token over the measured memory bandwidth.
 
-    PYTHONPATH=. python benchmarks/adiff_generate.py    # from the repo root; SmolLM2-135M, 121 positions
+    python benchmarks/adiff_generate.py    # SmolLM2-135M, 121 positions
     python benchmarks/adiff_generate.py --lm /path/to/gpt2 --tokens 64
 """
 from __future__ import annotations

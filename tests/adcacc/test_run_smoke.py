@@ -53,6 +53,19 @@ def test_smoke_experiment_runs_every_stage(smoke_run, capsys):
     mic = {(v["arm"], v["metric"]): v for v in comparison["eval_sets"]["mic-proxy"]["values"]}
     assert "mean" in mic["adc", "label_logprob"] and mic["base", "changed"]["mean"] == 0
     assert [v["role"] for v in comparison["verdicts"]] == ["claim", "claim", "control"]
+    # the verdicts and effects as measured 2026-12-05 (torch 2.13.0 CPU, ms-swift 4.6.0): the tiny
+    # base learns nothing worth measuring, so the claims read VOID; the forgetting control moves
+    # MIC's label log-probability. Teacher-forced log-probabilities have no greedy ties: 1e-3.
+    pinned = {"adc_below_ac": (0.0, "VOID (adc: precondition adc_learned_own-adc_CIDEr-D did not hold; "
+                                    "base: precondition base_beats_trivial_captions-csv did not hold)"),
+              "adc_forgets_more_mic": (-0.00258, "VOID (adc: precondition adc_learned_own-adc_CIDEr-D did not hold; "
+                                                 "base: precondition base_beats_trivial_mic-proxy did not hold; "
+                                                 "base: precondition base_twice_chance_mic-proxy did not hold)"),
+              "control_moves_mic": (-0.21489, "holds")}
+    got = {v["id"]: (v["delta"], v["verdict"]) for v in comparison["verdicts"]}
+    assert set(got) == set(pinned)
+    for claim, (delta, verdict) in pinned.items():
+        assert got[claim][1] == verdict and abs(got[claim][0] - delta) < 1e-3, (claim, got[claim])
     assert "data:image/png;base64" in (smoke_run / "report" / "report.html").read_text()
     capsys.readouterr()
     assert main(["run", str(EXPERIMENT), "--out", str(smoke_run)]) == 0  # all done: all skipped

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adcacc.kinds.shared import call_text, model_needs, model_path, set_limit
+from adcacc.kinds.shared import call_text, model_needs, model_path, set_limit, start_model
 from adcacc.stage import Stage, state
 
 if TYPE_CHECKING:
@@ -21,7 +21,8 @@ def plan(exp: Experiment, stages: list[Stage]) -> list[Stage]:
 
     # every run also scores the allowed labels / references under teacher forcing: the sensitive
     # measures and the arms' own-task preconditions read them (adcacc.evals.inference.teacher_forcing)
-    options = {**{k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens")}, "teacher_forced": True}
+    options = {**{k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens")}, "teacher_forced": True,
+               **start_model(exp, stages)}
     found = []
     for arm in exp.arms:
         for seed in ((None,) if arm == "base" else exp.seeds):

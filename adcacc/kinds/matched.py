@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from adcacc.kinds.shared import call_text, model_needs, model_path
+from adcacc.kinds.shared import call_text, model_needs, model_path, start_model
 from adcacc.stage import Stage
 
 if TYPE_CHECKING:
@@ -17,7 +17,8 @@ STEP = "prepare"
 def plan(exp: Experiment, stages: list[Stage]) -> list[Stage]:
     if not any(exp.recipe(arm) == "ac_matched" for arm in exp.arms):
         return []
-    return [Stage("matched", "matched", ("build", *model_needs(stages)), {}, exp.out / "data_matched")]
+    return [Stage("matched", "matched", ("build", *model_needs(stages)), start_model(exp, stages),
+                  exp.out / "data_matched")]
 
 
 def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None) -> dict:

@@ -26,6 +26,13 @@ def model_needs(stages: list[Stage]) -> tuple[str, ...]:
     return ("pretrain",) if "pretrain" in ids else ("model",) if "model" in ids else ()
 
 
+def start_model(exp: Experiment, stages: list[Stage]) -> dict[str, str]:
+    """The parameter naming the model the arms start from when no stage makes it (a hub id or a
+    local folder: its name, not its weights, enters the fingerprint); empty when a stage makes
+    it, whose fingerprint then stands for it through `needs`."""
+    return {} if model_needs(stages) else {"model": str(exp.model.id)}
+
+
 def set_limit(exp: Experiment, es: EvalSetSpec) -> int | None:
     """The clips of `es` evaluated: its own limit, capped by eval.limit."""
     limits = [n for n in (es.limit, exp.eval_options["limit"]) if n is not None]

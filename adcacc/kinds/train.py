@@ -8,7 +8,7 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adcacc.kinds.shared import gpu_env, model_needs, model_path
+from adcacc.kinds.shared import gpu_env, model_needs, model_path, start_model
 from adcacc.stage import Stage
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ def plan(exp: Experiment, stages: list[Stage]) -> list[Stage]:
         recipe = exp.recipe(arm)
         for seed in exp.seeds:
             params = {"recipe": recipe, "hardware": exp.hardware, "device": exp.device, "seed": seed,
-                      "overrides": {**exp.overrides, **exp.arms[arm]}, "balance": arm in exp.balanced}
+                      "overrides": {**exp.overrides, **exp.arms[arm]}, "balance": arm in exp.balanced,
+                      **start_model(exp, stages)}
             needs = ("matched",) if recipe == "ac_matched" else ("build",)
             found.append(Stage(f"train/{arm}/s{seed}", "train", (*needs, *model_needs(stages)), params,
                                exp.out / "train" / arm / f"s{seed}", arm, seed, gpus=HARDWARE[exp.hardware].nproc))

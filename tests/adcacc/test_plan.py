@@ -37,6 +37,23 @@ def test_an_arm_override_reruns_only_that_arm_and_the_comparison(tmp_path):
     assert _plan(tmp_path, raw, "c") == before  # same file, same fingerprints
 
 
+def test_another_hub_model_reruns_every_stage_that_runs_it(tmp_path):
+    """Without a model stage, the model the arms start from is a parameter: a changed `model.id`
+    may not reuse trainings and inferences of the old one."""
+    def plan(raw: dict, name: str) -> dict[str, str]:  # the paper's data is not here: plan only
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(raw))
+        return {s.id: s.fingerprint for s in build_plan(load_experiment(path, tmp_path / "out", check_paths=False))}
+
+    raw = yaml.safe_load((EXPERIMENTS / "paper.yaml").read_text())
+    before = plan(raw, "a")
+    raw["model"]["id"] = "/models/another-qwen2-audio"
+    after = plan(raw, "b")
+    changed = {k for k in before if before[k] != after[k]}
+    assert changed == {k for k in before if k.split("/")[0] in ("train", "infer", "matched", "compare")}
+    assert "build" not in changed and any(k.startswith("train/") for k in changed)
+
+
 def test_ac_matched_trains_on_the_matched_data(tmp_path):
     exp = load_experiment(EXPERIMENTS / "smoke.yaml", tmp_path / "out")
     by_id = {s.id: s for s in build_plan(exp)}

@@ -56,7 +56,7 @@ def vocabulary_texts(build_dir: Path, corpus: Path | None = None) -> list[str]:
         texts |= set(phrasing_texts(Path(corpus)))
     texts |= {SPOKEN.get(lab, lab) for labels in TASK_LABELS.values() for lab in labels}
     for path in sorted(Path(build_dir).glob("*.jsonl")):
-        texts |= {text for _, row in read_swift_rows(path) for text in (row.prompt, row.answer)}
+        texts |= {text for _, row in read_swift_rows(path, empty_ok=True) for text in (row.prompt, row.answer)}
     return sorted(texts)
 
 

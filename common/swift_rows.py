@@ -53,9 +53,11 @@ class SwiftRow:
         return cls(prompt.strip(), messages[1]["content"].strip(), tuple(audios))
 
 
-def read_swift_rows(path: Path) -> list[tuple[int, SwiftRow]]:
-    """(line number, row) for each row of an ms-swift JSONL (`SwiftRow.parse` checks each)."""
+def read_swift_rows(path: Path, empty_ok: bool = False) -> list[tuple[int, SwiftRow]]:
+    """(line number, row) for each row of an ms-swift JSONL (`SwiftRow.parse` checks each).
+    `empty_ok`: a file without rows is no error (a build writes an empty split when its
+    fraction is 0, e.g. the demo's test split)."""
     rows = [(n, SwiftRow.parse(raw, path, n)) for n, raw in iter_jsonl(path)]
-    if not rows:
+    if not rows and not empty_ok:
         raise InputError(path, "holds no rows")
     return rows

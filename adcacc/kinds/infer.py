@@ -55,7 +55,7 @@ def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None)
     adapter = (state(train) or {}).get("checkpoint") if train else None
     if train and not adapter:
         raise InputError(train.state_file, "records no checkpoint; rerun the experiment")
-    run_inference(model_path(exp, by_id), p["eval_set"], eval_data(exp.out, p["data"]), stage.out,
+    run_inference(model_path(stage, by_id), p["eval_set"], eval_data(exp.out, p["data"]), stage.out,
                   adapter=adapter, batch_size=p["batch_size"], max_new_tokens=p["max_new_tokens"],
                   limit=p["limit"], teacher_forced=p["teacher_forced"], set_name=p["set_id"])
     return {}

@@ -26,7 +26,7 @@ def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None)
 
     from adcacc.data_builders.matched import write_matched
 
-    tokenizer = AutoTokenizer.from_pretrained(model_path(exp, by_id))
+    tokenizer = AutoTokenizer.from_pretrained(model_path(stage, by_id))
     return write_matched(by_id["build"].out, stage.out, lambda text: len(tokenizer(text)["input_ids"]))
 
 

@@ -10,14 +10,15 @@ if TYPE_CHECKING:
     from adcacc.experiment import EvalSetSpec, Experiment
 
 
-def model_path(exp: Experiment, by_id: dict[str, Stage]) -> str:
-    """The model every arm starts from: the pretraining's checkpoint (a path its parameters fix,
-    so a dry run prints the real one), the tiny model, or a hub id / folder."""
+def model_path(stage: Stage, by_id: dict[str, Stage]) -> str:
+    """The model `stage` starts from: its `model` parameter (a hub id / folder, `start_model`),
+    else the pretraining's checkpoint (a path its parameters fix, so a dry run prints the real
+    one), else the tiny model."""
+    if "model" in stage.params:
+        return stage.params["model"]
     if "pretrain" in by_id:
         return str(by_id["pretrain"].out / by_id["pretrain"].params["checkpoint"])
-    if "model" in by_id:
-        return str(by_id["model"].out)
-    return str(exp.model.id)
+    return str(by_id["model"].out)
 
 
 def model_needs(stages: list[Stage]) -> tuple[str, ...]:

@@ -45,7 +45,7 @@ def argv(stage: Stage, exp: Experiment, by_id: dict[str, Stage], count: bool = T
     data_dir = by_id["matched"].out if p["recipe"] == "ac_matched" else by_id["build"].out
     flags = {**p["overrides"], "seed": p["seed"], "data_seed": p["seed"]}
     samples = balanced_samples(p["recipe"], data_dir) if p.get("balance") and count else None
-    return train_argv(p["recipe"], p["hardware"], Path(model_path(exp, by_id)), data_dir, flags,
+    return train_argv(p["recipe"], p["hardware"], Path(model_path(stage, by_id)), data_dir, flags,
                       cpu=p["device"] == "cpu", samples=samples)
 
 

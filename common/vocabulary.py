@@ -40,6 +40,12 @@ CAPTION = "caption"
 EVAL_TASKS = (CAPTION, "vsc", "ser", "mic", "mgc")  # captioning, then the retention classifications
 
 
+def balanced(rows: dict[str, int]) -> dict[str, int]:
+    """Rows per dataset that draw each of a joint arm's datasets equally often: every dataset as
+    many rows as the largest has (the smaller ones repeated)."""
+    return dict.fromkeys(rows, max(rows.values()))
+
+
 def arm_rows_per_base(arm: str) -> int:
     """Training rows one base clip gives an arm: the sum over its dataset kinds."""
     return sum(ROWS_PER_BASE[d] for d in ARMS[arm].datasets)

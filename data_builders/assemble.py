@@ -46,9 +46,10 @@ def write_outputs(jobs, splits: dict[str, str], cfg, problems, fingerprint: dict
         for job in jobs:
             if job.base.id not in splits:
                 continue
-            shard = json.loads(shard_file(cfg, job.stem).read_text(encoding="utf-8"))
+            path = shard_file(cfg, job.stem)
+            shard = json.loads(path.read_text(encoding="utf-8"))
             if rewrite is not None:
-                shard = rewrite_shard(shard, rewrite)
+                shard = rewrite_shard(shard, rewrite, path)
             for t in DATASETS:
                 name = dataset_file(t, splits[job.base.id])
                 for row in shard["rows"][t]:

@@ -69,9 +69,10 @@ def make_rewriter(cfg: RewriteConfig, work: Path, seed: int) -> Rewriter:
     return Rewriter(CachedChat(backend, f"{cfg.backend}:{cfg.model}:{seed}", work / "rewrites"))
 
 
-def rewrite_shard(shard: dict, rewrite: Rewriter) -> dict:
-    """The shard with reworded post-edit captions and instructions, commonalities recomputed,
-    and the ADC / ACC rows' targets replaced to match (rows follow the pairs' order)."""
+def rewrite_shard(shard: dict, rewrite: Rewriter, path: Path) -> dict:
+    """The shard (read from `path`) with reworded post-edit captions and instructions,
+    commonalities recomputed, and the ADC / ACC rows' targets replaced to match (rows follow
+    the pairs' order)."""
     pairs = shard["pairs"]
     caption = {"A": next(p["pre_caption"] for p in pairs if p["src"] == "A")}
     for key in ("AB", "AC"):
@@ -83,11 +84,11 @@ def rewrite_shard(shard: dict, rewrite: Rewriter) -> dict:
                           "instruction": rewrite("instruction", p["instruction"]),
                           "commonality": commonality(p["op"], pre, post)})
     rows = {**shard["rows"],
-            "adc": [_with_target(r, p["instruction"]) for r, p in zip(shard["rows"]["adc"], new_pairs)],
-            "acc": [_with_target(r, p["commonality"]) for r, p in zip(shard["rows"]["acc"], new_pairs)]}
+            "adc": [_with_target(r, p["instruction"], path) for r, p in zip(shard["rows"]["adc"], new_pairs)],
+            "acc": [_with_target(r, p["commonality"], path) for r, p in zip(shard["rows"]["acc"], new_pairs)]}
     return {**shard, "pairs": new_pairs, "rows": rows}
 
 
-def _with_target(row: dict, target: str) -> dict:
-    """A shard's row (written by `SwiftRow.to_dict`) with its answer replaced."""
-    return replace(SwiftRow.parse(row, Path("shard")), answer=target).to_dict()
+def _with_target(row: dict, target: str, path: Path) -> dict:
+    """A row of the shard file `path` (written by `SwiftRow.to_dict`) with its answer replaced."""
+    return replace(SwiftRow.parse(row, path), answer=target).to_dict()

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from adcacc.common.errors import StageFailed
-from adcacc.common.vocabulary import ARMS
+from adcacc.common.vocabulary import ARMS, balanced
 from adcacc.data_builders.layout import dataset_file
 from adcacc.recipes.generate import RECIPE_DIR
 from adcacc.recipes.spec import CPU_OVERRIDES
@@ -42,10 +42,9 @@ def sft_argv(arm: str, hw: str, model: Path, data_dir: Path, flags: Mapping[str,
 
 
 def balanced_samples(arm: str, data_dir: Path) -> dict[str, int]:
-    """Training rows per dataset that draw each of a joint recipe's datasets equally often:
-    every dataset as many rows as the largest has (the smaller ones repeated)."""
-    rows = {s: _count_rows(data_dir / dataset_file(s, "train")) for s in ARMS[arm].datasets}
-    return dict.fromkeys(rows, max(rows.values()))
+    """Training rows per dataset of a joint recipe, balanced (`vocabulary.balanced`) over the
+    rows `data_dir` holds."""
+    return balanced({s: _count_rows(data_dir / dataset_file(s, "train")) for s in ARMS[arm].datasets})
 
 
 def _count_rows(path: Path) -> int:

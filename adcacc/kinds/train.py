@@ -66,14 +66,13 @@ def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
 
 
 def cost(stage: Stage, exp: Experiment, est: Estimates) -> dict[str, float]:
-    from adcacc.common.vocabulary import ARMS, ROWS_PER_BASE, arm_rows_per_base
+    from adcacc.common.vocabulary import ARMS, ROWS_PER_BASE, arm_rows_per_base, balanced
     from adcacc.recipes.spec import EFFECTIVE_BATCH, HARDWARE
 
     over, recipe = stage.params["overrides"], stage.params["recipe"]
     per_base = arm_rows_per_base(recipe)
-    if stage.params.get("balance"):  # each dataset as many rows as the largest
-        kinds = ARMS[recipe].datasets
-        per_base = max(ROWS_PER_BASE[d] for d in kinds) * len(kinds)
+    if stage.params.get("balance"):
+        per_base = sum(balanced({d: ROWS_PER_BASE[d] for d in ARMS[recipe].datasets}).values())
     rows = est.bases * per_base if est.bases is not None else None
     if stage.params["device"] == "cpu":
         steps = over.get("max_steps") or (math.ceil(rows / 2) if rows else None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from adcacc.common.files import csv_text
-from adcacc.evals.scoring.reports import markdown_table
+from adcacc.common.report_files import markdown_table
 
 PROXY_NOTE = ("PROXY sets are stand-ins built from the embedded corpus (real sounds from Debian "
               "packages and soundfonts); they are not the paper's benchmarks and are never "

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from adcacc.common.report_files import markdown_table, skipped_note
 from adcacc.evals.scoring.label_mapping import map_answers
-from adcacc.evals.scoring.reports import markdown_table, skipped_note
 from adcacc.evals.sets.tasks import TASK_LABELS, TASK_NAMES
 
 
@@ -95,4 +95,4 @@ def retention_report(run, task: str | None = None) -> tuple[dict, str]:
         [[t] + [result["confusion"][t][c] for c in cols] for t in result["support"]])
     md += "\nMapping rules used: " + ", ".join(f"{k} {v}" for k, v in result["rules"].items()) + "\n"
     md += "".join(f"\nNote: {n}\n" for n in notes)
-    return payload, md + skipped_note(run)
+    return payload, md + skipped_note(run.meta.get("skipped", []))

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from adcacc.common.errors import InputError
 from adcacc.common.owned_dir import owned
+from adcacc.common.report_files import markdown_table, skipped_note, write_report
 from adcacc.evals.inference.predictions import Run, read_predictions
 from adcacc.evals.scoring.caption_metrics import score_captions_detailed
-from adcacc.evals.scoring.reports import markdown_table, skipped_note, write_report
 from adcacc.evals.sets.tasks import CAPTION
 
 KINDS = {"captions": "references", "retention": "label"}  # report kind -> field each row needs
@@ -87,4 +87,4 @@ def caption_report(run: Run) -> tuple[dict, str]:
         md += "".join(f"- {n}: {why}\n" for n, why in scores.unavailable.items())
     if run.empty_ids:
         md += f"\n{len(run.empty_ids)} empty prediction(s) were scored as given (e.g. {run.empty_ids[:3]}).\n"
-    return payload, md + skipped_note(run)
+    return payload, md + skipped_note(run.meta.get("skipped", []))

@@ -19,6 +19,9 @@ TREE = {
     "evals/tasks.py": "",
     "evals/infer.py": "def run():\n    from adcacc.evals import backends\n    import adcacc.common.audio\n",  # lazy
     "evals/compare.py": "from adcacc.evals.tasks import z\nimport adcacc.evals.tasks\n",  # a bare name is not ours
+    "evals/typed.py": ("import typing\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                       "    from adcacc.evals.tasks import z\nif typing.TYPE_CHECKING:\n    import adcacc.evals.infer\n"
+                       "if not TYPE_CHECKING:\n    import adcacc.common.files\n"),
     "adcacc/__init__.py": "import adcacc.common.unused\n",  # a package's own imports run too
     "adcacc/stages.py": "",
 }
@@ -57,6 +60,10 @@ def test_imports_count_lazy_from_and_relative_imports(tree):
     assert imports("adcacc.evals.backends.chat", tree) == {"adcacc.evals.tasks"}
     assert imports("adcacc.common.files", tree) == set()  # json is not ours
     assert imports("adcacc.evals.compare", tree) == {"adcacc.evals.tasks"}
+
+
+def test_imports_skip_type_checking_blocks_but_not_their_negation(tree):
+    assert imports("adcacc.evals.typed", tree) == {"adcacc.common.files"}
 
 
 def test_reached_follows_imports_transitively_with_the_packages_around_them(tree):

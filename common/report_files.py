@@ -1,5 +1,7 @@
 """Writing reports: Markdown tables, and JSON + Markdown pairs written atomically.
 
+On the ground floor because both the scoring and the comparison layers print tables.
+
 Everything is computed before the first byte is written, and each file is renamed into
 place whole, so a crash during metric computation leaves no (partial) report behind.
 """
@@ -26,9 +28,8 @@ def markdown_table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def skipped_note(run) -> str:
-    """A Markdown line naming clips of the eval set that had no audio (never silently dropped)."""
-    skipped = run.meta.get("skipped", [])
+def skipped_note(skipped: list[dict]) -> str:
+    """A Markdown line naming clips of an eval set that had no audio (never silently dropped)."""
     if not skipped:
         return ""
     return (f"\n{len(skipped)} listed clip(s) had no audio and are not scored "

@@ -1,6 +1,6 @@
 """Every stage kind of `adcacc run`, in plan order. Each is one module of adcacc/kinds/ with
-the same parts (`plan`, `run`, `describe`, `cost`, `STEP`, and optionally `GPU`, `DATA` and
-`inputs`); adding a kind is writing that module and listing it here."""
+the same parts (`plan`, `run`, `describe`, `cost`, `STEP`, and optionally `GPU`, `DATA`,
+`inputs` and `run_worker`); adding a kind is writing that module and listing it here."""
 from __future__ import annotations
 
 from types import ModuleType
@@ -29,3 +29,13 @@ def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
 def takes_gpu(stage: Stage) -> bool:
     """Whether the runner gives the stage GPUs of its own (trainings, when GPUs are listed)."""
     return getattr(KINDS[stage.kind], "GPU", False)
+
+
+def runs_on_nodes(stage: Stage) -> bool:
+    """Whether the stage may run on several nodes: its kind has `run_worker` (trainings)."""
+    return hasattr(KINDS[stage.kind], "run_worker")
+
+
+def run_worker(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> None:
+    """On a node of rank > 0: the kind's part of node 0's run, and no bookkeeping (`adcacc.runner`)."""
+    KINDS[stage.kind].run_worker(stage, exp, by_id)

@@ -6,7 +6,9 @@ the quickstart and the tests train a recipe through `run_sft` (`train_argv` + `r
 
 A run writes into a temporary sibling folder and is renamed into place only when swift
 exited 0 and left a checkpoint, so a killed or failed run never looks finished. The command
-line (`command.txt`) and the full log (`sft.log`) are kept beside the checkpoints.
+line (`command.txt`) and the full log (`sft.log`) are kept beside the checkpoints. On several
+nodes, rank 0 runs `run_swift` and every other node `run_swift_worker`: the same swift command,
+writing nothing of its own.
 """
 from __future__ import annotations
 
@@ -20,14 +22,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from adcacc.common.errors import StageFailed
+from adcacc.common.errors import InputError, StageFailed
 from adcacc.common.vocabulary import ARMS, balanced
 from adcacc.data_builders.layout import dataset_file
 from adcacc.recipes.generate import RECIPE_DIR
-from adcacc.recipes.spec import CPU_OVERRIDES
+from adcacc.recipes.spec import CPU_OVERRIDES, HARDWARE
 from adcacc.recipes.swift_flags import flag_argv
 
 SWIFT = Path(sys.executable).parent / "swift"
+ACCUMULATION = "gradient_accumulation_steps"
 
 
 def sft_argv(arm: str, hw: str, model: Path, data_dir: Path, flags: Mapping[str, Any] = MappingProxyType({}),
@@ -53,10 +56,40 @@ def _count_rows(path: Path) -> int:
 
 
 def train_argv(arm: str, hw: str, model: Path, data_dir: Path, flags: Mapping[str, Any] = MappingProxyType({}),
-               cpu: bool = True, samples: dict[str, int] | None = None) -> list[str]:
+               cpu: bool = True, samples: dict[str, int] | None = None, processes: int | None = None) -> list[str]:
     """`sft_argv` with `flags` over the CPU overrides when `cpu` (no bf16, a few steps, no
-    worker processes): one dict, so each flag appears once, the caller's value winning."""
-    return sft_argv(arm, hw, model, data_dir, {**(CPU_OVERRIDES if cpu else {}), **flags}, samples)
+    worker processes): one dict, so each flag appears once, the caller's value winning.
+    `processes`: the training's processes on all nodes (`spread_over` keeps the recipe's step)."""
+    merged = {**(CPU_OVERRIDES if cpu else {}), **flags}
+    if processes is not None:
+        merged.update(spread_over(hw, merged, processes, cpu))
+    return sft_argv(arm, hw, model, data_dir, merged, samples)
+
+
+def spread_over(hw: str, flags: Mapping[str, Any], processes: int, cpu: bool) -> dict[str, Any]:
+    """Flags that keep a recipe's optimizer step on `processes` processes in all (nodes x
+    NPROC_PER_NODE). Where they are not the recipe's own: the accumulation (`flags`' or the
+    recipe's) x the recipe's processes / `processes`, so the same rows make a step
+    (`spec.effective_batch`), and the loss divided by the target tokens of all processes
+    (`average_tokens_across_devices`), as one process accumulating those rows divides it; without
+    it each process divides by its own and short answers weigh more. On CPU, `use_cpu`: without
+    it accelerate finds no device to distribute over and every process trains alone (measured:
+    DDP ran unsynchronised, DeepSpeed refused its batch size). Processes that cannot share the
+    step evenly are one line: a quietly changed batch would make the arms incomparable."""
+    hardware = HARDWARE[hw]
+    spread: dict[str, Any] = {"use_cpu": True} if cpu and processes > 1 else {}
+    if processes == hardware.nproc:
+        return spread
+    steps = int(flags.get(ACCUMULATION, next(v for k, v, _ in hardware.settings if k == ACCUMULATION)))
+    rows = steps * hardware.nproc
+    if rows % processes:
+        fits = ", ".join(str(n) for n in range(1, rows + 1) if rows % n == 0)
+        raise InputError(None, f"the {hw} recipe accumulates {rows} per-device batches per optimizer step "
+                               f"({ACCUMULATION} {steps} x its {hardware.nproc} processes), which {processes} "
+                               f"processes (nodes x NPROC_PER_NODE) cannot share evenly; use a number of "
+                               f"processes that divides {rows} ({fits})")
+    return {**spread, ACCUMULATION: rows // processes,
+            **({"average_tokens_across_devices": True} if processes > 1 else {})}
 
 
 def last_checkpoint(out: Path) -> Path | None:
@@ -70,15 +103,14 @@ def run_swift(argv: list[str], out: Path, env: dict[str, str] | None = None,
               log_name: str = "sft.log") -> Path:
     """Run `swift <argv> --output_dir <out>`, writing into `out`'s temporary sibling and renaming
     it into place on success; returns `out`. Raises StageFailed with the log's tail."""
-    tmp = out.with_name(out.name + ".partial")
+    tmp = partial_dir(out)
     shutil.rmtree(tmp, ignore_errors=True)  # a killed earlier attempt: start it over
     tmp.mkdir(parents=True)
     argv = [*argv, "--output_dir", str(tmp)]
     (tmp / "command.txt").write_text(shlex.join([str(SWIFT), *argv]) + "\n", encoding="utf-8")
     log = tmp / log_name
     with log.open("w", encoding="utf-8") as f:
-        code = subprocess.run([str(SWIFT), *argv], stdout=f, stderr=subprocess.STDOUT,
-                              env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}).returncode
+        code = subprocess.run([str(SWIFT), *argv], stdout=f, stderr=subprocess.STDOUT, env=_swift_env(env)).returncode
     if code != 0 or last_checkpoint(tmp) is None:
         kept = out.with_name(out.name + ".failed")
         shutil.rmtree(kept, ignore_errors=True)
@@ -89,6 +121,29 @@ def run_swift(argv: list[str], out: Path, env: dict[str, str] | None = None,
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return out
+
+
+def run_swift_worker(argv: list[str], out: Path, env: dict[str, str] | None = None) -> None:
+    """On a node of rank > 0: rank 0's `run_swift` command (same argv, same `<out>.partial`) and
+    nothing else; rank 0 alone deletes, renames and logs into that folder, and this node's output
+    goes to its own stdout (the job's log). torchrun starts no training process on any node
+    before every node has joined rank 0's rendezvous, which opens after rank 0 made the folder,
+    so nothing here lands in a folder rank 0 is about to delete."""
+    tmp = partial_dir(out)
+    code = subprocess.run([str(SWIFT), *argv, "--output_dir", str(tmp)], env=_swift_env(env)).returncode
+    if code != 0:
+        raise StageFailed(tmp, f"swift {argv[0]} failed on this worker node (exit {code}); its output is "
+                               "in this node's log, node 0's in sft.log")
+
+
+def partial_dir(out: Path) -> Path:
+    """Where swift writes until the run is renamed into `out`."""
+    return out.with_name(out.name + ".partial")
+
+
+def _swift_env(env: dict[str, str] | None) -> dict[str, str]:
+    """Ours, unbuffered (a log shows where a killed run stopped), with `env` over it."""
+    return {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
 
 
 def _point_inside(tmp: Path, out: Path) -> None:

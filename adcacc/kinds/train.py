@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adcacc.kinds.shared import gpu_env, model_needs, model_path, start_model
+from adcacc.nodes import Nodes, this_node
 from adcacc.stage import Stage
 
 if TYPE_CHECKING:
@@ -36,17 +37,21 @@ def plan(exp: Experiment, stages: list[Stage]) -> list[Stage]:
     return found
 
 
-def argv(stage: Stage, exp: Experiment, by_id: dict[str, Stage], count: bool = True) -> list[str]:
+def argv(stage: Stage, exp: Experiment, by_id: dict[str, Stage], count: bool = True,
+         nodes: Nodes | None = None) -> list[str]:
     """Its `swift sft` arguments but --output_dir; `count=False` before the build exists (a
-    balanced arm then cannot count its rows yet)."""
+    balanced arm then cannot count its rows yet). `nodes`: the topology swift will launch on
+    (default: this process's environment, which swift reads too)."""
     from adcacc.recipes.launch import balanced_samples, train_argv
+    from adcacc.recipes.spec import HARDWARE
 
     p = stage.params
     data_dir = by_id["matched"].out if p["recipe"] == "ac_matched" else by_id["build"].out
     flags = {**p["overrides"], "seed": p["seed"], "data_seed": p["seed"]}
     samples = balanced_samples(p["recipe"], data_dir) if p.get("balance") and count else None
+    processes = (nodes or this_node()).processes(HARDWARE[p["hardware"]].nproc)
     return train_argv(p["recipe"], p["hardware"], Path(model_path(stage, by_id)), data_dir, flags,
-                      cpu=p["device"] == "cpu", samples=samples)
+                      cpu=p["device"] == "cpu", samples=samples, processes=processes)
 
 
 def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None) -> dict:
@@ -54,6 +59,13 @@ def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None)
 
     out = run_swift(argv(stage, exp, by_id), stage.out, gpu_env(gpu))
     return {"checkpoint": str(last_checkpoint(out))}
+
+
+def run_worker(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> None:
+    """On a node of rank > 0: node 0's swift command, nothing of the stage's bookkeeping."""
+    from adcacc.recipes.launch import run_swift_worker
+
+    run_swift_worker(argv(stage, exp, by_id), stage.out)
 
 
 def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:

@@ -100,17 +100,18 @@ def last_checkpoint(out: Path) -> Path | None:
 
 
 def run_swift(argv: list[str], out: Path, env: dict[str, str] | None = None,
-              log_name: str = "sft.log") -> Path:
+              log_name: str = "sft.log", swift: Path = SWIFT) -> Path:
     """Run `swift <argv> --output_dir <out>`, writing into `out`'s temporary sibling and renaming
-    it into place on success; returns `out`. Raises StageFailed with the log's tail."""
+    it into place on success; returns `out`. Raises StageFailed with the log's tail. `swift`: the
+    CLI of the model family's environment (`.venv-omni/bin/swift` for Qwen-Omni)."""
     tmp = partial_dir(out)
     shutil.rmtree(tmp, ignore_errors=True)  # a killed earlier attempt: start it over
     tmp.mkdir(parents=True)
     argv = [*argv, "--output_dir", str(tmp)]
-    (tmp / "command.txt").write_text(shlex.join([str(SWIFT), *argv]) + "\n", encoding="utf-8")
+    (tmp / "command.txt").write_text(shlex.join([str(swift), *argv]) + "\n", encoding="utf-8")
     log = tmp / log_name
     with log.open("w", encoding="utf-8") as f:
-        code = subprocess.run([str(SWIFT), *argv], stdout=f, stderr=subprocess.STDOUT, env=_swift_env(env)).returncode
+        code = subprocess.run([str(swift), *argv], stdout=f, stderr=subprocess.STDOUT, env=_swift_env(env)).returncode
     if code != 0 or last_checkpoint(tmp) is None:
         kept = out.with_name(out.name + ".failed")
         shutil.rmtree(kept, ignore_errors=True)
@@ -156,8 +157,7 @@ def _point_inside(tmp: Path, out: Path) -> None:
 
 def run_sft(arm: str, hw: str, model: Path, data_dir: Path, out: Path, *,
             flags: Mapping[str, Any] = MappingProxyType({}), cpu: bool = True,
-            env: dict[str, str] | None = None) -> Path:
-    """Train one recipe with the real `swift sft`; returns its last checkpoint.
-
-    `cpu` adds `CPU_OVERRIDES` (the only flags a CPU run changes); `flags` win over them."""
-    return last_checkpoint(run_swift(train_argv(arm, hw, model, data_dir, flags, cpu), out, env))
+            env: dict[str, str] | None = None, swift: Path = SWIFT) -> Path:
+    """Train one recipe with the real `swift sft` (of `swift`'s environment); returns its last
+    checkpoint. `cpu` adds `CPU_OVERRIDES` (the only flags a CPU run changes); `flags` win over them."""
+    return last_checkpoint(run_swift(train_argv(arm, hw, model, data_dir, flags, cpu), out, env, swift=swift))

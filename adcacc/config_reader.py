@@ -3,7 +3,7 @@ the key path (`file: data.build.splits: problem`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from adcacc.common.errors import InputError
 
@@ -50,3 +50,12 @@ def kind_name(kind: type | tuple[type, ...]) -> str:
     names = {int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a mapping",
              bool: "true or false"}
     return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def as_key(r: Reader, check: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Run one of the builders' own checks with the YAML key as the name it reports, so the
+    file is refused for exactly what the stage would refuse (`data.build.splits: ...`)."""
+    try:
+        return check(*args, **kwargs)
+    except InputError as err:
+        raise InputError(r.path, f"{err.path}: {err.problem}") from None

@@ -13,17 +13,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from adcacc.common.errors import InputError
 from adcacc.common.vocabulary import ARMS as RECIPE_ARMS
 from adcacc.common.vocabulary import BASE
 from adcacc.common.yaml_files import read_yaml
-from adcacc.config_reader import Reader
+from adcacc.config_reader import Reader, as_key
 from adcacc.data_builders.datasets import check_seed, check_settings
 from adcacc.eval_data import CORPUS_PREFIX, OWN_FOLDERS, own_prefix
+from adcacc.model_spec import ModelSpec, read_model
 from adcacc.overrides import check_overrides
-from adcacc.recipes.generate import RECIPE_DIR
+from adcacc.recipes.generate import recipe_dir
 
 ARMS = (BASE, *RECIPE_ARMS)  # the untuned base, then one arm per recipe
 DIRECTIONS = ("greater", "less", "equivalent")
@@ -38,13 +39,6 @@ class DataSpec:
     subset: str
     event_dir: Path | None
     build: dict[str, Any]  # build_datasets options (seed, splits, max_bases, ...)
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    id: str | None  # hub id or local folder
-    tiny: dict[str, Any] | None  # build_tiny_qwen2_audio options
-    pretrain: dict[str, Any] | None  # full fine-tuning of the tiny model before any arm
 
 
 @dataclass(frozen=True)
@@ -116,7 +110,7 @@ def load_experiment(path: Path, out: Path | None = None, check_paths: bool = Tru
     name = _name(top)
     exp = Experiment(
         path=path, name=name, out=_out(top, out, name),
-        data=_data(top, missing), model=_model(top), hardware=top.get("hardware", str, "rtx4090"),
+        data=_data(top, missing), model=read_model(top), hardware=top.get("hardware", str, "rtx4090"),
         device=top.get("device", str, "cpu"), overrides=check_overrides(top),
         arms=_arms(top), recipes=_arm_field(top, "recipe"), balanced=frozenset(_arm_field(top, "balance")),
         seeds=_seeds(top), eval_sets=_eval_sets(top, missing), eval_options=_eval_options(top),
@@ -186,18 +180,9 @@ def _data(top: Reader, missing: list[str] | None) -> DataSpec:
 BUILD_NAMES = ("seed", "splits", "max_bases", "duration_s", "ratio_db", "workers")
 
 
-def _as_key(r: Reader, check: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Run one of the builders' own checks with the YAML key as the name it reports, so the
-    file is refused for exactly what the stage would refuse (`data.build.splits: ...`)."""
-    try:
-        return check(*args, **kwargs)
-    except InputError as err:
-        raise InputError(r.path, f"{err.path}: {err.problem}") from None
-
-
 def _check_build(build: Reader) -> None:
     settings = {k: v for k, v in build.node.items() if v is not None}
-    _as_key(build, check_settings, **settings, names={k: build._at(k) for k in BUILD_NAMES})
+    as_key(build, check_settings, **settings, names={k: build._at(k) for k in BUILD_NAMES})
 
 
 def _check_corpus(corpus: Reader) -> None:
@@ -205,40 +190,9 @@ def _check_corpus(corpus: Reader) -> None:
 
     corpus.get("cache", str)
     n = {**SCENES, **corpus.node}
-    _as_key(corpus, check_scene_counts, n["bases"], n["heldout"],
+    as_key(corpus, check_scene_counts, n["bases"], n["heldout"],
             (corpus._at("bases"), corpus._at("heldout"), corpus._at("pretrain")), n_pretrain=n["pretrain"])
-    _as_key(corpus, check_seed, n.get("seed", 0), corpus._at("seed"))
-
-
-def _model(top: Reader) -> ModelSpec:
-    m = top.sub("model", ("id", "tiny", "pretrain"))
-    if m is None:
-        top.fail("is required", "model")
-    model_id, tiny = m.get("id", str), m.get("tiny", dict)
-    if tiny is not None:  # build_tiny_qwen2_audio's options
-        t = m.sub("tiny", ("seed", "vocab"))
-        _as_key(t, check_seed, t.node.get("seed", 0), t._at("seed"))
-        if t.get("vocab", str, "auto") not in ("auto", "qwen", "bpe"):
-            t.fail("must be auto, qwen or bpe", "vocab")
-    if (model_id is None) == (tiny is None):
-        m.fail("give either id (a hub id or local folder) or tiny (a locally built Qwen2-Audio)")
-    if m.get("pretrain", dict) is not None and tiny is None:
-        m.fail("pretraining is only for a tiny model", "pretrain")
-    pretrain = m.sub("pretrain", ("overrides", "retention_repeats", "captions", "edit_phrasing"))
-    if pretrain is not None:
-        from adcacc.pretraining import CAPTION_SOURCES, MAX_PHRASING, RETENTION_TRAIN
-
-        check_overrides(pretrain)
-        repeats = pretrain.get("retention_repeats", (int, dict), 2)
-        per_task = repeats if isinstance(repeats, dict) else {t: repeats for t in RETENTION_TRAIN}
-        if any(t not in RETENTION_TRAIN or type(n) is not int or not 1 <= n <= 100 for t, n in per_task.items()):
-            pretrain.fail(f"must be from 1 to 100, or a map of {', '.join(RETENTION_TRAIN)} to such", "retention_repeats")
-        if not 0 <= pretrain.get("edit_phrasing", int, 0) <= MAX_PHRASING:
-            pretrain.fail(f"must be from 0 to {MAX_PHRASING:,}", "edit_phrasing")
-        if pretrain.get("captions", str, "build") not in CAPTION_SOURCES:
-            pretrain.fail(f"must be one of {', '.join(CAPTION_SOURCES)}", "captions")
-    return ModelSpec(id=model_id, tiny=tiny,  # a key set to null means its default, as everywhere
-                     pretrain={k: v for k, v in pretrain.node.items() if v is not None} if pretrain else None)
+    as_key(corpus, check_seed, n.get("seed", 0), corpus._at("seed"))
 
 
 def _arms(top: Reader) -> dict[str, dict[str, Any]]:
@@ -282,7 +236,7 @@ def _seeds(top: Reader) -> tuple[int, ...]:
         top.fail(f"must be a non-empty list of integers, got {seeds!r}", "seeds")
     if len(set(seeds)) != len(seeds):
         top.fail(f"repeats a seed: {seeds!r}", "seeds")
-    return tuple(_as_key(top, check_seed, s, "seeds") for s in seeds)
+    return tuple(as_key(top, check_seed, s, "seeds") for s in seeds)
 
 
 EVAL_KEYS = ("sets", "batch_size", "max_new_tokens", "limit", "bootstrap")
@@ -358,10 +312,11 @@ def _claims(top: Reader) -> tuple[ClaimSpec, ...]:
 def _check_cross_refs(exp: Experiment, top: Reader) -> None:
     if exp.device not in ("cpu", "gpu"):
         top.fail(f"must be cpu or gpu, got {exp.device!r}", "device")
+    family = exp.model.family
     for arm in exp.trained_arms:
-        recipe = RECIPE_DIR / f"{exp.recipe(arm)}_{exp.hardware}.yaml"
+        recipe = recipe_dir(family) / f"{exp.recipe(arm)}_{exp.hardware}.yaml"
         if not recipe.is_file():
-            top.fail(f"no recipe {recipe.name} for arm {arm!r} (see recipes/qwen2_audio/)", "hardware")
+            top.fail(f"no recipe {recipe.name} for arm {arm!r} (see recipes/{family}/)", "hardware")
     if exp.model.pretrain is not None and exp.data.corpus is None:
         top.fail("pretraining needs data.corpus (its retention training clips)", "model")
     if any(own_prefix(s.data) == CORPUS_PREFIX for s in exp.eval_sets) and exp.data.corpus is None:

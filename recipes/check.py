@@ -1,16 +1,13 @@
 """`adcacc recipes check`: catch a broken recipe or dataset before a GPU-hour is spent.
 
-Each recipe is parsed by ms-swift's own `SftArguments` parser (unknown keys and invalid
-values are reported as swift itself would), checked against the spec (paper
+Each recipe is parsed by ms-swift's own `SftArguments` parser, that of its family's environment
+(unknown keys and invalid values are reported as swift itself would), checked against the spec (paper
 hyperparameters, effective batch 16, the hardware's quantization / DeepSpeed settings),
 compared with what the generator writes, and, with `--data DIR`, every JSONL row it
 trains on is verified: file present, `<audio>` tags matching `audios`, audio files present.
 """
 from __future__ import annotations
 
-import contextlib
-import functools
-import io
 import json
 import os
 from pathlib import Path
@@ -19,54 +16,13 @@ from typing import Any
 from adcacc.common.errors import InputError
 from adcacc.common.vocabulary import ARMS
 from adcacc.common.yaml_files import read_yaml
-from adcacc.recipes.generate import render
+from adcacc.recipes.families import FAMILIES, family
+from adcacc.recipes.generate import recipe_dir, render
 from adcacc.recipes.spec import DEFAULT_DATA_DIR, EFFECTIVE_BATCH, HARDWARE, SHARED, effective_batch
+from adcacc.recipes.swift_args import problems_in
 
 PAPER_KEYS = ("lora_rank", "lora_alpha", "lora_dropout", "learning_rate",
               "weight_decay", "lr_scheduler_type", "per_device_train_batch_size", "max_length")
-
-
-def recipe_argv(recipe: dict[str, Any]) -> list[str]:
-    """The argv `swift sft recipe.yaml` builds from a recipe (its ENV block aside)."""
-    argv: list[str] = []
-    for key, value in recipe.items():
-        if key == "ENV":
-            continue
-        argv.append(f"--{key}")
-        if isinstance(value, list):
-            argv += [str(v) for v in value]
-        else:
-            argv.append(json.dumps(value) if isinstance(value, dict) else str(value))
-    return argv
-
-
-@functools.lru_cache(maxsize=1)
-def _sft_parser():
-    from swift.arguments import SftArguments
-    from transformers import HfArgumentParser
-
-    return HfArgumentParser(SftArguments)
-
-
-def swift_problems(recipe: dict[str, Any]) -> list[str]:
-    """Problems ms-swift's SftArguments parser finds (unknown keys, invalid values)."""
-    parser = _sft_parser()
-    err = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err):
-            _, unknown = parser.parse_known_args(recipe_argv(recipe))
-    except SystemExit:
-        return [err.getvalue().strip().splitlines()[-1]]
-    # a leftover value (a list given to a one-value flag: `num_train_epochs: [1, 2]`) is
-    # refused by `swift sft`, so it is a problem here too; values of an unknown flag are not
-    problems, after_unknown_flag = [], False
-    for u in unknown:
-        if u.startswith("--"):
-            problems.append(f"unknown ms-swift argument {u}")
-            after_unknown_flag = True
-        elif not after_unknown_flag:
-            problems.append(f"value {u!r} left over: a key holds more values than ms-swift takes")
-    return problems
 
 
 def hardware_problems(recipe: dict[str, Any], hw: str) -> list[str]:
@@ -79,10 +35,9 @@ def hardware_problems(recipe: dict[str, Any], hw: str) -> list[str]:
         problems.append(f"effective batch {effective_batch(recipe)} != {EFFECTIVE_BATCH}")
     quantized = recipe.get("quant_method") == "bnb" and recipe.get("quant_bits") == 4
     if quantized != hw.endswith("qlora"):
-        problems.append("4-bit bnb quantization must be set exactly for the qloran arm")
-    distributed = HARDWARE[hw].nproc > 1
-    if bool(recipe.get("deepspeed")) != distributed:
-        problems.append("deepspeed belongs to the multi-GPU arm only")
+        problems.append("4-bit bnb quantization must be set exactly for the qlora machine")
+    if bool(recipe.get("deepspeed")) != HARDWARE[hw].deepspeed:
+        problems.append(f"deepspeed {'belongs to' if HARDWARE[hw].deepspeed else 'is not used on'} the {hw} machine")
     if recipe.get("torch_dtype") != "bfloat16":
         problems.append("torch_dtype must be bfloat16 on these GPUs")
     return problems
@@ -157,16 +112,19 @@ def _audio_found(audio: str) -> bool:
     return _audio_path(audio).is_file()
 
 
-def check_recipe(path: Path, data_dir: Path | None) -> dict[str, str]:
-    """One table row: each column 'ok' or the first problem found."""
-    arm, hw = _split_name(path)
+def check_recipe(path: Path, data_dir: Path | None, fam: str = "qwen2_audio",
+                 swift: list[str] | None = None) -> dict[str, str]:
+    """One table row: each column 'ok' or the first problem found. `swift`: the family's ms-swift
+    parser's problems with it, when already asked (`problems_in`, one call per environment)."""
+    arm, hw = _split_name(path, fam)
     recipe = load_recipe(path)
-    swift = swift_problems(recipe)
+    if swift is None:
+        swift = problems_in(FAMILIES[fam].require_env(), [recipe])[0]
     try:
         hardware = hardware_problems(recipe, hw)
     except (TypeError, ValueError, AttributeError) as err:  # e.g. gradient_accumulation_steps: null
         hardware = [f"a batch or hardware setting has the wrong type ({err})"]
-    current = path.read_text(encoding="utf-8") == render(arm, hw)
+    current = path.read_text(encoding="utf-8") == render(arm, hw, fam)
     files = dataset_files(recipe, data_dir)
     missing = [str(p) for p in files if not p.is_file()]
     data = "ok" if not missing else f"missing {missing[0]}"
@@ -191,13 +149,14 @@ def load_recipe(path: Path) -> dict[str, Any]:
     return recipe
 
 
-def _split_name(path: Path) -> tuple[str, str]:
-    for hw in sorted(HARDWARE, key=len, reverse=True):
+def _split_name(path: Path, fam: str) -> tuple[str, str]:
+    machines = FAMILIES[fam].hardware
+    for hw in sorted(machines, key=len, reverse=True):
         arm = path.stem.removesuffix("_" + hw)
         if path.stem.endswith("_" + hw) and arm in ARMS:
             return arm, hw
     raise InputError(path, f"recipe name must be <arm>_<hardware>.yaml with arm in "
-                           f"{sorted(ARMS)} and hardware in {sorted(HARDWARE)}")
+                           f"{sorted(ARMS)} and hardware in {sorted(machines)} (the {fam} family's machines)")
 
 
 def print_table(rows: list[dict[str, str]]) -> None:
@@ -208,13 +167,39 @@ def print_table(rows: list[dict[str, str]]) -> None:
         print("  ".join(r[c].ljust(widths[c]) for c in cols))
 
 
-def run_check(recipe_dir: Path, data_dir: Path | None) -> int:
-    """Print the table; with `data_dir`, verify every row of every dataset used."""
-    paths = sorted(recipe_dir.glob("*.yaml"))
+def recipe_files(fam: str, folder: Path | None = None) -> list[Path]:
+    """A family's recipe files (its folder, or `folder`), each named for one of its machines."""
+    folder = folder or recipe_dir(fam)
+    paths = sorted(folder.glob("*.yaml"))
     if not paths:
-        raise InputError(recipe_dir, "no recipe YAMLs here")
-    rows = [check_recipe(p, data_dir) for p in paths]
-    print_table(rows)
+        raise InputError(folder, "no recipe YAMLs here")
+    for p in paths:
+        _split_name(p, fam)  # a misnamed file is one line before any parser starts
+    return paths
+
+
+def parse_all(found: dict[str, list[Path]]) -> dict[Path, list[str]]:
+    """Each recipe's problems by its family's ms-swift parser: one call per environment."""
+    by_python: dict[Path, list[Path]] = {}
+    for fam, paths in found.items():
+        by_python.setdefault(family(fam).require_env(), []).extend(paths)
+    problems: dict[Path, list[str]] = {}
+    for python, paths in by_python.items():
+        problems.update(zip(paths, problems_in(python, [load_recipe(p) for p in paths])))
+    return problems
+
+
+def run_check(families: list[str], data_dir: Path | None, folder: Path | None = None) -> int:
+    """Print each family's table (`folder`: one family's recipes kept elsewhere); with
+    `data_dir`, verify every row of every dataset used."""
+    found = {fam: recipe_files(fam, folder) for fam in families}
+    swift = parse_all(found)
+    paths, rows = [p for ps in found.values() for p in ps], []
+    for fam, files in found.items():
+        table = [check_recipe(p, data_dir, fam, swift[p]) for p in files]
+        print(f"{fam} ({FAMILIES[fam].env}'s ms-swift parser): {folder or recipe_dir(fam)}")
+        print_table(table)
+        rows += table
     bad = [r for r in rows if any(v != "ok" for k, v in r.items()
                                   if k not in ("recipe", "data"))]
     if data_dir is not None:
@@ -226,10 +211,10 @@ def run_check(recipe_dir: Path, data_dir: Path | None) -> int:
             for f in dataset_files(recipe, data_dir):
                 limits[f] = min(limits.get(f, 10**9), int(recipe.get("max_length", 10**9)))
         for f in sorted(limits):
-            rows = verify_dataset(f)
+            count = verify_dataset(f)
             lengths = file_lengths(f, _audio_path)
             over = sum(n > limits[f] for n in lengths)
-            print(f"{f}: {rows} rows ok; true length (audio expanded) max {max(lengths)} tokens, "
+            print(f"{f}: {count} rows ok; true length (audio expanded) max {max(lengths)} tokens, "
                   f"{over} rows over max_length {limits[f]}")
     elif any(r["data"] != "ok" for r in rows):
         print(f"datasets not built yet: run `adcacc build --out {DEFAULT_DATA_DIR}`, then "

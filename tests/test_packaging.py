@@ -68,7 +68,7 @@ def test_the_wheel_installs_beside_a_distribution_that_owns_common(tmp_path):
     _run([*pip, "--python", py, "install", "-q", "--no-deps", *sorted(wheels.glob("*.whl"))])
     check = ("import common, adcacc.common.files, adcacc.evals.comparison.compare, adcacc.recipes.generate as g;"
              "assert common.OWNER == 'someone else';"
-             "assert (g.RECIPE_DIR / 'acc_rtx4090.yaml').is_file();"
+             "assert (g.recipe_dir('qwen2_5_omni') / 'acc_rtx4090.yaml').is_file();"
              "print(adcacc.evals.comparison.compare.__file__)")
     where = _run([py, "-c", check], cwd=tmp_path)
     assert where.startswith(str(site / "adcacc" / "evals")), where

@@ -5,14 +5,14 @@ from adcacc.common.vocabulary import (ARMS, BASE, CAPTION, DATASETS, EVAL_TASKS,
 from adcacc.data_builders.layout import dataset_files
 from adcacc.evals.sets import tasks
 from adcacc.evals.sets.eval_sets import SET_TASKS
-from adcacc.recipes.generate import RECIPE_DIR
+from adcacc.recipes.generate import recipe_dir
 
 
 def test_every_arm_trains_on_known_dataset_kinds_and_has_its_recipes():
     assert BASE not in ARMS and set(DATASETS) <= set(ARMS)
     for arm, spec in ARMS.items():
         assert spec.datasets and set(spec.datasets) <= set(ROWS_PER_BASE), arm
-        assert (RECIPE_DIR / f"{arm}_rtx4090.yaml").is_file()
+        assert (recipe_dir() / f"{arm}_rtx4090.yaml").is_file()
     assert arm_rows_per_base("ac_adc") == 7 and arm_rows_per_base("acc") == 6
 
 

@@ -9,19 +9,25 @@ import yaml
 
 from adcacc.cli import main
 from adcacc.common.errors import InputError
-from adcacc.recipes.check import check_recipe, hardware_problems, load_recipe, run_check, swift_problems, verify_dataset
-from adcacc.recipes.generate import RECIPE_DIR, recipe_name
+from adcacc.recipes.check import check_recipe, hardware_problems, load_recipe, run_check, verify_dataset
+from adcacc.recipes.families import FAMILIES
+from adcacc.recipes.generate import recipe_dir, recipe_name
+from adcacc.recipes.swift_args import problems_in, swift_problems
+
+QWEN2_AUDIO = ["qwen2_audio"]
 
 
-def _shipped(task: str, hw: str) -> dict:
+def _shipped(task: str, hw: str, family: str = "qwen2_audio") -> dict:
     """A checked-in recipe, read as `adcacc recipes check` reads it."""
-    return load_recipe(RECIPE_DIR / recipe_name(task, hw))
+    return load_recipe(recipe_dir(family) / recipe_name(task, hw))
 
 
 def test_all_recipes_pass_and_table_lists_them(capsys):
-    assert run_check(RECIPE_DIR, None) == 0
+    assert run_check(list(FAMILIES), None) == 0
     out = capsys.readouterr().out
-    assert len([line for line in out.splitlines() if ".yaml" in line]) == 18  # 6 tasks x 3 machines
+    # 6 tasks x (3 machines for Qwen2-Audio and Qwen2.5-Omni-7B, 2 for the 3B, 1 for Qwen3-Omni)
+    assert len([line for line in out.splitlines() if ".yaml" in line]) == 6 * (3 + 3 + 2 + 1)
+    assert "qwen3_omni (.venv-omni's ms-swift parser)" in out
     assert "adcacc build --out data/adcacc" in out
 
 
@@ -33,6 +39,20 @@ def test_swift_parser_rejects_unknown_keys_and_bad_values():
     assert len(problem) == 1 and "quant_bits" in problem[0] and "invalid choice" in problem[0]
 
 
+def test_an_omni_recipe_is_parsed_by_the_omni_environments_swift():
+    """One call to .venv-omni's Python parses all the recipes it is given (a subprocess: that
+    environment's ms-swift and transformers 4.57 cannot load here)."""
+    recipe = _shipped("acc", "rtx4090", "qwen2_5_omni")
+    assert recipe["model_type"] == "qwen2_5_omni" and recipe["ENV"]["ENABLE_AUDIO_OUTPUT"] == 0
+    python = FAMILIES["qwen2_5_omni"].require_env()
+    assert problems_in(python, [recipe, {**recipe, "lora_rnak": 8}]) == [[], ["unknown ms-swift argument --lora_rnak"]]
+
+
+def test_a_folder_of_recipes_needs_its_family(tmp_path, capsys):
+    assert main(["recipes", "check", "--recipes", str(tmp_path)]) == 2
+    assert "name it with --family" in capsys.readouterr().err
+
+
 def test_hardware_incoherence_is_named():
     assert hardware_problems(_shipped("acc", "rtx4090_qlora"), "rtx4090_qlora") == []
     bad_batch = {**_shipped("acc", "a100x8"), "gradient_accumulation_steps": 16}
@@ -41,6 +61,9 @@ def test_hardware_incoherence_is_named():
     assert "4-bit" in hardware_problems(no_quant, "rtx4090_qlora")[0]
     off_paper = {**_shipped("ac", "rtx4090"), "lora_rank": 64}
     assert hardware_problems(off_paper, "rtx4090") == ["lora_rank=64, paper says 8"]
+    moe = _shipped("acc", "a100x8_mp", "qwen3_omni")
+    assert hardware_problems(moe, "a100x8_mp") == []
+    assert hardware_problems({**moe, "deepspeed": "zero3"}, "a100x8_mp") == ["deepspeed is not used on the a100x8_mp machine"]
 
 
 def test_stale_or_misnamed_recipe(tmp_path):
@@ -49,14 +72,16 @@ def test_stale_or_misnamed_recipe(tmp_path):
     path.write_text(yaml.safe_dump(recipe))
     row = check_recipe(path, None)
     assert row["generated"].startswith("stale") and row["hardware"].startswith("lora_rank=16")
-    assert run_check(tmp_path, None) == 1
+    assert run_check(QWEN2_AUDIO, None, tmp_path) == 1
+    with pytest.raises(InputError, match="the qwen3_omni family's machines"):  # Qwen3-Omni: 8 x A100 only
+        run_check(["qwen3_omni"], None, tmp_path)
     (tmp_path / "acc_h100.yaml").write_text("{}")
     with pytest.raises(InputError, match="recipe name"):
-        run_check(tmp_path, None)
+        run_check(QWEN2_AUDIO, None, tmp_path)
 
 
 def test_data_dir_verifies_every_dataset(dataset_dir, capsys):
-    assert run_check(RECIPE_DIR, dataset_dir) == 0
+    assert run_check(QWEN2_AUDIO, dataset_dir) == 0
     out = capsys.readouterr().out
     rows = len((dataset_dir / "acc_train.jsonl").read_text().splitlines())
     assert rows == 12 and f"{dataset_dir / 'acc_train.jsonl'}: {rows} rows ok" in out  # 2 train bases x 6
@@ -119,7 +144,7 @@ def test_relative_audio_paths_follow_swift_root_image_dir(dataset_dir, tmp_path,
 
 def test_broken_yaml_is_one_line(tmp_path, capsys):
     (tmp_path / "acc_rtx4090.yaml").write_text("lora_rank: 8\n  bad: [\n")
-    assert main(["recipes", "check", "--recipes", str(tmp_path)]) == 2
+    assert main(["recipes", "check", "--family", "qwen2_audio", "--recipes", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "acc_rtx4090.yaml row 2: not valid YAML" in err[0]
 
@@ -130,11 +155,11 @@ def test_broken_yaml_is_one_line(tmp_path, capsys):
     ("dataset", [123], "dataset must be a path or a list of paths"),
 ])
 def test_values_swift_would_refuse_are_refused(tmp_path, capsys, key, value, problem):
-    recipe = yaml.safe_load((RECIPE_DIR / "acc_rtx4090.yaml").read_text())
+    recipe = yaml.safe_load((recipe_dir() / "acc_rtx4090.yaml").read_text())
     recipe[key] = value
     (tmp_path / "acc_rtx4090.yaml").write_text(yaml.safe_dump(recipe))
     try:
-        code = run_check(tmp_path, None)
+        code = run_check(QWEN2_AUDIO, None, tmp_path)
     except InputError as err:
         code, message = 2, str(err)
     else:

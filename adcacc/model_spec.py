@@ -9,9 +9,7 @@ from typing import Any
 from adcacc.config_reader import Reader, as_key
 from adcacc.data_builders.datasets import check_seed
 from adcacc.overrides import check_overrides
-from adcacc.recipes.families import FAMILIES
-
-DEFAULT_FAMILY = "qwen2_audio"  # the ACC paper's model
+from adcacc.recipes.families import DEFAULT_FAMILY, FAMILIES
 
 
 @dataclass(frozen=True)

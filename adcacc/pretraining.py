@@ -1,5 +1,5 @@
-"""The toy base model: a tiny Qwen2-Audio pretrained from scratch, so the arms have something
-to lose.
+"""The toy base model: a tiny model of the experiment's family (Qwen2-Audio, or a Qwen-Omni
+thinker) pretrained from scratch, so the arms have something to lose.
 
 A random tiny model scores zero on everything, so fine-tuning cannot make it forget. This
 pretrains one with `swift sft --tuner_type full` (the same CLI the arms use) on what the
@@ -30,7 +30,7 @@ CHAT_TEXTS = ("system\nYou are a helpful assistant.\n", "user\n", "assistant\n")
 # `swift sft` flags of the pretraining; all our choice (no paper pretrains a tiny model).
 # The experiment's `model.pretrain.overrides` come after these and win.
 FLAGS: dict[str, Any] = {
-    "model_type": "qwen2_audio",
+    "model_type": "qwen2_audio",  # the family's (pretrain_argv)
     "tuner_type": "full", "freeze_vit": False, "freeze_aligner": False,  # from scratch: train everything
     "torch_dtype": "float32", "bf16": False, "fp16": False,  # CPU
     "learning_rate": 2e-3,  # a 64-wide model from scratch; 1e-4 barely moves it in 300 steps
@@ -158,9 +158,12 @@ def pretrain_checkpoint(sft_out: Path, overrides: dict[str, Any]) -> Path:
     return Path(sft_out) / f"checkpoint-{int({**FLAGS, **overrides}['max_steps'])}"
 
 
-def pretrain_argv(model: Path, data_dir: Path, overrides: dict[str, Any]) -> list[str]:
-    """`swift sft` arguments of the pretraining: FLAGS, then the experiment's overrides."""
-    flags = {**FLAGS, **overrides}
+def pretrain_argv(model: Path, data_dir: Path, overrides: dict[str, Any], family: str = "qwen2_audio") -> list[str]:
+    """`swift sft` arguments of the pretraining: FLAGS with the family's model_type, then the
+    experiment's overrides."""
+    from adcacc.recipes.families import FAMILIES
+
+    flags = {**FLAGS, "model_type": FAMILIES[family].model_type, **overrides}
     flags.setdefault("save_steps", flags["max_steps"])
     return ["sft", "--model", str(model), "--dataset", str(Path(data_dir) / TRAIN_FILE), *flag_argv(flags)]
 

@@ -26,6 +26,7 @@ from adcacc.dry_run import stage_cost
 from adcacc.experiment import Experiment
 from adcacc.nodes import Nodes, node_count
 from adcacc.plan import build_plan
+from adcacc.recipes.spec import Hardware
 from adcacc.stage import Stage
 from adcacc.stage_kinds import KINDS
 
@@ -117,11 +118,12 @@ def emit_slurm(exp: Experiment, out_dir: Path, nodes: int | str = 1) -> list[Pat
     for s in (s for s in stages if s.kind == "train"):
         argv(s, exp, by_id, count=False, nodes=Nodes(count))
     with owned(out_dir, "adcacc run --emit-slurm", option="--emit-slurm") as folder:
-        return _write_scripts(folder, stages, exp, HARDWARE[exp.hardware].nproc, count)
+        return _write_scripts(folder, stages, exp, HARDWARE[exp.hardware], count)
 
 
-def _write_scripts(folder: Owned, stages: list[Stage], exp: Experiment, nproc: int, nodes: int) -> list[Path]:
-    """One sbatch script per non-empty step and submit.sh, into the claimed folder."""
+def _write_scripts(folder: Owned, stages: list[Stage], exp: Experiment, hardware: Hardware, nodes: int) -> list[Path]:
+    """One sbatch script per non-empty step and submit.sh, into the claimed folder; a training
+    asks for its recipe's GPUs (`hardware.gpus`) and starts its processes (`hardware.nproc`)."""
     out_dir = folder.root
     written, names = [], []
     for n, (name, kinds) in enumerate(STEPS, start=1):
@@ -135,9 +137,9 @@ def _write_scripts(folder: Owned, stages: list[Stage], exp: Experiment, nproc: i
             groups = [[s.id] for s in chosen]
         else:
             groups = [[s.id for s in chosen]]
-        gpus = {"train": nproc, "infer": 1}.get(name, 0) if exp.device == "gpu" else 0
+        gpus = {"train": hardware.gpus, "infer": 1}.get(name, 0) if exp.device == "gpu" else 0
         on = nodes if name == "train" else 1  # only trainings span nodes; the cache serves every step
-        env = (shared_cache(exp) if nodes > 1 else []) + (node_env(nodes, nproc) if on > 1 else [])
+        env = (shared_cache(exp) if nodes > 1 else []) + (node_env(nodes, hardware.nproc) if on > 1 else [])
         text = script(name, groups, exp, gpus, _hours(chosen, exp), on, env)
         path = folder.write_text(f"{n:02d}_{name}.sbatch", text)
         written.append(path)

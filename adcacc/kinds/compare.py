@@ -70,8 +70,19 @@ def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None)
     claims = [Claim(**c) for c in stage.params["claims"]]
     result = compare_experiment(arms, stage.out, base="base" if "base" in arms else next(iter(arms)),
                                 contrasts=contrasts, claims=claims, n_boot=stage.params["bootstrap"], seed=0,
-                                gates=gate_claims(exp), eval_sets=[es.id for es in exp.eval_sets])
+                                gates=gate_claims(exp), eval_sets=[es.id for es in exp.eval_sets],
+                                model=model_text(exp))
     return {"verdicts": result["verdicts"], "gates": result["gates"], "void": result["void"]}
+
+
+def model_text(exp: Experiment) -> str:
+    """The report's model line: the family, and what of it was trained (a tiny or a named model)."""
+    from adcacc.recipes.families import FAMILIES
+
+    family = FAMILIES[exp.model.family]
+    which = exp.model.id or ("a tiny random model of its classes, pretrained here" if exp.model.pretrain
+                             else "a tiny random model of its classes")
+    return f"{family.title} family ({exp.model.family}, {family.env}): {which}"
 
 
 def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:

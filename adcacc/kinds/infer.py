@@ -1,11 +1,12 @@
 """infer: one model (the base, or an arm's seed) on one eval set, with teacher-forced label and
-reference log-probabilities; an arm is run on the held-out sets and on its own task only."""
+reference log-probabilities, by its family's backend in its family's environment; an arm is run on
+the held-out sets and on its own task only."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adcacc.kinds.shared import call_text, model_needs, model_path, set_limit, start_model
+from adcacc.kinds.shared import call_text, family_param, model_needs, model_path, set_limit, start_model
 from adcacc.stage import Stage, state
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ def plan(exp: Experiment, stages: list[Stage]) -> list[Stage]:
     # every run also scores the allowed labels / references under teacher forcing: the sensitive
     # measures and the arms' own-task preconditions read them (adcacc.evals.inference.teacher_forcing)
     options = {**{k: exp.eval_options[k] for k in ("batch_size", "max_new_tokens")}, "teacher_forced": True,
-               **start_model(exp, stages)}
+               **start_model(exp, stages), **family_param(exp)}
     found = []
     for arm in exp.arms:
         for seed in ((None,) if arm == "base" else exp.seeds):
@@ -48,16 +49,18 @@ def inputs(stage: Stage, cache: Path, save: bool, memo: dict) -> str | None:
 def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None) -> dict:
     from adcacc.common.errors import InputError
     from adcacc.eval_data import eval_data
-    from adcacc.evals.inference.infer import run_inference
+    from adcacc.evals.inference.in_env import run_inference_in
+    from adcacc.recipes.families import FAMILIES
 
-    p = stage.params
+    p, family = stage.params, FAMILIES[exp.model.family]
     train = by_id.get(f"train/{stage.arm}/s{stage.seed}")
     adapter = (state(train) or {}).get("checkpoint") if train else None
     if train and not adapter:
         raise InputError(train.state_file, "records no checkpoint; rerun the experiment")
-    run_inference(model_path(stage, by_id), p["eval_set"], eval_data(exp.out, p["data"]), stage.out,
-                  adapter=adapter, batch_size=p["batch_size"], max_new_tokens=p["max_new_tokens"],
-                  limit=p["limit"], teacher_forced=p["teacher_forced"], set_name=p["set_id"])
+    run_inference_in(family.require_env(), model_path(stage, by_id), p["eval_set"], eval_data(exp.out, p["data"]),
+                     stage.out, adapter=adapter, backend=family.backend, batch_size=p["batch_size"],
+                     max_new_tokens=p["max_new_tokens"], limit=p["limit"], teacher_forced=p["teacher_forced"],
+                     set_name=p["set_id"])
     return {}
 
 

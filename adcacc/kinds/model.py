@@ -1,10 +1,13 @@
-"""model: the tiny Qwen2-Audio (`model.tiny`), its vocabulary cut to the experiment's texts
-when it is pretrained."""
+"""model: the tiny model of the experiment's family (`model.tiny`): a Qwen2-Audio built here, its
+vocabulary cut to the experiment's texts when it is pretrained; a Qwen-Omni thinker built by its
+own environment's Python (full Qwen2 vocabulary: the Omni builder does not cut it)."""
 from __future__ import annotations
 
+import subprocess
 from typing import TYPE_CHECKING
 
-from adcacc.kinds.shared import call_text
+from adcacc.kinds.shared import call_text, family_of, family_param
+from adcacc.recipes.families import DEFAULT_FAMILY
 from adcacc.stage import Stage
 
 if TYPE_CHECKING:
@@ -17,23 +20,45 @@ STEP = "prepare"
 def plan(exp: Experiment, stages: list[Stage]) -> list[Stage]:
     if exp.model.tiny is None:
         return []
-    trim = exp.model.pretrain is not None  # pretraining cuts the vocabulary to the experiment's texts
-    return [Stage("model", "model", ("build", "corpus") if trim else (), {**exp.model.tiny, "trim_vocab": trim},
-                  exp.out / "model")]
+    # pretraining a Qwen2-Audio cuts its vocabulary to the experiment's texts
+    trim = exp.model.pretrain is not None and exp.model.family == DEFAULT_FAMILY
+    return [Stage("model", "model", ("build", "corpus") if trim else (),
+                  {**exp.model.tiny, "trim_vocab": trim, **family_param(exp)}, exp.out / "model")]
 
 
 def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None) -> dict:
     from adcacc.pretraining import vocabulary_texts
     from adcacc.recipes.tiny_model import build_tiny_qwen2_audio
 
-    p = dict(stage.params)
+    p = {k: v for k, v in stage.params.items() if k != "family"}
+    if family_of(stage) != DEFAULT_FAMILY:
+        _build_in_env(stage, p.get("seed", 0))
+        return {}
     corpus = by_id["corpus"].out if "corpus" in by_id else None
     texts = vocabulary_texts(by_id["build"].out, corpus) if p.pop("trim_vocab") else None
     build_tiny_qwen2_audio(stage.out, **p, texts=texts)
     return {}
 
 
+def _build_in_env(stage: Stage, seed: int) -> None:
+    """`adcacc.recipes.tiny_omni` run by the family's Python (its transformers builds the model)."""
+    from adcacc.common.errors import StageFailed
+    from adcacc.recipes.families import FAMILIES
+
+    family = FAMILIES[family_of(stage)]
+    argv = [str(family.require_env()), "-m", "adcacc.recipes.tiny_omni", str(stage.out), "--family", family.tiny,
+            "--seed", str(seed)]
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise StageFailed(stage.out, f"the tiny {family.tiny} build failed (exit {done.returncode})",
+                          (done.stderr or done.stdout).strip().splitlines()[-15:])
+
+
 def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
+    from adcacc.recipes.families import FAMILIES
+
+    if family_of(stage) != DEFAULT_FAMILY:
+        return call_text("build_tiny_omni", stage) + f" by {FAMILIES[family_of(stage)].env}'s Python"
     return call_text("build_tiny_qwen2_audio", stage)
 
 

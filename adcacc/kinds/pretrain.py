@@ -27,20 +27,23 @@ def plan(exp: Experiment, stages: list[Stage]) -> list[Stage]:
     # it) and the training rows the baselines take their most frequent answers from
     outputs = {"checkpoint": pretrain_checkpoint(Path("sft"), pretrain.get("overrides", {})).as_posix(),
                "data": "data"}
+    # the family is the model stage's: its fingerprint reaches this one through `needs`
     return [Stage("pretrain", "pretrain", ("model", "build", "corpus"), {**pretrain, **outputs}, exp.out / "pretrain")]
 
 
 def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None) -> dict:
     from adcacc.common.errors import StageFailed
     from adcacc.pretraining import pretrain_argv, write_pretrain_data
-    from adcacc.recipes.launch import last_checkpoint, run_swift
+    from adcacc.recipes.families import FAMILIES
+    from adcacc.recipes.launch import family_swift, last_checkpoint, run_swift
 
-    p = stage.params
+    p, family = stage.params, exp.model.family
     counts = write_pretrain_data(by_id["build"].out, by_id["corpus"].out, stage.out / p["data"],
                                  p.get("retention_repeats", 2), p.get("captions", "build"),
                                  p.get("edit_phrasing", 0))
-    argv = pretrain_argv(by_id["model"].out, stage.out / p["data"], p.get("overrides", {}))
-    out = run_swift(argv, stage.out / "sft", gpu_env(gpu))
+    argv = pretrain_argv(by_id["model"].out, stage.out / p["data"], p.get("overrides", {}), family)
+    env = {**(gpu_env(gpu) or {}), **FAMILIES[family].environment()}
+    out = run_swift(argv, stage.out / "sft", env or None, swift=family_swift(family))
     checkpoint = stage.out / p["checkpoint"]
     if last_checkpoint(out) != checkpoint:
         raise StageFailed(out / "sft.log", f"swift saved {last_checkpoint(out)}, not {checkpoint}", [])

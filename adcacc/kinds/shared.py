@@ -34,6 +34,21 @@ def start_model(exp: Experiment, stages: list[Stage]) -> dict[str, str]:
     return {} if model_needs(stages) else {"model": str(exp.model.id)}
 
 
+def family_param(exp: Experiment) -> dict[str, str]:
+    """The model family, as a stage parameter where it is not the default (so the stages of a
+    Qwen2-Audio experiment keep their fingerprints)."""
+    from adcacc.recipes.families import DEFAULT_FAMILY
+
+    return {} if exp.model.family == DEFAULT_FAMILY else {"family": exp.model.family}
+
+
+def family_of(stage: Stage) -> str:
+    """The model family a stage runs (`family_param`)."""
+    from adcacc.recipes.families import DEFAULT_FAMILY
+
+    return stage.params.get("family", DEFAULT_FAMILY)
+
+
 def set_limit(exp: Experiment, es: EvalSetSpec) -> int | None:
     """The clips of `es` evaluated: its own limit, capped by eval.limit."""
     limits = [n for n in (es.limit, exp.eval_options["limit"]) if n is not None]

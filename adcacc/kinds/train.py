@@ -1,6 +1,6 @@
-"""train: one arm's `swift sft` with its real recipe (recipes/qwen2_audio/<arm>_<hardware>.yaml),
-per seed, from the model the experiment starts from; `overrides` and `balance` change only what
-they name."""
+"""train: one arm's `swift sft` with its real recipe (recipes/<family>/<arm>_<hardware>.yaml), by the
+swift of the family's environment, per seed, from the model the experiment starts from;
+`overrides` and `balance` change only what they name."""
 from __future__ import annotations
 
 import math
@@ -8,8 +8,9 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adcacc.kinds.shared import gpu_env, model_needs, model_path, start_model
+from adcacc.kinds.shared import family_of, family_param, gpu_env, model_needs, model_path, start_model
 from adcacc.nodes import Nodes, this_node
+from adcacc.recipes.families import FAMILIES, OWN_ENV
 from adcacc.stage import Stage
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 STEP = "train"
 GPU = True  # the runner gives each training its recipe's GPUs when GPUs are listed
-DATA = (("adcacc.recipes", "qwen2_audio"),)  # files it reads that are not imports: the recipes
+DATA = tuple(("adcacc.recipes", family) for family in FAMILIES)  # files it reads that are not imports: the recipes
 
 
 def plan(exp: Experiment, stages: list[Stage]) -> list[Stage]:
@@ -28,12 +29,12 @@ def plan(exp: Experiment, stages: list[Stage]) -> list[Stage]:
     for arm in (a for a in exp.arms if a != "base"):
         recipe = exp.recipe(arm)
         for seed in exp.seeds:
-            params = {"recipe": recipe, "hardware": exp.hardware, "device": exp.device, "seed": seed,
+            params = {"recipe": recipe, **family_param(exp), "hardware": exp.hardware, "device": exp.device, "seed": seed,
                       "overrides": {**exp.overrides, **exp.arms[arm]}, "balance": arm in exp.balanced,
                       **start_model(exp, stages)}
             needs = ("matched",) if recipe == "ac_matched" else ("build",)
             found.append(Stage(f"train/{arm}/s{seed}", "train", (*needs, *model_needs(stages)), params,
-                               exp.out / "train" / arm / f"s{seed}", arm, seed, gpus=HARDWARE[exp.hardware].nproc))
+                               exp.out / "train" / arm / f"s{seed}", arm, seed, gpus=HARDWARE[exp.hardware].gpus))
     return found
 
 
@@ -51,29 +52,30 @@ def argv(stage: Stage, exp: Experiment, by_id: dict[str, Stage], count: bool = T
     samples = balanced_samples(p["recipe"], data_dir) if p.get("balance") and count else None
     processes = (nodes or this_node()).processes(HARDWARE[p["hardware"]].nproc)
     return train_argv(p["recipe"], p["hardware"], Path(model_path(stage, by_id)), data_dir, flags,
-                      cpu=p["device"] == "cpu", samples=samples, processes=processes)
+                      cpu=p["device"] == "cpu", samples=samples, processes=processes, family=family_of(stage))
 
 
 def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None) -> dict:
-    from adcacc.recipes.launch import last_checkpoint, run_swift
+    from adcacc.recipes.launch import family_swift, last_checkpoint, run_swift
 
-    out = run_swift(argv(stage, exp, by_id), stage.out, gpu_env(gpu))
+    out = run_swift(argv(stage, exp, by_id), stage.out, gpu_env(gpu), swift=family_swift(family_of(stage)))
     return {"checkpoint": str(last_checkpoint(out))}
 
 
 def run_worker(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> None:
     """On a node of rank > 0: node 0's swift command, nothing of the stage's bookkeeping."""
-    from adcacc.recipes.launch import run_swift_worker
+    from adcacc.recipes.launch import family_swift, run_swift_worker
 
-    run_swift_worker(argv(stage, exp, by_id), stage.out)
+    run_swift_worker(argv(stage, exp, by_id), stage.out, swift=family_swift(family_of(stage)))
 
 
 def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
-    out = ["--output_dir", str(stage.out)]
+    out, family = ["--output_dir", str(stage.out)], FAMILIES[family_of(stage)]
+    swift = "swift" if family.env == OWN_ENV else f"{family.env}/bin/swift"
     try:
-        return shlex.join(["swift", *argv(stage, exp, by_id), *out])
+        return shlex.join([swift, *argv(stage, exp, by_id), *out])
     except FileNotFoundError:  # a balanced arm's row counts, before the build has run
-        return shlex.join(["swift", *argv(stage, exp, by_id, count=False), *out]) + \
+        return shlex.join([swift, *argv(stage, exp, by_id, count=False), *out]) + \
             "  (each dataset then drawn as often as the largest: path#rows)"
 
 

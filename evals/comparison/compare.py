@@ -350,10 +350,11 @@ def comparison(arms: dict[str, list[Path]], base: str, contrasts: list[tuple[str
 def compare_experiment(arms: dict[str, list[Path]], out: Path, *, base: str = "base",
                        contrasts: list[tuple[str, str]] = (), claims: list[Claim] = (),
                        n_boot: int = 1000, seed: int = 0, gates: list[Claim] = (),
-                       eval_sets: list[str] | None = None) -> dict:
+                       eval_sets: list[str] | None = None, model: str | None = None) -> dict:
     """Compare arms (name -> replicate run folders, one per training seed) and write
     comparison.json (byte-identical for the same inputs and seed), comparison.md,
-    comparison.csv, figures/*.png and a self-contained report.html into `out`."""
+    comparison.csv, figures/*.png and a self-contained report.html into `out`. `model`: what
+    the report says the arms were trained from (its family), when known."""
     from adcacc.evals.comparison.report_html import render_report
     from adcacc.evals.comparison.report_tables import comparison_csv, comparison_markdown
 
@@ -361,6 +362,8 @@ def compare_experiment(arms: dict[str, list[Path]], out: Path, *, base: str = "b
         raise InputError(None, f"n_boot must be >= 1, got {n_boot}")
     result = comparison(arms, base, list(contrasts), list(claims), n_boot, seed, gates=list(gates),
                         eval_sets=eval_sets)
+    if model:
+        result["model"] = model
     # run folders relative to the report: the same experiment in another folder (or moved
     # with its report) gives the same comparison.json
     result["arms"] = {arm: [os.path.relpath(Path(p).resolve(), Path(out).resolve()) for p in folders]

@@ -262,7 +262,8 @@ def header_text(result: dict) -> str:
 
 def header_paragraphs(result: dict) -> list[str]:
     """What the numbers are, how many seeds stand behind them, and how many claims are read."""
-    return [t for t in (header_text(result), result["seeds"]["note"], family_text(result)) if t]
+    model = f"Model: {result['model']}." if result.get("model") else ""
+    return [t for t in (model, header_text(result), result["seeds"]["note"], family_text(result)) if t]
 
 
 def comparison_markdown(result: dict) -> str:

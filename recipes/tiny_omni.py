@@ -1,19 +1,27 @@
-"""A tiny random Qwen2.5-Omni that loads exactly like Qwen/Qwen2.5-Omni-7B (thinker only).
+"""Tiny random Qwen-Omni models that load exactly like the real ones (thinker only).
 
 Runs in the Omni family's environment (.venv-omni, transformers 4.57): ms-swift's
-`qwen2_5_omni` loader builds `Qwen2_5OmniForConditionalGeneration`, whose talker and
-token2wav are only created when `enable_audio_output` is true; the tiny config sets it false,
-so the talker is never built, loaded or trained (the recipes set ENABLE_AUDIO_OUTPUT=0 for the
-real 7B too). Widths and depths shrink; the vocabulary is the real Qwen2 BPE with the
-special tokens at the real model's ids (as `adcacc.recipes.tiny_model` does for Qwen2-Audio).
+`qwen2_5_omni` and `qwen3_omni_moe` loaders build the full `...ForConditionalGeneration`, whose
+talker (and vocoder) are only created when `enable_audio_output` is true; the tiny configs set it
+false, so the talker is never built, loaded or trained (the recipes set ENABLE_AUDIO_OUTPUT=0 for
+the real models too). Widths and depths shrink; the vocabulary is the real Qwen2 BPE with the
+special tokens at the real model's ids (as `adcacc.recipes.tiny_model` does for Qwen2-Audio),
+and the processor carries the family's chat template. This module holds Qwen2.5-Omni, the
+build shared by both families and the command line; `tiny_qwen3_omni` holds Qwen3-Omni.
+
+    .venv-omni/bin/python -m adcacc.recipes.tiny_omni OUT [--family qwen2_5_omni|qwen3_omni]
 """
 from __future__ import annotations
 
-import json
+import argparse
 from pathlib import Path
+from typing import Any, Callable
 
-from adcacc.recipes.tiny_model import build_tokenizer
+from adcacc.common.errors import InputError
+from adcacc.recipes import tiny_qwen3_omni
+from adcacc.recipes.tiny_model import build_stamped, named_tokenizer, save_omni
 
+TOOL = "adcacc tiny-omni"
 # Qwen2.5-Omni's added tokens at the real ids (its tokenizer_config.json / config.json:
 # audio_token_index 151646, image_token_index 151655, video_token_index 151656).
 OMNI_SPECIALS: dict[str, int] = {
@@ -27,6 +35,26 @@ OMNI_SPECIALS: dict[str, int] = {
 NAMED = {"audio_token": "<|AUDIO|>", "image_token": "<|IMAGE|>", "video_token": "<|VIDEO|>",
          "audio_bos_token": "<|audio_bos|>", "audio_eos_token": "<|audio_eos|>",
          "vision_bos_token": "<|vision_bos|>", "vision_eos_token": "<|vision_eos|>"}
+# Qwen2.5-Omni-7B's chat_template.json (the one transformers' processor tests copy): a default
+# system turn "You are a helpful assistant." (ms-swift's qwen2_5_omni template has the same
+# default_system), one `<|audio_bos|><|AUDIO|><|audio_eos|>` per audio, no "Audio i:" prefix.
+CHAT_TEMPLATE = (
+    "{% set audio_count = namespace(value=0) %}{% set image_count = namespace(value=0) %}"
+    "{% set video_count = namespace(value=0) %}{% for message in messages %}"
+    "{% if loop.first and message['role'] != 'system' %}<|im_start|>system\nYou are a helpful assistant."
+    "<|im_end|>\n{% endif %}<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}"
+    "{{ message['content'] }}<|im_end|>\n{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
+    "{% set image_count.value = image_count.value + 1 %}{% if add_vision_id %}Picture "
+    "{{ image_count.value }}: {% endif %}<|vision_bos|><|IMAGE|><|vision_eos|>"
+    "{% elif content['type'] == 'audio' or 'audio' in content or 'audio_url' in content %}"
+    "{% set audio_count.value = audio_count.value + 1 %}{% if add_audio_id %}Audio "
+    "{{ audio_count.value }}: {% endif %}<|audio_bos|><|AUDIO|><|audio_eos|>"
+    "{% elif content['type'] == 'video' or 'video' in content %}{% set video_count.value = "
+    "video_count.value + 1 %}{% if add_vision_id %}Video {{ video_count.value }}: {% endif %}"
+    "<|vision_bos|><|VIDEO|><|vision_eos|>{% elif 'text' in content %}{{ content['text'] }}{% endif %}"
+    "{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if add_generation_prompt %}"
+    "<|im_start|>assistant\n{% endif %}")
 TINY = {
     "audio": dict(d_model=64, encoder_layers=2, encoder_attention_heads=2, encoder_ffn_dim=128,
                   num_mel_bins=128, max_source_positions=1500, n_window=100),
@@ -51,43 +79,51 @@ def omni_config(specials: dict[str, int] = OMNI_SPECIALS, vocab_size: int = 1520
     return Qwen2_5OmniConfig(thinker_config=thinker, enable_audio_output=False)
 
 
-def write_tiny_omni(out: Path, seed: int = 0) -> Path:
-    """Save the tiny model and its processor into the new or empty folder `out`; return it."""
-    from adcacc.common.errors import InputError
-
-    if out.exists() and any(out.iterdir()):
-        raise InputError(out, "is not empty; the tiny Omni model is written into a new or empty folder")
-    out.mkdir(parents=True, exist_ok=True)
+def _write_qwen2_5_omni(tmp: Path, seed: int) -> None:
+    """The tiny Qwen2.5-Omni and its processor, into the empty folder `tmp`."""
     import torch
-    from transformers import (GenerationConfig, Qwen2_5OmniForConditionalGeneration, Qwen2_5OmniProcessor,
-                              Qwen2VLImageProcessor, WhisperFeatureExtractor)
+    from transformers import (Qwen2_5OmniForConditionalGeneration, Qwen2_5OmniProcessor, Qwen2VLImageProcessor,
+                              WhisperFeatureExtractor)
     from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
 
-    tokenizer = build_tokenizer(out, "qwen", None, OMNI_SPECIALS)
-    tokenizer.extra_special_tokens = NAMED
-    for name, token in NAMED.items():
-        setattr(tokenizer, name, token)
+    tokenizer = named_tokenizer(tmp, OMNI_SPECIALS, NAMED)
     image, features = Qwen2VLImageProcessor(), WhisperFeatureExtractor(feature_size=128)
     processor = Qwen2_5OmniProcessor(image_processor=image, video_processor=Qwen2VLVideoProcessor(),
-                                     feature_extractor=features, tokenizer=tokenizer)
+                                     feature_extractor=features, tokenizer=tokenizer, chat_template=CHAT_TEMPLATE)
     torch.manual_seed(seed)
     model = Qwen2_5OmniForConditionalGeneration(omni_config()).eval()
-    eos, pad = OMNI_SPECIALS["<|im_end|>"], OMNI_SPECIALS["<|endoftext|>"]
-    model.generation_config = GenerationConfig(eos_token_id=[eos, pad], pad_token_id=pad,
-                                               do_sample=False, max_new_tokens=32)
-    model.save_pretrained(out, safe_serialization=True)
-    processor.save_pretrained(out)
-    # The image processor and the feature extractor share preprocessor_config.json; as in the
-    # real model's file, one JSON holds both, each with its type.
-    merged = {**image.to_dict(), **features.to_dict(), "image_processor_type": "Qwen2VLImageProcessor",
-              "feature_extractor_type": "WhisperFeatureExtractor", "processor_class": "Qwen2_5OmniProcessor"}
-    (out / "preprocessor_config.json").write_text(json.dumps(merged, indent=2, default=str), encoding="utf-8")
+    save_omni(tmp, model, processor, image, features, OMNI_SPECIALS)
     # from_pretrained always reads the talker's speaker table; a thinker-only model has no speakers
-    torch.save({}, out / "spk_dict.pt")
-    return out
+    torch.save({}, tmp / "spk_dict.pt")
 
 
-if __name__ == "__main__":  # `.venv-omni/bin/python -m adcacc.recipes.tiny_omni OUT`: it needs that environment
-    import sys
+# family -> (writer(tmp, seed), the shapes its stamp records)
+FAMILIES: dict[str, tuple[Callable[[Path, int], None], dict[str, Any]]] = {
+    "qwen2_5_omni": (_write_qwen2_5_omni, TINY), "qwen3_omni": (tiny_qwen3_omni.write_model, tiny_qwen3_omni.TINY)}
 
-    write_tiny_omni(Path(sys.argv[1]))
+
+def build_tiny_omni(out: Path, family: str = "qwen2_5_omni", seed: int = 0) -> Path:
+    """Write the tiny model of `family` (model, processor) into `out`; return it. A complete build
+    with the same settings is reused; a killed one is rebuilt (`tiny_model.build_stamped`)."""
+    if family not in FAMILIES:
+        raise InputError(None, f"unknown Omni family {family!r}; choose from {', '.join(FAMILIES)}")
+    write, shapes = FAMILIES[family]
+    stamp = {"family": family, "seed": seed, "shapes": shapes}
+    return build_stamped(Path(out), TOOL, stamp, lambda tmp: write(tmp, seed))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The command line; it needs the Omni environment's Python (transformers 4.57)."""
+    parser = argparse.ArgumentParser(prog="python -m adcacc.recipes.tiny_omni", description=__doc__.split("\n")[0])
+    parser.add_argument("out", type=Path, help="a new or empty folder (or an earlier build of this command)")
+    parser.add_argument("--family", choices=sorted(FAMILIES), default="qwen2_5_omni")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        build_tiny_omni(args.out, args.family, args.seed)
+    except InputError as err:  # a folder that is not ours: one line, not a traceback
+        parser.exit(2, f"error: {err}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -63,11 +63,12 @@ def _add_infer(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-new-tokens", type=int_in(1, MAX_NEW_TOKENS), default=64)
     p.add_argument("--limit", type=int_in(1, MAX_LIMIT), default=None, help="first N clips only (smoke tests)")
     p.add_argument("--backend", default="transformers", choices=list(BACKENDS),
-                   help="transformers (this environment) or vllm (its own environment and a merged "
-                        "model; evals/README.md: Backends)")
+                   help="transformers (Qwen2-Audio, this environment), omni (Qwen2.5-/Qwen3-Omni thinker, "
+                        "run from .venv-omni) or vllm (its own environment and a merged model; "
+                        "evals/README.md: Backends)")
     p.add_argument("--teacher-forced", action="store_true",
                    help="also record each clip's log-probability of every allowed label / reference "
-                        "(transformers backend; compare reads label_logprob and ref_loglik from it)")
+                        "(transformers and omni backends; compare reads label_logprob and ref_loglik from it)")
     p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1... (auto: cuda if available)")
     p.set_defaults(func=_infer)

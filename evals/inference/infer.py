@@ -28,6 +28,7 @@ from adcacc.evals.sets.tasks import CAPTION, TASK_LABELS, default_prompt, spoken
 
 TOOL = "adcacc infer"  # the owner of a run folder (adcacc.common.owned_dir)
 OWN_PROMPTS = "(each row's own)"  # run.json's prompt for a set whose rows bring their prompts
+SCORING_BACKENDS = ("transformers", "omni")  # the backends with a teacher-forced `score`
 
 
 def run_inference(model: str, eval_set: str, data: Path, out: Path, *, adapter: str | None = None,
@@ -59,8 +60,9 @@ def _infer_claimed(model: str, eval_set: str, data: Path, out: Path, *, adapter:
         raise InputError(adapter, "not a LoRA adapter folder (no adapter_config.json)")
     es = load_eval_set(eval_set, Path(data), sessions, limit)
     es.name = set_name or es.name
-    if teacher_forced and backend != "transformers":
-        raise InputError(None, f"--teacher-forced scores answers with the transformers backend only, not {backend}")
+    if teacher_forced and backend not in SCORING_BACKENDS:
+        raise InputError(None, f"--teacher-forced scores answers with the {' or '.join(SCORING_BACKENDS)} "
+                               f"backend only, not {backend}")
     if prompt and any(i.prompt for i in es.items):
         raise InputError(None, f"--prompt does not apply to eval set {es.name}: its rows bring their own prompts")
     for note in es.notes:

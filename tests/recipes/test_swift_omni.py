@@ -1,17 +1,18 @@
 """The second model family through the real ms-swift of its own environment (.venv-omni,
 transformers 4.57.6): a tiny random Qwen2.5-Omni thinker and a tiny Qwen3-Omni MoE thinker
 (adcacc.recipes.tiny_omni, built with that environment's Python, talker disabled) train the ACC
-recipe with `swift sft` on the builder-made rows, as the Qwen2-Audio tests do. The real models
-cannot exist here."""
+recipe with `swift sft` on the builder-made rows, as the Qwen2-Audio tests do; the adapter swift
+writes then merges into the omni inference backend. The real models cannot exist here."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from adcacc.recipes.launch import run_sft
-from tests.omni import OMNI, tiny_omni_dir
+from tests.omni import OMNI, ROOT, tiny_omni_dir
 
 pytestmark = pytest.mark.slow
 # family -> (ms-swift model_type, config key of the audio token id, its id, the logged loss at
@@ -63,3 +64,16 @@ def test_swift_sft_trains_the_acc_recipe_on_the_omni_thinker(trained):
     targets = [targets] if isinstance(targets, str) else targets
     assert cfg["r"] == 8 and all("audio_tower" not in m and "talker" not in m for m in targets)
 
+
+def test_the_adapter_swift_wrote_merges_into_the_omni_backend(trained):
+    """Every LoRA module of the adapter (named `thinker.model...`: swift trains the full model) lands
+    in the thinker the backend keeps: merged weight = base + alpha/r * B @ A."""
+    _, model, out = trained
+    run = subprocess.run([str(OMNI / "python"), "-m", "tests.evals.inference.backends.omni_check", "adapter",
+                          str(model), str(out / "checkpoint-2")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT ")]
+    assert run.returncode == 0 and lines, run.stderr[-3000:]
+    got = json.loads(lines[-1].removeprefix("RESULT "))
+    assert got["modules"] >= 2 * 7 and not got["outside_thinker"]  # q k v o + the MLP's, in both layers
+    assert got["max_error"] < 1e-6 < got["max_delta"]  # applied exactly, and it moved the weights
+    assert got["text"].strip()

@@ -9,10 +9,14 @@ def chat_texts(processor, prompts: list[str], n_audios: list[int] | None = None)
     Qwen2-Audio's template writes `Audio i: <|audio_bos|><|AUDIO|><|audio_eos|>` per audio,
     as ms-swift's qwen2_audio template renders a training row's `<audio>` tags (tested)."""
     n_audios = n_audios or [1] * len(prompts)
-    return [processor.apply_chat_template(
-        [{"role": "user", "content": [*([{"type": "audio", "audio_url": "clip"}] * n),
-                                      {"type": "text", "text": p}]}],
-        add_generation_prompt=True, tokenize=False) for p, n in zip(prompts, n_audios)]
+    return [processor.apply_chat_template(user_turn(p, n), add_generation_prompt=True, tokenize=False)
+            for p, n in zip(prompts, n_audios)]
+
+
+def user_turn(prompt: str, n_audios: int) -> list[dict]:
+    """The conversation of one item: a user turn holding its audios, then the instruction."""
+    return [{"role": "user", "content": [*([{"type": "audio", "audio_url": "clip"}] * n_audios),
+                                         {"type": "text", "text": prompt}]}]
 
 
 def greedy_decoding(max_new_tokens: int) -> dict:

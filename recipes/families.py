@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from adcacc.common.errors import InputError
-from adcacc.recipes.spec import MODEL_ID
 
 REPO = Path(__file__).resolve().parents[1]  # setup.sh builds every environment in the repository root
 OWN_ENV = ".venv"  # the toolkit's own environment (the one running this code)
@@ -73,7 +72,7 @@ def _not_measured(weights: str) -> str:
 
 _OMNI_7B = "8.93 B parameters in the thinker (16.6 GiB in bf16; LM 7.6 B, audio 0.64 B, vision 0.68 B by the config's shapes)"
 FAMILIES: dict[str, Family] = {f.name: f for f in [
-    Family("qwen2_audio", "Qwen2-Audio-7B-Instruct (the ACC paper's model)", MODEL_ID,
+    Family("qwen2_audio", "Qwen2-Audio-7B-Instruct (the ACC paper's model)", "Qwen/Qwen2-Audio-7B-Instruct",
            "qwen2_audio", OWN_ENV, "transformers", "qwen2_audio", ("rtx4090", "rtx4090_qlora", "a100x8")),
     Family("qwen2_5_omni", "Qwen2.5-Omni-7B, thinker only", "Qwen/Qwen2.5-Omni-7B", "qwen2_5_omni", ".venv-omni", "omni", "qwen2_5_omni",
            ("rtx4090", "rtx4090_qlora", "a100x8"), env_vars=_THINKER_ONLY,

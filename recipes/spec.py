@@ -15,8 +15,9 @@ from typing import Any
 
 from adcacc.common.vocabulary import ARMS
 from adcacc.data_builders.layout import dataset_file
+from adcacc.recipes.families import FAMILIES
 
-MODEL_ID = "Qwen/Qwen2-Audio-7B-Instruct"
+MODEL_ID = FAMILIES["qwen2_audio"].model_id
 DEFAULT_DATA_DIR = "data/adcacc"
 EFFECTIVE_BATCH = 16
 
@@ -167,8 +168,6 @@ def data_paths(arm: str, split: str, data_dir: str = DEFAULT_DATA_DIR) -> list[s
 def recipe_settings(arm: str, hw: str, family: str = "qwen2_audio") -> list[tuple[str, Any, str]]:
     """All (key, value, reason) of one recipe: shared (the family's model and keys in place of
     the shared ones), the family's added keys, data, then hardware, with one ENV block."""
-    from adcacc.recipes.families import FAMILIES
-
     fam, hardware = FAMILIES[family], HARDWARE[hw]
     own = {k: (k, v, why) for k, v, why in fam.settings}
     if family != "qwen2_audio":

@@ -244,9 +244,10 @@ def _write_model(tmp: Path, seed: int, vocab: str, texts: list[str] | None) -> N
     processor.save_pretrained(tmp)
 
 
-def named_tokenizer(tmp: Path, specials: dict[str, int], named: dict[str, str]):
-    """The real Qwen2 BPE with `specials` at their ids and the attribute names the processor reads."""
-    tokenizer = build_tokenizer(tmp, "qwen", None, specials)
+def named_tokenizer(tmp: Path, specials: dict[str, int], named: dict[str, str], texts: list[str] | None = None):
+    """The real Qwen2 BPE with `specials` at their ids (cut to `texts` when given: the specials then
+    follow the kept tokens, `special_ids`) and the attribute names the processor reads."""
+    tokenizer = build_tokenizer(tmp, "qwen", texts, specials)
     tokenizer.extra_special_tokens = named
     for name, token in named.items():
         setattr(tokenizer, name, token)

@@ -14,6 +14,8 @@ build shared by both families and the command line; `tiny_qwen3_omni` holds Qwen
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -79,37 +81,47 @@ def omni_config(specials: dict[str, int] = OMNI_SPECIALS, vocab_size: int = 1520
     return Qwen2_5OmniConfig(thinker_config=thinker, enable_audio_output=False)
 
 
-def _write_qwen2_5_omni(tmp: Path, seed: int) -> None:
-    """The tiny Qwen2.5-Omni and its processor, into the empty folder `tmp`."""
+def _write_qwen2_5_omni(tmp: Path, seed: int, texts: list[str] | None = None) -> None:
+    """The tiny Qwen2.5-Omni and its processor, into the empty folder `tmp`; with `texts`, its
+    vocabulary cut to them as the tiny Qwen2-Audio's is (adcacc.recipes.trimmed_vocab)."""
     import torch
     from transformers import (Qwen2_5OmniForConditionalGeneration, Qwen2_5OmniProcessor, Qwen2VLImageProcessor,
                               WhisperFeatureExtractor)
     from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
 
-    tokenizer = named_tokenizer(tmp, OMNI_SPECIALS, NAMED)
+    tokenizer = named_tokenizer(tmp, OMNI_SPECIALS, NAMED, texts)
+    specials = {t: tokenizer.convert_tokens_to_ids(t) for t in OMNI_SPECIALS}
+    vocab_size = 152064 if texts is None else -(-(max(specials.values()) + 1) // 64) * 64  # a multiple of 64
     image, features = Qwen2VLImageProcessor(), WhisperFeatureExtractor(feature_size=128)
     processor = Qwen2_5OmniProcessor(image_processor=image, video_processor=Qwen2VLVideoProcessor(),
                                      feature_extractor=features, tokenizer=tokenizer, chat_template=CHAT_TEMPLATE)
     torch.manual_seed(seed)
-    model = Qwen2_5OmniForConditionalGeneration(omni_config()).eval()
-    save_omni(tmp, model, processor, image, features, OMNI_SPECIALS)
+    model = Qwen2_5OmniForConditionalGeneration(omni_config(specials, vocab_size)).eval()
+    save_omni(tmp, model, processor, image, features, specials)
     # from_pretrained always reads the talker's speaker table; a thinker-only model has no speakers
     torch.save({}, tmp / "spk_dict.pt")
 
 
-# family -> (writer(tmp, seed), the shapes its stamp records)
-FAMILIES: dict[str, tuple[Callable[[Path, int], None], dict[str, Any]]] = {
+TRIMS = ("qwen2_5_omni",)  # the families whose builder cuts the vocabulary to given texts
+# family -> (writer(tmp, seed[, texts]), the shapes its stamp records)
+FAMILIES: dict[str, tuple[Callable[..., None], dict[str, Any]]] = {
     "qwen2_5_omni": (_write_qwen2_5_omni, TINY), "qwen3_omni": (tiny_qwen3_omni.write_model, tiny_qwen3_omni.TINY)}
 
 
-def build_tiny_omni(out: Path, family: str = "qwen2_5_omni", seed: int = 0) -> Path:
-    """Write the tiny model of `family` (model, processor) into `out`; return it. A complete build
-    with the same settings is reused; a killed one is rebuilt (`tiny_model.build_stamped`)."""
+def build_tiny_omni(out: Path, family: str = "qwen2_5_omni", seed: int = 0, texts: list[str] | None = None) -> Path:
+    """Write the tiny model of `family` (model, processor) into `out`; return it. `texts`: cut the
+    vocabulary to them (families in TRIMS). A complete build with the same settings is reused; a
+    killed one is rebuilt (`tiny_model.build_stamped`)."""
     if family not in FAMILIES:
         raise InputError(None, f"unknown Omni family {family!r}; choose from {', '.join(FAMILIES)}")
+    if texts is not None and family not in TRIMS:
+        raise InputError(None, f"the tiny {family} keeps its full vocabulary; cutting it is built for {', '.join(TRIMS)}")
     write, shapes = FAMILIES[family]
     stamp = {"family": family, "seed": seed, "shapes": shapes}
-    return build_stamped(Path(out), TOOL, stamp, lambda tmp: write(tmp, seed))
+    if texts is None:
+        return build_stamped(Path(out), TOOL, stamp, lambda tmp: write(tmp, seed))
+    stamp["texts_sha256"] = hashlib.sha256("\n".join(texts).encode()).hexdigest()
+    return build_stamped(Path(out), TOOL, stamp, lambda tmp: write(tmp, seed, texts))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -118,11 +130,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", type=Path, help="a new or empty folder (or an earlier build of this command)")
     parser.add_argument("--family", choices=sorted(FAMILIES), default="qwen2_5_omni")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--texts", type=Path, help="a JSON list of the texts the vocabulary is cut to")
     args = parser.parse_args(argv)
     try:
-        build_tiny_omni(args.out, args.family, args.seed)
+        texts = _read_texts(args.texts) if args.texts else None
+        build_tiny_omni(args.out, args.family, args.seed, texts)
     except InputError as err:  # a folder that is not ours: one line, not a traceback
         parser.exit(2, f"error: {err}\n")
+
+
+def _read_texts(path: Path) -> list[str]:
+    """The --texts file: a JSON list of strings, or one line naming the file."""
+    try:
+        texts = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise InputError(path, f"not a readable JSON file ({type(err).__name__})") from None
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        raise InputError(path, "must hold a JSON list of strings")
+    return texts
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def model_text(exp: Experiment) -> str:
     family = FAMILIES[exp.model.family]
     which = exp.model.id or ("a tiny random model of its classes, pretrained here" if exp.model.pretrain
                              else "a tiny random model of its classes")
-    return f"{family.title} family ({exp.model.family}, {family.env}): {which}"
+    return f"{family.title} ({exp.model.family} family, run in {family.env}): {which}"
 
 
 def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:

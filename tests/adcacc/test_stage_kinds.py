@@ -38,3 +38,19 @@ def test_the_demo_plan_needs_only_earlier_stages_and_every_stage_describes_and_c
     assert by_id["train/ac_adc/s0"].needs == ("build", "pretrain")
     assert set(by_id["compare"].needs) == {s.id for s in stages if s.kind in ("infer", "baseline")}
     assert by_id["corpus"].params["heldout"] == 100 and by_id["corpus"].params["seed"] == 0
+
+
+def test_an_omni_experiment_runs_its_model_steps_in_the_family_environment(tmp_path):
+    """The same plan as for Qwen2-Audio, with the family's recipes, swift, builder and backend."""
+    from adcacc.kinds.compare import model_text
+
+    qwen2_audio = build_plan(load_experiment(EXPERIMENTS / "smoke.yaml", tmp_path / "a"))
+    exp = load_experiment(EXPERIMENTS / "smoke_omni.yaml", tmp_path / "o")
+    by_id = {s.id: s for s in build_plan(exp)}
+    assert "family" not in {k for s in qwen2_audio for k in s.params}  # Qwen2-Audio stages keep their parameters
+    assert by_id["model"].params["family"] == by_id["train/acc/s0"].params["family"] == "qwen2_5_omni"
+    assert by_id["model"].params["trim_vocab"] is True
+    assert describe(by_id["train/acc/s0"], exp, by_id).startswith(".venv-omni/bin/swift sft ")
+    assert "recipes/qwen2_5_omni/acc_rtx4090.yaml" in describe(by_id["train/acc/s0"], exp, by_id)
+    assert "by .venv-omni's Python" in describe(by_id["model"], exp, by_id)
+    assert model_text(exp).startswith("Qwen2.5-Omni-7B, thinker only (qwen2_5_omni family, run in .venv-omni): a tiny")

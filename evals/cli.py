@@ -33,18 +33,25 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _infer(args: argparse.Namespace) -> int:
-    from adcacc.evals.inference.infer import run_inference
+    import sys
 
-    run_inference(args.model, args.eval_set, args.data, args.out, adapter=args.adapter,
-                  backend=args.backend, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
-                  limit=args.limit, prompt=args.prompt, dtype=args.dtype, device=args.device,
-                  sessions=tuple(args.sessions) if args.sessions else None, teacher_forced=args.teacher_forced)
+    from adcacc.evals.inference.in_env import run_inference_in
+    from adcacc.recipes.families import FAMILIES
+
+    family = FAMILIES[args.family] if args.family else None
+    python = family.require_env() if family else Path(sys.executable)
+    run_inference_in(python, args.model, args.eval_set, args.data, args.out, adapter=args.adapter,
+                     backend=args.backend or (family.backend if family else "transformers"),
+                     batch_size=args.batch_size, max_new_tokens=args.max_new_tokens, limit=args.limit,
+                     prompt=args.prompt, dtype=args.dtype, device=args.device,
+                     sessions=tuple(args.sessions) if args.sessions else None, teacher_forced=args.teacher_forced)
     return 0
 
 
 def _add_infer(sub: argparse._SubParsersAction) -> None:
     from adcacc.evals.inference.backends import BACKENDS
     from adcacc.evals.sets.eval_sets import registry
+    from adcacc.recipes.families import FAMILIES
 
     p = sub.add_parser("infer", help="run a model (+ LoRA adapter) over an eval set -> predictions JSONL",
                        description="Batched greedy generation; resumable: ids already in "
@@ -62,10 +69,14 @@ def _add_infer(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int_in(1, MAX_BATCH_SIZE), default=8)
     p.add_argument("--max-new-tokens", type=int_in(1, MAX_NEW_TOKENS), default=64)
     p.add_argument("--limit", type=int_in(1, MAX_LIMIT), default=None, help="first N clips only (smoke tests)")
-    p.add_argument("--backend", default="transformers", choices=list(BACKENDS),
-                   help="transformers (Qwen2-Audio, this environment), omni (Qwen2.5-/Qwen3-Omni thinker, "
-                        "run from .venv-omni) or vllm (its own environment and a merged model; "
-                        "evals/README.md: Backends)")
+    p.add_argument("--family", choices=list(FAMILIES), default=None,
+                   help="the model's family: runs in that family's environment with its backend "
+                        "(qwen2_5_omni, qwen2_5_omni_3b, qwen3_omni: .venv-omni and omni); default: this "
+                        "environment, --backend")
+    p.add_argument("--backend", default=None, choices=list(BACKENDS),
+                   help="transformers (Qwen2-Audio, this environment; the default), omni (Qwen2.5-/Qwen3-Omni "
+                        "thinker, in .venv-omni: --family picks it) or vllm (its own environment and a merged "
+                        "model; evals/README.md: Backends)")
     p.add_argument("--teacher-forced", action="store_true",
                    help="also record each clip's log-probability of every allowed label / reference "
                         "(transformers and omni backends; compare reads label_logprob and ref_loglik from it)")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from adcacc.common.model_families import DEFAULT_FAMILY, FAMILIES
 from adcacc.config_reader import Reader, as_key
 from adcacc.data_builders.datasets import check_seed
 from adcacc.overrides import check_overrides
-from adcacc.recipes.families import DEFAULT_FAMILY, FAMILIES
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class ModelSpec:
     id: str | None  # hub id or local folder
     tiny: dict[str, Any] | None  # the tiny model builder's options (adcacc.kinds.model)
     pretrain: dict[str, Any] | None  # full fine-tuning of the tiny model before any arm
-    family: str = DEFAULT_FAMILY  # adcacc.recipes.families: its recipes, environment and backend
+    family: str = DEFAULT_FAMILY  # adcacc.common.model_families: its recipes, environment and backend
 
 
 def read_model(top: Reader) -> ModelSpec:

@@ -161,7 +161,7 @@ def pretrain_checkpoint(sft_out: Path, overrides: dict[str, Any]) -> Path:
 def pretrain_argv(model: Path, data_dir: Path, overrides: dict[str, Any], family: str = "qwen2_audio") -> list[str]:
     """`swift sft` arguments of the pretraining: FLAGS with the family's model_type, then the
     experiment's overrides."""
-    from adcacc.recipes.families import FAMILIES
+    from adcacc.common.model_families import FAMILIES
 
     flags = {**FLAGS, "model_type": FAMILIES[family].model_type, **overrides}
     flags.setdefault("save_steps", flags["max_steps"])

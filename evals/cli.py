@@ -35,8 +35,8 @@ def _compare(args: argparse.Namespace) -> int:
 def _infer(args: argparse.Namespace) -> int:
     import sys
 
+    from adcacc.common.model_families import FAMILIES
     from adcacc.evals.inference.in_env import run_inference_in
-    from adcacc.recipes.families import FAMILIES
 
     family = FAMILIES[args.family] if args.family else None
     python = family.require_env() if family else Path(sys.executable)
@@ -49,9 +49,9 @@ def _infer(args: argparse.Namespace) -> int:
 
 
 def _add_infer(sub: argparse._SubParsersAction) -> None:
+    from adcacc.common.model_families import FAMILIES
     from adcacc.evals.inference.backends import BACKENDS
     from adcacc.evals.sets.eval_sets import registry
-    from adcacc.recipes.families import FAMILIES
 
     p = sub.add_parser("infer", help="run a model (+ LoRA adapter) over an eval set -> predictions JSONL",
                        description="Batched greedy generation; resumable: ids already in "

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from adcacc.common.errors import InputError
+from adcacc.common.model_families import FAMILIES, family
 from adcacc.common.vocabulary import ARMS
 from adcacc.common.yaml_files import read_yaml
-from adcacc.recipes.families import FAMILIES, family
 from adcacc.recipes.generate import recipe_dir, render
 from adcacc.recipes.spec import DEFAULT_DATA_DIR, EFFECTIVE_BATCH, HARDWARE, SHARED, effective_batch
 from adcacc.recipes.swift_args import problems_in

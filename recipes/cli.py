@@ -19,7 +19,7 @@ def _tiny_model(args: argparse.Namespace) -> int:
 
 def _families(args: argparse.Namespace) -> list[str]:
     from adcacc.common.errors import InputError
-    from adcacc.recipes.families import FAMILIES
+    from adcacc.common.model_families import FAMILIES
 
     if args.recipes and args.family == "all":
         raise InputError(args.recipes, "a folder of recipes is one family's: name it with --family")
@@ -43,7 +43,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _family_options(parser: argparse.ArgumentParser) -> None:
-    from adcacc.recipes.families import FAMILIES
+    from adcacc.common.model_families import FAMILIES
 
     parser.add_argument("--family", choices=("all", *FAMILIES), default="all",
                         help="the model family whose recipes (recipes/<family>/) to act on (default: all)")

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
+from adcacc.common.model_families import FAMILIES
 from adcacc.common.vocabulary import ARMS
-from adcacc.recipes.families import FAMILIES
 from adcacc.recipes.spec import DEFAULT_DATA_DIR, HARDWARE, recipe_settings
 
 RECIPES_ROOT = Path(__file__).parent

@@ -23,9 +23,9 @@ from types import MappingProxyType
 from typing import Any
 
 from adcacc.common.errors import InputError, StageFailed
+from adcacc.common.model_families import FAMILIES, OWN_ENV
 from adcacc.common.vocabulary import ARMS, balanced
 from adcacc.data_builders.layout import dataset_file
-from adcacc.recipes.families import FAMILIES, OWN_ENV
 from adcacc.recipes.generate import recipe_dir
 from adcacc.recipes.spec import CPU_OVERRIDES, HARDWARE
 from adcacc.recipes.swift_flags import flag_argv

@@ -2,7 +2,7 @@
 
 Every key is an ms-swift 4.6 `swift sft` argument and carries the reason it has its
 value; `recipes/generate.py` renders each (family, arm, hardware) into a commented YAML
-under recipes/<family>/ (the families: recipes/families.py), and a test keeps those files
+under recipes/<family>/ (the families: common/model_families.py), and a test keeps those files
 equal to this module.
 Paper: "Audio Commonality Captioning" (ACC), Training Details: Qwen2-Audio-7B-Instruct,
 LoRA r=8 alpha=32 dropout=0.05, AdamW lr 1e-4 wd 0.1, cosine, batch 1 x accumulation 16,
@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from adcacc.common.model_families import FAMILIES
 from adcacc.common.vocabulary import ARMS
 from adcacc.data_builders.layout import dataset_file
-from adcacc.recipes.families import FAMILIES
 
 MODEL_ID = FAMILIES["qwen2_audio"].model_id
 DEFAULT_DATA_DIR = "data/adcacc"

@@ -1,6 +1,6 @@
 """ms-swift's own `SftArguments` parser, run in the environment of the family a recipe is for.
 
-Each environment has its own ms-swift and transformers (recipes/families.py), and a recipe is
+Each environment has its own ms-swift and transformers (common/model_families.py), and a recipe is
 valid or not by the parser of the swift that will run it. The toolkit's own environment parses
 in this process; another is asked through its Python (`python -m adcacc.recipes.swift_args`,
 recipes as JSON on stdin, their problems as JSON on stdout), one call for all its recipes.

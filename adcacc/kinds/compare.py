@@ -77,7 +77,7 @@ def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None)
 
 def model_text(exp: Experiment) -> str:
     """The report's model line: the family, and what of it was trained (a tiny or a named model)."""
-    from adcacc.recipes.families import FAMILIES
+    from adcacc.common.model_families import FAMILIES
 
     family = FAMILIES[exp.model.family]
     which = exp.model.id or ("a tiny random model of its classes, pretrained here" if exp.model.pretrain

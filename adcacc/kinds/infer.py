@@ -48,9 +48,9 @@ def inputs(stage: Stage, cache: Path, save: bool, memo: dict) -> str | None:
 
 def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None) -> dict:
     from adcacc.common.errors import InputError
+    from adcacc.common.model_families import FAMILIES
     from adcacc.eval_data import eval_data
     from adcacc.evals.inference.in_env import run_inference_in
-    from adcacc.recipes.families import FAMILIES
 
     p, family = stage.params, FAMILIES[exp.model.family]
     train = by_id.get(f"train/{stage.arm}/s{stage.seed}")

@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from adcacc.common.model_families import DEFAULT_FAMILY
 from adcacc.kinds.shared import call_text, family_of, family_param
-from adcacc.recipes.families import DEFAULT_FAMILY
 from adcacc.stage import Stage
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ STEP = "prepare"
 def plan(exp: Experiment, stages: list[Stage]) -> list[Stage]:
     if exp.model.tiny is None:
         return []
-    from adcacc.recipes.families import FAMILIES
+    from adcacc.common.model_families import FAMILIES
     from adcacc.recipes.tiny_omni import TRIMS
 
     tiny = FAMILIES[exp.model.family].tiny  # pretraining cuts the vocabulary to the experiment's texts
@@ -49,7 +49,7 @@ def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None)
 def _build_in_env(stage: Stage, seed: int, texts: list[str] | None) -> None:
     """`adcacc.recipes.tiny_omni` run by the family's Python (its transformers builds the model)."""
     from adcacc.common.errors import StageFailed
-    from adcacc.recipes.families import FAMILIES
+    from adcacc.common.model_families import FAMILIES
 
     family = FAMILIES[family_of(stage)]
     argv = [str(family.require_env()), "-m", "adcacc.recipes.tiny_omni", str(stage.out), "--family", family.tiny,
@@ -65,7 +65,7 @@ def _build_in_env(stage: Stage, seed: int, texts: list[str] | None) -> None:
 
 
 def describe(stage: Stage, exp: Experiment, by_id: dict[str, Stage]) -> str:
-    from adcacc.recipes.families import FAMILIES
+    from adcacc.common.model_families import FAMILIES
 
     if family_of(stage) != DEFAULT_FAMILY:
         return call_text("build_tiny_omni", stage) + f" by {FAMILIES[family_of(stage)].env}'s Python"

@@ -33,8 +33,8 @@ def plan(exp: Experiment, stages: list[Stage]) -> list[Stage]:
 
 def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None) -> dict:
     from adcacc.common.errors import StageFailed
+    from adcacc.common.model_families import FAMILIES
     from adcacc.pretraining import pretrain_argv, write_pretrain_data
-    from adcacc.recipes.families import FAMILIES
     from adcacc.recipes.launch import family_swift, last_checkpoint, run_swift
 
     p, family = stage.params, exp.model.family

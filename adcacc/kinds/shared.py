@@ -37,14 +37,14 @@ def start_model(exp: Experiment, stages: list[Stage]) -> dict[str, str]:
 def family_param(exp: Experiment) -> dict[str, str]:
     """The model family, as a stage parameter where it is not the default (so the stages of a
     Qwen2-Audio experiment keep their fingerprints)."""
-    from adcacc.recipes.families import DEFAULT_FAMILY
+    from adcacc.common.model_families import DEFAULT_FAMILY
 
     return {} if exp.model.family == DEFAULT_FAMILY else {"family": exp.model.family}
 
 
 def family_of(stage: Stage) -> str:
     """The model family a stage runs (`family_param`)."""
-    from adcacc.recipes.families import DEFAULT_FAMILY
+    from adcacc.common.model_families import DEFAULT_FAMILY
 
     return stage.params.get("family", DEFAULT_FAMILY)
 

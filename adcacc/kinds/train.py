@@ -8,9 +8,9 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from adcacc.common.model_families import FAMILIES, OWN_ENV
 from adcacc.kinds.shared import family_of, family_param, gpu_env, model_needs, model_path, start_model
 from adcacc.nodes import Nodes, this_node
-from adcacc.recipes.families import FAMILIES, OWN_ENV
 from adcacc.stage import Stage
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""`run_inference` in a model family's own environment (recipes/families.py).
+"""`run_inference` in a model family's own environment (common/model_families.py).
 
 A Qwen-Omni thinker loads only with transformers >= 4.57, which lives in .venv-omni, while the
 toolkit runs in .venv; so the runner and `adcacc infer --family` call `run_inference` through

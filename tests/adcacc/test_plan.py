@@ -156,7 +156,7 @@ EDITS = {  # stage kind -> files whose edit reruns it (imports reached through o
     "baseline": (["evals/inference/predictions.py", "evals/inference/backends/transformers.py", "adcacc/pretraining.py",
                   "adcacc/kinds/eval_inputs.py"], ["evals/comparison/compare.py", "recipes/launch.py", "adcacc/kinds/infer.py"]),
     "train": (["recipes/spec.py", "adcacc/kinds/train.py", "recipes/generate.py", "recipes/qwen2_audio/acc_rtx4090.yaml",
-               "recipes/families.py", "recipes/qwen2_5_omni/acc_rtx4090.yaml"],
+               "common/model_families.py", "recipes/qwen2_5_omni/acc_rtx4090.yaml"],
               ["evals/comparison/compare.py", "evals/inference/infer.py", "adcacc/pretraining.py", "adcacc/plan.py",
                "adcacc/experiment.py", "adcacc/runner.py", "adcacc/dry_run.py"]),
     "infer": (["evals/inference/predictions.py", "common/swift_rows.py", "evals/inference/backends/vllm.py",

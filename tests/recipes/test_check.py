@@ -9,8 +9,8 @@ import yaml
 
 from adcacc.cli import main
 from adcacc.common.errors import InputError
+from adcacc.common.model_families import FAMILIES
 from adcacc.recipes.check import check_recipe, hardware_problems, load_recipe, run_check, verify_dataset
-from adcacc.recipes.families import FAMILIES
 from adcacc.recipes.generate import recipe_dir, recipe_name
 from adcacc.recipes.swift_args import problems_in, swift_problems
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from adcacc.common.model_families import FAMILIES
 from adcacc.common.vocabulary import ARMS
 from adcacc.recipes.check import load_recipe
-from adcacc.recipes.families import FAMILIES
 from adcacc.recipes.generate import all_recipes, recipe_dir, write_recipes
 from adcacc.recipes.spec import EFFECTIVE_BATCH, SHARED, effective_batch, recipe_settings
 

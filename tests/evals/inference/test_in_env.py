@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from adcacc.common.errors import InputError
+from adcacc.common.model_families import FAMILIES
 from adcacc.evals.inference.in_env import run_inference_in
-from adcacc.recipes.families import FAMILIES
 
 
 def test_a_refused_input_comes_back_as_the_same_one_line_error(tmp_path):

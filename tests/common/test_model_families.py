@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from adcacc.common.errors import InputError
+from adcacc.common.model_families import FAMILIES, family
 from adcacc.evals.inference.backends import BACKENDS
-from adcacc.recipes.families import FAMILIES, family
 from adcacc.recipes.launch import family_swift
 from adcacc.recipes.spec import HARDWARE
 

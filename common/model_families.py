@@ -39,8 +39,6 @@ class Family:
     backend: str  # the `adcacc infer` backend that generates with it (adcacc.evals.inference.backends)
     tiny: str  # the tiny model of its classes (adcacc.recipes.tiny_model, or tiny_omni's --family)
     hardware: tuple[str, ...]  # the machines (adcacc.recipes.spec.HARDWARE) it has recipes for
-    # (key, value, reason) replacing a shared key of the same name, or added after the shared keys
-    settings: tuple[tuple[str, Any, str], ...] = ()
     env_vars: tuple[dict[str, Any], str] | None = None  # merged into the hardware's ENV, with the reason
     memory: dict[str, str] = field(default_factory=dict)  # hardware -> the header's Memory line, where not the hardware's
 

@@ -169,12 +169,12 @@ def recipe_settings(arm: str, hw: str, family: str = "qwen2_audio") -> list[tupl
     """All (key, value, reason) of one recipe: shared (the family's model and keys in place of
     the shared ones), the family's added keys, data, then hardware, with one ENV block."""
     fam, hardware = FAMILIES[family], HARDWARE[hw]
-    own = {k: (k, v, why) for k, v, why in fam.settings}
+    own: dict[str, tuple[str, Any, str]] = {}
     if family != "qwen2_audio":
-        own.setdefault("model", ("model", fam.model_id, f"{fam.title} (not the paper's model); a local dir "
-                                                        "works too (then keep model_type)"))
-        own.setdefault("model_type", ("model_type", fam.model_type, "ms-swift's name for this family; needed "
-                                                                    "when --model is a local directory"))
+        own["model"] = ("model", fam.model_id, f"{fam.title} (not the paper's model); a local dir "
+                                               "works too (then keep model_type)")
+        own["model_type"] = ("model_type", fam.model_type, "ms-swift's name for this family; needed "
+                                                           "when --model is a local directory")
     shared = [own.pop(k, (k, v, why)) for k, v, why in SHARED]
     data = [
         ("dataset", data_paths(arm, "train"), "written by `adcacc build --out data/adcacc`; "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adcacc.kinds.shared import call_text, family_param, model_needs, model_path, set_limit, start_model
+from adcacc.kinds.shared import call_text, family_of, family_param, model_needs, model_path, set_limit, start_model
 from adcacc.stage import Stage, state
 
 if TYPE_CHECKING:
@@ -48,17 +48,17 @@ def inputs(stage: Stage, cache: Path, save: bool, memo: dict) -> str | None:
 
 def run(stage: Stage, exp: Experiment, by_id: dict[str, Stage], gpu: str | None) -> dict:
     from adcacc.common.errors import InputError
-    from adcacc.common.model_families import FAMILIES
+    from adcacc.common.model_families import family
     from adcacc.eval_data import eval_data
     from adcacc.evals.inference.in_env import run_inference_in
 
-    p, family = stage.params, FAMILIES[exp.model.family]
+    p, fam = stage.params, family(family_of(stage))
     train = by_id.get(f"train/{stage.arm}/s{stage.seed}")
     adapter = (state(train) or {}).get("checkpoint") if train else None
     if train and not adapter:
         raise InputError(train.state_file, "records no checkpoint; rerun the experiment")
-    run_inference_in(family.require_env(), model_path(stage, by_id), p["eval_set"], eval_data(exp.out, p["data"]),
-                     stage.out, adapter=adapter, backend=family.backend, batch_size=p["batch_size"],
+    run_inference_in(fam.require_env(), model_path(stage, by_id), p["eval_set"], eval_data(exp.out, p["data"]),
+                     stage.out, adapter=adapter, backend=fam.backend, batch_size=p["batch_size"],
                      max_new_tokens=p["max_new_tokens"], limit=p["limit"], teacher_forced=p["teacher_forced"],
                      set_name=p["set_id"])
     return {}

@@ -113,11 +113,12 @@ def _audio_found(audio: str) -> bool:
 
 
 def check_recipe(path: Path, data_dir: Path | None, fam: str = "qwen2_audio",
-                 swift: list[str] | None = None) -> dict[str, str]:
+                 swift: list[str] | None = None, recipe: dict[str, Any] | None = None) -> dict[str, str]:
     """One table row: each column 'ok' or the first problem found. `swift`: the family's ms-swift
-    parser's problems with it, when already asked (`problems_in`, one call per environment)."""
+    parser's problems with it, when already asked (`problems_in`, one call per environment);
+    `recipe`: the file as `load_recipe` read it, when already read."""
     arm, hw = _split_name(path, fam)
-    recipe = load_recipe(path)
+    recipe = load_recipe(path) if recipe is None else recipe
     if swift is None:
         swift = problems_in(FAMILIES[fam].require_env(), [recipe])[0]
     try:
@@ -178,14 +179,14 @@ def recipe_files(fam: str, folder: Path | None = None) -> list[Path]:
     return paths
 
 
-def parse_all(found: dict[str, list[Path]]) -> dict[Path, list[str]]:
+def parse_all(found: dict[str, list[Path]], recipes: dict[Path, dict[str, Any]]) -> dict[Path, list[str]]:
     """Each recipe's problems by its family's ms-swift parser: one call per environment."""
     by_python: dict[Path, list[Path]] = {}
     for fam, paths in found.items():
         by_python.setdefault(family(fam).require_env(), []).extend(paths)
     problems: dict[Path, list[str]] = {}
     for python, paths in by_python.items():
-        problems.update(zip(paths, problems_in(python, [load_recipe(p) for p in paths])))
+        problems.update(zip(paths, problems_in(python, [recipes[p] for p in paths])))
     return problems
 
 
@@ -193,32 +194,38 @@ def run_check(families: list[str], data_dir: Path | None, folder: Path | None = 
     """Print each family's table (`folder`: one family's recipes kept elsewhere); with
     `data_dir`, verify every row of every dataset used."""
     found = {fam: recipe_files(fam, folder) for fam in families}
-    swift = parse_all(found)
-    paths, rows = [p for ps in found.values() for p in ps], []
+    recipes = {p: load_recipe(p) for ps in found.values() for p in ps}
+    swift = parse_all(found, recipes)
+    rows = []
     for fam, files in found.items():
-        table = [check_recipe(p, data_dir, fam, swift[p]) for p in files]
+        table = [check_recipe(p, data_dir, fam, swift[p], recipes[p]) for p in files]
         print(f"{fam} ({FAMILIES[fam].env}'s ms-swift parser): {folder or recipe_dir(fam)}")
         print_table(table)
         rows += table
     bad = [r for r in rows if any(v != "ok" for k, v in r.items()
                                   if k not in ("recipe", "data"))]
     if data_dir is not None:
-        from adcacc.recipes.lengths import file_lengths
-
-        limits: dict[Path, int] = {}
-        for p in paths:
-            recipe = load_recipe(p)
-            for f in dataset_files(recipe, data_dir):
-                limits[f] = min(limits.get(f, 10**9), int(recipe.get("max_length", 10**9)))
-        for f in sorted(limits):
-            count = verify_dataset(f)
-            lengths = file_lengths(f, _audio_path)
-            over = sum(n > limits[f] for n in lengths)
-            print(f"{f}: {count} rows ok; true length (audio expanded) max {max(lengths)} tokens, "
-                  f"{over} rows over max_length {limits[f]}")
+        _check_datasets(list(recipes.values()), data_dir)
     elif any(r["data"] != "ok" for r in rows):
         print(f"datasets not built yet: run `adcacc build --out {DEFAULT_DATA_DIR}`, then "
               f"`adcacc recipes check --data {DEFAULT_DATA_DIR}`")
     if bad:
         print(f"{len(bad)} recipe(s) have problems (see table)")
     return 1 if bad else 0
+
+
+def _check_datasets(recipes: list[dict[str, Any]], data_dir: Path) -> None:
+    """Verify every row of each dataset the recipes train on, and print its true token lengths
+    against the smallest max_length that reads it."""
+    from adcacc.recipes.lengths import file_lengths
+
+    limits: dict[Path, int] = {}
+    for recipe in recipes:
+        for f in dataset_files(recipe, data_dir):
+            limits[f] = min(limits.get(f, 10**9), int(recipe.get("max_length", 10**9)))
+    for f in sorted(limits):
+        count = verify_dataset(f)
+        lengths = file_lengths(f, _audio_path)
+        over = sum(n > limits[f] for n in lengths)
+        print(f"{f}: {count} rows ok; true length (audio expanded) max {max(lengths)} tokens, "
+              f"{over} rows over max_length {limits[f]}")
